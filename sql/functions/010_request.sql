@@ -1,0 +1,70 @@
+-- Request identity and errors: the one place that reads request.jwt.claims and
+-- request.headers, and the one way business errors are raised (PTxxx SQLSTATE,
+-- stable upper-case code as MESSAGE, a sentence as DETAIL, JSON as HINT).
+
+create or replace function app.jwt_claims() returns jsonb
+language sql stable
+as $$
+    select coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), ''), '{}')::jsonb
+$$;
+comment on function app.jwt_claims() is 'The verified JWT claims PostgREST put in request.jwt.claims.';
+
+-- The role the request runs as. Inside SECURITY DEFINER functions current_user
+-- is the owner, so the claim is what tells who called.
+create or replace function app.current_app_role() returns text
+language sql stable
+as $$
+    select coalesce(app.jwt_claims() ->> 'role', 'anon')
+$$;
+
+create or replace function app.current_employee_id() returns uuid
+language plpgsql stable
+as $$
+declare
+    v_raw text := app.jwt_claims() ->> 'employee_id';
+begin
+    return v_raw::uuid;
+exception when invalid_text_representation then
+    return null;
+end
+$$;
+
+-- The actor recorded in the ledger and the audit trail: sub (Slack id or e-mail),
+-- else the employee id, else the database user (owner scripts, backfills).
+create or replace function app.current_actor() returns text
+language sql stable
+as $$
+    select coalesce(
+        app.jwt_claims() ->> 'sub',
+        app.jwt_claims() ->> 'employee_id',
+        app.jwt_claims() ->> 'kiosk_id',
+        session_user::text
+    )
+$$;
+
+create or replace function app.request_id() returns text
+language sql stable
+as $$
+    select coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb
+        ->> 'x-request-id'
+$$;
+
+create or replace function app.fail(
+    p_status integer, p_code text, p_detail text, p_hint jsonb default null
+) returns void
+language plpgsql volatile
+as $$
+begin
+    if p_hint is null then
+        raise exception using errcode = 'PT' || p_status::text, message = p_code, detail = p_detail;
+    end if;
+    raise exception using
+        errcode = 'PT' || p_status::text, message = p_code, detail = p_detail, hint = p_hint::text;
+end
+$$;
+comment on function app.fail(integer, text, text, jsonb) is
+'Raise a business error: SQLSTATE PT<status>, MESSAGE = stable code.';
+
+grant execute on function app.jwt_claims(), app.current_app_role(), app.current_employee_id(),
+app.current_actor(), app.request_id()
+to anon, employee, approver, hr_admin, kiosk, hithonix_worker;

@@ -1,0 +1,10 @@
+-- Policy lookup: the settings table, overridden per employee by shift_config.
+
+create or replace function app.policy(p_employee_id uuid) returns jsonb
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select coalesce((select jsonb_object_agg(s.key, s.value) from app.settings as s), '{}')
+        || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}')
+$$;
+comment on function app.policy(uuid) is 'Effective policy for one employee (settings + shift_config).';

@@ -1,0 +1,69 @@
+-- The gatekeeper: is a shift plan a real work plan? Pure rules in SQL, so the
+-- Slack modal (api.validate_shift_plan) and clock_in apply exactly the same ones.
+--
+-- A plan passes when it has at least two real-looking words (letters, a vowel,
+-- not keyboard-mash) and at least half its words look real.
+
+create or replace function app.plan_word_is_mash(p_word text) returns boolean
+language sql immutable strict
+as $$
+    select
+        -- one letter repeated: aaaa
+        p_word ~ '(.)\1{3,}'
+        -- a chunk repeated: asdfasdf, lolol
+        or p_word ~ '^(.{2,4})\1+.{0,3}$'
+        -- a keyboard run of four or more keys
+        or exists (
+            select 1
+            from unnest(array['qwertyuiop', 'asdfghjkl', 'zxcvbnm', 'poiuytrewq', 'lkjhgfdsa', 'mnbvcxz'])
+                as r (rowkeys),
+                generate_series(1, length(r.rowkeys) - 3) as i
+            where strpos(p_word, substr(r.rowkeys, i, 4)) > 0
+        )
+        -- long words with no vowel: xkcdqrst
+        or (length(p_word) >= 4 and p_word !~ '[aeiouy]')
+$$;
+
+create or replace function app.validate_shift_plan(p_plan text) returns jsonb
+language plpgsql immutable
+as $$
+declare
+    v_words text[];
+    v_real integer;
+    v_errors text[] := '{}';
+begin
+    if p_plan is null or btrim(p_plan) = '' then
+        v_errors := v_errors || 'EMPTY';
+    else
+        select coalesce(array_agg(m[1]), '{}') into v_words
+        from regexp_matches(lower(p_plan), '([[:alpha:]]{2,})', 'g') as m;
+        if cardinality(v_words) = 0 then
+            v_errors := v_errors || 'NO_WORDS';
+        else
+            select count(*) into v_real from unnest(v_words) as w
+            where w ~ '[aeiouy]' and not app.plan_word_is_mash(w);
+            if v_real * 2 < cardinality(v_words) then
+                v_errors := v_errors || 'KEYBOARD_MASH';
+            end if;
+            if v_real < 2 then
+                v_errors := v_errors || 'TOO_FEW_WORDS';
+            end if;
+        end if;
+    end if;
+    return jsonb_build_object(
+        'valid', cardinality(v_errors) = 0,
+        'reason', case v_errors[1]
+            when 'EMPTY' then 'The plan is empty.'
+            when 'NO_WORDS' then 'The plan has no words, only symbols or numbers.'
+            when 'TOO_FEW_WORDS' then 'Describe the day''s work in a few real words.'
+            when 'KEYBOARD_MASH' then 'The plan looks like random keys, not words.'
+        end,
+        'errors', to_jsonb(v_errors)
+    );
+end
+$$;
+comment on function app.validate_shift_plan(text) is
+'Gatekeeper rules for a shift plan: {valid, reason, errors[]}.';
+
+grant execute on function app.validate_shift_plan(text), app.plan_word_is_mash(text)
+to employee, approver, hr_admin;

@@ -1,0 +1,52 @@
+-- Which business date an event belongs to. An event inside an open shift belongs
+-- to the date of that shift's CLOCK_IN (night shifts stay on their start date);
+-- anything else takes its Asia/Kolkata calendar date. A shift open longer than
+-- max_shift_hours owns nothing new.
+
+create or replace function app.ist_date(p_at timestamptz) returns date
+language sql immutable strict
+as $$
+    select (p_at at time zone 'Asia/Kolkata')::date
+$$;
+
+-- The business date of the open shift that owns p_at, or null when none does.
+-- Volatile on purpose: called from the BEFORE INSERT trigger, it must see the
+-- rows inserted earlier by the same statement (a bulk import of a night shift).
+create or replace function app.owning_shift_date(p_employee_id uuid, p_at timestamptz)
+returns date
+language plpgsql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_edge record;
+begin
+    select ev.event_type, ev.occurred_at, ev.business_date_ist into v_edge
+    from app.attendance_events as ev
+    where ev.employee_id = p_employee_id
+        and ev.event_type in ('CLOCK_IN', 'CLOCK_OUT')
+        and ev.occurred_at <= p_at
+        and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
+    order by ev.occurred_at desc, ev.id desc
+    limit 1;
+    if found and v_edge.event_type = 'CLOCK_IN'
+        and p_at - v_edge.occurred_at
+        < make_interval(hours => (app.policy(p_employee_id) ->> 'max_shift_hours')::integer)
+    then
+        return v_edge.business_date_ist;
+    end if;
+    return null;
+end
+$$;
+
+create or replace function app.business_date_for(
+    p_employee_id uuid, p_event_type app.event_type, p_at timestamptz
+) returns date
+language sql volatile
+as $$
+    select case
+        when p_event_type = 'CLOCK_IN' then app.ist_date(p_at)
+        else coalesce(app.owning_shift_date(p_employee_id, p_at), app.ist_date(p_at))
+    end
+$$;
+comment on function app.business_date_for(uuid, app.event_type, timestamptz) is
+'The rule for business_date_ist; the insert trigger and the backfill both use it.';

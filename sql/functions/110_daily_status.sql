@@ -1,0 +1,237 @@
+-- The derivation of daily_status from the ledger, and its proof.
+--
+-- derive_day() replays one employee-day's live events (VOIDs and voided events
+-- left out) through the day's state machine. It never fails: history that the
+-- live state machine would refuse (imports, admin events) is flagged as
+-- anomalies or locks instead. Minutes are whole minutes, floored, of the
+-- seconds spent in each state. Lock reasons raised by events at or below the
+-- latest unlock's through_event_id are cleared; the first later one sticks.
+
+create or replace function app.tg_add(p_list text [], p_code text) returns text []
+language sql immutable
+as $$
+    select case when p_code = any(p_list) then p_list else p_list || p_code end
+$$;
+
+create or replace function app.derive_day(p_employee_id uuid, p_date date)
+returns app.daily_status
+language plpgsql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v app.daily_status;
+    e record;
+    v_policy jsonb := app.policy(p_employee_id);
+    v_break_allow integer := (v_policy ->> 'break_allowance_minutes')::integer;
+    v_lunch_allow integer := (v_policy ->> 'lunch_allowance_minutes')::integer;
+    v_one_in boolean := (v_policy ->> 'one_clock_in_per_day')::boolean;
+    v_general boolean := coalesce(v_policy ->> 'shift_type', 'GENERAL') = 'GENERAL';
+    v_shift_end timestamp := p_date + coalesce(v_policy -> 'general_shift' ->> 'end', '19:00')::time;
+    v_watermark bigint;
+    v_state app.day_status := 'OFF_DUTY';
+    v_since timestamptz;
+    v_secs bigint;
+    v_worked bigint := 0;
+    v_break bigint := 0;
+    v_lunch bigint := 0;
+    v_lunches integer := 0;
+    v_reason text;
+begin
+    select coalesce(max(u.through_event_id), 0) into v_watermark
+    from app.day_unlocks as u
+    where u.employee_id = p_employee_id and u.business_date_ist = p_date;
+
+    v.employee_id := p_employee_id;
+    v.business_date_ist := p_date;
+    v.event_count := 0;
+    v.anomalies := '{}';
+    v.has_sync_errors := false;
+
+    for e in
+        select ev.id, ev.event_type, ev.occurred_at, ev.sync_status
+        from app.attendance_events as ev
+        where ev.employee_id = p_employee_id
+            and ev.business_date_ist = p_date
+            and ev.event_type <> 'VOID'
+            and not exists (
+                select 1 from app.attendance_events as x where x.corrects_event_id = ev.id
+            )
+        order by ev.occurred_at, ev.id
+    loop
+        v.event_count := v.event_count + 1;
+        v.last_event_id := e.id;
+        v.last_event_at := e.occurred_at;
+        v_reason := null;
+
+        -- close the current segment (time since the last state change)
+        if v_state <> 'OFF_DUTY' and e.event_type <> 'CLOCK_IN' then
+            v_secs := floor(extract(epoch from e.occurred_at - v_since))::bigint;
+            case v_state
+                when 'ON_SHIFT' then v_worked := v_worked + v_secs;
+                when 'ON_BREAK' then v_break := v_break + v_secs;
+                when 'ON_LUNCH' then v_lunch := v_lunch + v_secs;
+            end case;
+            v_since := e.occurred_at;
+        end if;
+
+        case e.event_type
+            when 'CLOCK_IN' then
+                if v_state <> 'OFF_DUTY' or (v_one_in and v.first_clock_in is not null) then
+                    v.anomalies := app.tg_add(v.anomalies, 'DUPLICATE_CLOCK_IN');
+                end if;
+                if v_state = 'OFF_DUTY' then
+                    v_state := 'ON_SHIFT';
+                    v_since := e.occurred_at;
+                    v.first_clock_in := coalesce(v.first_clock_in, e.occurred_at);
+                end if;
+            when 'CLOCK_OUT' then
+                if v_state = 'OFF_DUTY' then
+                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                else
+                    if v_state = 'ON_BREAK' then
+                        v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                        if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
+                    elsif v_state = 'ON_LUNCH' then
+                        v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    end if;
+                    v_state := 'OFF_DUTY';
+                    v.last_clock_out := e.occurred_at;
+                    if v_general and (e.occurred_at at time zone 'Asia/Kolkata') < v_shift_end then
+                        v_reason := coalesce(v_reason, 'EARLY_CLOCK_OUT_BEFORE_7PM');
+                    end if;
+                end if;
+            when 'BREAK_START' then
+                if v_state = 'OFF_DUTY' then
+                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                elsif v_state = 'ON_BREAK' then
+                    v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                elsif v_state = 'ON_LUNCH' then
+                    v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                else
+                    v_state := 'ON_BREAK';
+                end if;
+            when 'BREAK_END' then
+                if v_state = 'OFF_DUTY' then
+                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                elsif v_state = 'ON_BREAK' then
+                    v_state := 'ON_SHIFT';
+                    if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
+                else
+                    v_reason := 'BREAK_END_WITHOUT_START';
+                end if;
+            when 'LUNCH_START' then
+                if v_state = 'OFF_DUTY' then
+                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                elsif v_state = 'ON_LUNCH' then
+                    v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                else
+                    if v_state = 'ON_BREAK' then
+                        v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                    end if;
+                    if v_lunches > 0 then
+                        v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    end if;
+                    v_lunches := v_lunches + 1;
+                    v_state := 'ON_LUNCH';
+                end if;
+            when 'LUNCH_END' then
+                if v_state = 'OFF_DUTY' then
+                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                elsif v_state = 'ON_LUNCH' then
+                    v_state := 'ON_SHIFT';
+                    if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
+                else
+                    v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    v_reason := 'LUNCH_END_WITHOUT_START';
+                end if;
+        end case;
+
+        if v_reason is not null and v.lock_reason is null and e.id > v_watermark then
+            v.lock_reason := v_reason;
+        end if;
+    end loop;
+
+    v.current_status := v_state;
+    v.worked_minutes := v_worked / 60;
+    v.break_minutes_used := v_break / 60;
+    v.lunch_minutes := v_lunch / 60;
+    v.is_locked := v.lock_reason is not null;
+    v.has_sync_errors := exists (
+        select 1 from app.attendance_events as ev
+        where ev.employee_id = p_employee_id
+            and ev.business_date_ist = p_date
+            and ev.sync_status in ('FAILED', 'PERMANENT_FAILURE')
+    );
+    v.updated_at := now();
+    return v;
+end
+$$;
+comment on function app.derive_day(uuid, date) is
+'Recompute one employee-day of daily_status from the ledger alone.';
+
+-- Upsert the derived rows for a set of employee-days (parallel arrays).
+create or replace function app.refresh_daily_status(p_employee_ids uuid [], p_dates date [])
+returns integer
+language plpgsql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_count integer;
+begin
+    insert into app.daily_status as ds
+    select d.*
+    from (select distinct k.employee_id, k.day from unnest(p_employee_ids, p_dates) as k (employee_id, day)) as keys
+    cross join lateral app.derive_day(keys.employee_id, keys.day) as d
+    order by keys.employee_id, keys.day
+    on conflict (employee_id, business_date_ist) do update set
+        current_status = excluded.current_status,
+        first_clock_in = excluded.first_clock_in,
+        last_clock_out = excluded.last_clock_out,
+        last_event_id = excluded.last_event_id,
+        last_event_at = excluded.last_event_at,
+        worked_minutes = excluded.worked_minutes,
+        break_minutes_used = excluded.break_minutes_used,
+        lunch_minutes = excluded.lunch_minutes,
+        event_count = excluded.event_count,
+        anomalies = excluded.anomalies,
+        is_locked = excluded.is_locked,
+        lock_reason = excluded.lock_reason,
+        has_sync_errors = excluded.has_sync_errors,
+        updated_at = excluded.updated_at;
+    get diagnostics v_count = row_count;
+    return v_count;
+end
+$$;
+
+-- Stored vs recomputed for every employee-day in a range: must return no rows.
+create or replace function app.daily_status_differences(p_from date, p_to date)
+returns table (employee_id uuid, business_date_ist date, stored jsonb, recomputed jsonb)
+language sql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+    with days as (
+        select distinct ev.employee_id, ev.business_date_ist
+        from app.attendance_events as ev
+        where ev.business_date_ist between p_from and p_to
+        union
+        select ds.employee_id, ds.business_date_ist
+        from app.daily_status as ds
+        where ds.business_date_ist between p_from and p_to
+    ),
+    compared as (
+        select
+            days.employee_id,
+            days.business_date_ist,
+            to_jsonb(ds) - 'updated_at' as stored,
+            to_jsonb(d) - 'updated_at' as recomputed
+        from days
+        left join app.daily_status as ds
+            on ds.employee_id = days.employee_id and ds.business_date_ist = days.business_date_ist
+        cross join lateral app.derive_day(days.employee_id, days.business_date_ist) as d
+    )
+    select c.employee_id, c.business_date_ist, c.stored, c.recomputed
+    from compared as c
+    where c.stored is distinct from c.recomputed
+$$;
+comment on function app.daily_status_differences(date, date) is
+'Employee-days whose stored daily_status differs from a recomputation (expected: none).';

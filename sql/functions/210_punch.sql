@@ -1,0 +1,198 @@
+-- The punch path: one employee's own CLOCK_IN/OUT, breaks and lunch.
+--
+-- Serialized per employee with a transaction-scoped advisory lock, so two
+-- concurrent CLOCK_INs cannot both pass the state check. Idempotency: the same
+-- key with the same request returns the original event; with a different
+-- request it is refused. The state machine itself lives in the ledger's
+-- BEFORE INSERT trigger, so it holds for every source, not just this path.
+
+create or replace function app.employee_lock_key(p_employee_id uuid) returns bigint
+language sql immutable strict
+as $$
+    select hashtextextended('hithonix.employee:' || p_employee_id::text, 0)
+$$;
+
+create or replace function app.require_role(p_roles text []) returns void
+language plpgsql stable
+as $$
+begin
+    if not app.current_app_role() = any(p_roles) then
+        perform app.fail(403, 'FORBIDDEN', format('This needs one of the roles %s.', array_to_string(p_roles, ', ')));
+    end if;
+end
+$$;
+
+-- The event and the resulting day, as every punch returns them.
+create or replace function app.punch_result(p_event_id bigint) returns jsonb
+language sql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+    select jsonb_build_object(
+        'event', to_jsonb(ev) - 'request_hash',
+        'daily_status', to_jsonb(ds)
+    )
+    from app.attendance_events as ev
+    left join app.daily_status as ds
+        on ds.employee_id = ev.employee_id and ds.business_date_ist = ev.business_date_ist
+    where ev.id = p_event_id
+$$;
+
+-- Internal: record a live punch for a resolved employee. Not granted to anyone;
+-- app.punch (the caller's own) and app.kiosk_punch (by badge) call it.
+create or replace function app.record_punch(
+    p_employee_id uuid,
+    p_event_type app.event_type,
+    p_occurred_at timestamptz,
+    p_idempotency_key text,
+    p_source text,
+    p_note text,
+    p_plan text,
+    p_check_plan boolean
+) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_emp app.employees;
+    v_at timestamptz := coalesce(p_occurred_at, now());
+    v_policy jsonb;
+    v_hash text;
+    v_existing app.attendance_events;
+    v_payload jsonb := '{}';
+    v_check jsonb;
+    v_mode text;
+    v_id bigint;
+begin
+    if p_employee_id is null then
+        perform app.fail(401, 'NOT_AUTHENTICATED', 'This call needs a token that names an employee.');
+    end if;
+    if p_source is null or p_source not in ('web', 'slack', 'kiosk', 'api', 'mobile') then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'source must be one of web, slack, kiosk, api, mobile.');
+    end if;
+    perform pg_advisory_xact_lock(app.employee_lock_key(p_employee_id));
+
+    select * into v_emp from app.employees as e where e.id = p_employee_id;
+    if not found then
+        perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this id.');
+    end if;
+    if v_emp.employment_status <> 'ACTIVE' then
+        perform app.fail(403, 'EMPLOYEE_INACTIVE', 'This employee is not active.');
+    end if;
+
+    v_hash := md5(jsonb_build_object(
+        'type', p_event_type, 'at', p_occurred_at, 'source', p_source, 'note', p_note, 'plan', p_plan
+    )::text);
+    if p_idempotency_key is not null then
+        select * into v_existing
+        from app.attendance_events as ev
+        where ev.employee_id = p_employee_id and ev.idempotency_key = p_idempotency_key;
+        if found then
+            if v_existing.request_hash is distinct from v_hash then
+                perform app.fail(
+                    409, 'IDEMPOTENCY_KEY_REUSED',
+                    'This idempotency key was already used for a different request.'
+                );
+            end if;
+            return app.punch_result(v_existing.id) || '{"replayed": true}';
+        end if;
+    end if;
+
+    v_policy := app.policy(p_employee_id);
+    if v_at > now() + make_interval(secs => (v_policy ->> 'clock_skew_seconds')::integer) then
+        perform app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.');
+    end if;
+    if v_at < now() - make_interval(mins => (v_policy ->> 'employee_backdate_minutes')::integer) then
+        perform app.fail(
+            422, 'BACKDATE_LIMIT_EXCEEDED',
+            format('A punch may be dated at most %s minutes back; ask an admin to add it.',
+                v_policy ->> 'employee_backdate_minutes')
+        );
+    end if;
+
+    if p_note is not null then
+        v_payload := jsonb_build_object('note', p_note);
+    end if;
+    if p_event_type = 'CLOCK_IN' then
+        v_mode := coalesce(v_policy ->> 'gatekeeper_mode', 'enforce');
+        v_payload := v_payload || jsonb_strip_nulls(jsonb_build_object('plan', p_plan));
+        if not p_check_plan then
+            v_payload := v_payload || '{"gatekeeper_status": "NOT_APPLICABLE"}';
+        elsif v_mode = 'off' then
+            v_payload := v_payload || '{"gatekeeper_status": "OFF"}';
+        else
+            begin
+                v_check := app.validate_shift_plan(p_plan);
+            exception when others then
+                v_check := jsonb_build_object(
+                    'valid', false, 'reason', 'The plan check could not run.',
+                    'errors', jsonb_build_array('CHECK_FAILED')
+                );
+            end;
+            if (v_check ->> 'valid')::boolean then
+                v_payload := v_payload || '{"gatekeeper_status": "PASSED"}';
+            elsif v_mode = 'enforce' then
+                perform app.fail(422, 'SHIFT_PLAN_INVALID', v_check ->> 'reason', v_check);
+            else
+                v_payload := v_payload || jsonb_build_object(
+                    'gatekeeper_status', 'SKIPPED', 'gatekeeper_errors', v_check -> 'errors'
+                );
+            end if;
+        end if;
+    end if;
+
+    insert into app.attendance_events (
+        employee_id, event_type, occurred_at, source, idempotency_key, request_hash, payload, created_by
+    ) values (
+        p_employee_id, p_event_type, v_at, p_source, p_idempotency_key, v_hash, v_payload,
+        app.current_actor()
+    )
+    returning id into v_id;
+    return app.punch_result(v_id);
+end
+$$;
+
+-- The caller's own punch (employee, approver, hr_admin).
+create or replace function app.punch(
+    p_event_type app.event_type,
+    p_occurred_at timestamptz,
+    p_idempotency_key text,
+    p_source text,
+    p_note text,
+    p_plan text default null
+) returns jsonb
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select app.record_punch(
+        app.current_employee_id(), p_event_type, p_occurred_at, p_idempotency_key,
+        p_source, p_note, p_plan, true
+    )
+$$;
+grant execute on function app.punch(app.event_type, timestamptz, text, text, text, text)
+to employee, approver, hr_admin;
+
+-- A badge reader's punch: the kiosk names the badge, never the employee id.
+create or replace function app.kiosk_punch(
+    p_badge_id text, p_event_type app.event_type, p_idempotency_key text
+) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_employee_id uuid;
+begin
+    perform app.require_role(array['kiosk']);
+    if app.jwt_claims() ->> 'kiosk_id' is null then
+        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must carry kiosk_id.');
+    end if;
+    select e.id into v_employee_id from app.employees as e where e.badge_id = p_badge_id;
+    if v_employee_id is null then
+        perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this badge.');
+    end if;
+    return app.record_punch(
+        v_employee_id, p_event_type, null, p_idempotency_key, 'kiosk',
+        'kiosk ' || (app.jwt_claims() ->> 'kiosk_id'), null, false
+    );
+end
+$$;
+grant execute on function app.kiosk_punch(text, app.event_type, text) to kiosk;

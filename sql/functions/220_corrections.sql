@@ -1,0 +1,143 @@
+-- Corrections by people with authority, all audited: admin-added events,
+-- VOIDs, and unlocking a policy-locked day. Corrections are new rows; nothing
+-- in the ledger is changed.
+
+create or replace function app.require_reason(p_reason text) returns void
+language plpgsql immutable
+as $$
+begin
+    if p_reason is null or length(btrim(p_reason)) < 3 then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'A reason of at least 3 characters is required.');
+    end if;
+end
+$$;
+
+create or replace function app.add_event(
+    p_employee_id uuid, p_event_type text, p_occurred_at timestamptz, p_reason text
+) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_type app.event_type;
+    v_id bigint;
+    v_result jsonb;
+begin
+    perform app.require_role(array['hr_admin']);
+    perform app.require_reason(p_reason);
+    if p_event_type is null or p_event_type not in (
+        'CLOCK_IN', 'CLOCK_OUT', 'BREAK_START', 'BREAK_END', 'LUNCH_START', 'LUNCH_END'
+    ) then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'event_type must be a punch type; use void_event to cancel one.');
+    end if;
+    v_type := p_event_type::app.event_type;
+    if p_occurred_at is null then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'occurred_at is required.');
+    end if;
+    if p_occurred_at > now() + make_interval(
+        secs => (app.policy(p_employee_id) ->> 'clock_skew_seconds')::integer
+    ) then
+        perform app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.');
+    end if;
+    if not exists (select 1 from app.employees as e where e.id = p_employee_id) then
+        perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this id.');
+    end if;
+    perform pg_advisory_xact_lock(app.employee_lock_key(p_employee_id));
+    insert into app.attendance_events (
+        employee_id, event_type, occurred_at, source, payload, created_by
+    ) values (
+        p_employee_id, v_type, p_occurred_at, 'admin', jsonb_build_object('reason', p_reason),
+        app.current_actor()
+    )
+    returning id into v_id;
+    v_result := app.punch_result(v_id);
+    perform app.audit(
+        'ADMIN_ADJUST', 'attendance_events', v_id::text, p_employee_id, p_reason,
+        null, v_result -> 'event'
+    );
+    return v_result;
+end
+$$;
+grant execute on function app.add_event(uuid, text, timestamptz, text) to hr_admin;
+
+create or replace function app.void_event(p_event_id bigint, p_reason text) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_target app.attendance_events;
+    v_id bigint;
+    v_result jsonb;
+begin
+    perform app.require_role(array['hr_admin']);
+    perform app.require_reason(p_reason);
+    select * into v_target from app.attendance_events as ev where ev.id = p_event_id;
+    if not found then
+        perform app.fail(404, 'EVENT_NOT_FOUND', 'No event has this id.');
+    end if;
+    if v_target.event_type = 'VOID' then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'A VOID cannot be voided; add the event again instead.');
+    end if;
+    perform pg_advisory_xact_lock(app.employee_lock_key(v_target.employee_id));
+    if exists (select 1 from app.attendance_events as x where x.corrects_event_id = p_event_id) then
+        perform app.fail(409, 'EVENT_ALREADY_VOIDED', 'This event was already voided.');
+    end if;
+    insert into app.attendance_events (
+        employee_id, event_type, occurred_at, source, payload, corrects_event_id, created_by
+    ) values (
+        v_target.employee_id, 'VOID', now(), 'admin', jsonb_build_object('reason', p_reason),
+        p_event_id, app.current_actor()
+    )
+    returning id into v_id;
+    v_result := app.punch_result(v_id);
+    perform app.audit(
+        'VOID_EVENT', 'attendance_events', p_event_id::text, v_target.employee_id, p_reason,
+        to_jsonb(v_target) - 'request_hash', v_result -> 'event'
+    );
+    return v_result;
+end
+$$;
+grant execute on function app.void_event(bigint, text) to hr_admin;
+
+create or replace function app.unlock_day(p_employee_id uuid, p_business_date date, p_reason text)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_before app.daily_status;
+    v_after app.daily_status;
+begin
+    perform app.require_role(array['approver', 'hr_admin']);
+    if app.current_app_role() = 'approver' and not app.is_report_of_caller(p_employee_id) then
+        perform app.fail(403, 'FORBIDDEN', 'Approvers unlock days of their own reports only.');
+    end if;
+    perform app.require_reason(p_reason);
+    perform pg_advisory_xact_lock(app.employee_lock_key(p_employee_id));
+    select * into v_before
+    from app.daily_status as ds
+    where ds.employee_id = p_employee_id and ds.business_date_ist = p_business_date;
+    if not found then
+        perform app.fail(404, 'DAY_NOT_FOUND', 'This employee has no status for that date.');
+    end if;
+    if not v_before.is_locked then
+        perform app.fail(409, 'DAY_NOT_LOCKED', 'This day is not locked.');
+    end if;
+    insert into app.day_unlocks (
+        employee_id, business_date_ist, through_event_id, lock_reason, reason, unlocked_by
+    )
+    select p_employee_id, p_business_date, max(ev.id), v_before.lock_reason, p_reason, app.current_actor()
+    from app.attendance_events as ev
+    where ev.employee_id = p_employee_id and ev.business_date_ist = p_business_date;
+    perform app.refresh_daily_status(array[p_employee_id], array[p_business_date]);
+    select * into v_after
+    from app.daily_status as ds
+    where ds.employee_id = p_employee_id and ds.business_date_ist = p_business_date;
+    perform app.audit(
+        'UNLOCK_DAY', 'daily_status', p_employee_id::text || '/' || p_business_date::text,
+        p_employee_id, p_reason, to_jsonb(v_before), to_jsonb(v_after)
+    );
+    return to_jsonb(v_after);
+end
+$$;
+grant execute on function app.unlock_day(uuid, date, text) to approver, hr_admin;

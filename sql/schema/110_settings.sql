@@ -1,0 +1,13 @@
+-- Policy values (break and lunch allowances, shift hours, gatekeeper mode, …).
+-- One row per key; an employee's shift_config may override any key.
+
+create table app.settings (
+    key text primary key,
+    value jsonb not null,
+    description text not null,
+    constraint settings_key_format check (key ~ '^[a-z][a-z0-9_]*$')
+);
+
+alter table app.settings enable row level security;
+
+comment on table app.settings is 'Attendance policy; read through app.policy(employee_id).';

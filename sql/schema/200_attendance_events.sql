@@ -1,0 +1,75 @@
+-- The ledger: every punch, correction and import, append-only.
+--
+-- Business columns are written once, by the insert path (api functions or the
+-- owner's bulk loads); only the sync columns change afterwards, and only the
+-- worker may change them. business_date_ist, recorded_at and the sync columns
+-- are set by the BEFORE INSERT trigger whatever the caller sends.
+
+create type app.event_type as enum (
+    'CLOCK_IN', 'CLOCK_OUT', 'BREAK_START', 'BREAK_END', 'LUNCH_START', 'LUNCH_END', 'VOID'
+);
+create type app.sync_status as enum ('PENDING', 'SUCCESS', 'FAILED', 'PERMANENT_FAILURE', 'SKIPPED');
+
+create table app.attendance_events (
+    id bigint generated always as identity primary key,
+    employee_id uuid not null references app.employees (id),
+    event_type app.event_type not null,
+    occurred_at timestamptz not null,
+    recorded_at timestamptz not null default now(),
+    business_date_ist date not null,
+    source text not null,
+    idempotency_key text,
+    request_hash text,
+    payload jsonb not null default '{}',
+    corrects_event_id bigint references app.attendance_events (id),
+    created_by text not null,
+    sync_status app.sync_status not null default 'PENDING',
+    attempt_count integer not null default 0,
+    last_sync_error text,
+    last_attempt_at timestamptz,
+    synced_at timestamptz,
+    keka_ref text,
+    constraint attendance_events_source_known check (
+        source in ('web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system')
+    ),
+    constraint attendance_events_void_has_target check (
+        (event_type = 'VOID') = (corrects_event_id is not null)
+    ),
+    constraint attendance_events_payload_object check (jsonb_typeof(payload) = 'object'),
+    constraint attendance_events_idempotency_key_length check (
+        idempotency_key is null or length(idempotency_key) between 1 and 200
+    ),
+    constraint attendance_events_attempts_nonnegative check (attempt_count >= 0),
+    constraint attendance_events_success_has_time check (
+        sync_status <> 'SUCCESS' or synced_at is not null
+    )
+);
+
+-- One employee-day's events, in order: the derivation's and the API's main path.
+create index attendance_events_employee_day_idx
+on app.attendance_events (employee_id, business_date_ist, occurred_at);
+
+-- The last CLOCK_IN/CLOCK_OUT before an instant: which open shift owns an event.
+create index attendance_events_shift_edges_idx
+on app.attendance_events (employee_id, occurred_at)
+where event_type in ('CLOCK_IN', 'CLOCK_OUT');
+
+-- Work still to sync: small however large the ledger grows.
+create index attendance_events_unsynced_idx
+on app.attendance_events (sync_status, business_date_ist)
+where sync_status in ('PENDING', 'FAILED', 'PERMANENT_FAILURE');
+
+-- An event can be voided once.
+create unique index attendance_events_one_void_idx
+on app.attendance_events (corrects_event_id)
+where corrects_event_id is not null;
+
+-- A retried request finds its original event.
+create unique index attendance_events_idempotency_idx
+on app.attendance_events (employee_id, idempotency_key)
+where idempotency_key is not null;
+
+alter table app.attendance_events enable row level security;
+
+comment on table app.attendance_events is
+'Append-only attendance ledger. Corrections are VOID or admin-added rows, never updates.';

@@ -1,0 +1,42 @@
+-- Derived whiteboard: one row per employee and business date, maintained by the
+-- ledger's statement-level trigger from the ledger (and day_unlocks) alone.
+-- app.daily_status_differences() proves stored == recomputed.
+
+create type app.day_status as enum ('OFF_DUTY', 'ON_SHIFT', 'ON_BREAK', 'ON_LUNCH');
+
+create table app.daily_status (
+    employee_id uuid not null references app.employees (id),
+    business_date_ist date not null,
+    current_status app.day_status not null,
+    first_clock_in timestamptz,
+    last_clock_out timestamptz,
+    last_event_id bigint,
+    last_event_at timestamptz,
+    worked_minutes integer not null,
+    break_minutes_used integer not null,
+    lunch_minutes integer not null,
+    event_count integer not null,
+    anomalies text [] not null,
+    is_locked boolean not null,
+    lock_reason text,
+    has_sync_errors boolean not null,
+    updated_at timestamptz not null default now(),
+    primary key (employee_id, business_date_ist),
+    constraint daily_status_lock_has_reason check (is_locked = (lock_reason is not null)),
+    constraint daily_status_lock_reason_known check (
+        lock_reason in (
+            'BREAK_OVERLIMIT', 'LUNCH_OVERLIMIT', 'EARLY_CLOCK_OUT_BEFORE_7PM',
+            'BREAK_END_WITHOUT_START', 'LUNCH_END_WITHOUT_START'
+        )
+    ),
+    constraint daily_status_minutes_nonnegative check (
+        worked_minutes >= 0 and break_minutes_used >= 0 and lunch_minutes >= 0
+    )
+);
+
+-- The status board: everyone's day for one date.
+create index daily_status_date_idx on app.daily_status (business_date_ist);
+
+alter table app.daily_status enable row level security;
+
+comment on table app.daily_status is 'Derived per-day status; never written except by the derivation.';

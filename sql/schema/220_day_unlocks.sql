@@ -1,0 +1,20 @@
+-- Unlocks of locked days: append-only, like the ledger. A lock reason raised by
+-- an event at or below through_event_id is cleared; later violations lock again.
+
+create table app.day_unlocks (
+    id bigint generated always as identity primary key,
+    employee_id uuid not null references app.employees (id),
+    business_date_ist date not null,
+    through_event_id bigint not null,
+    lock_reason text not null,
+    reason text not null,
+    unlocked_by text not null,
+    unlocked_at timestamptz not null default now(),
+    constraint day_unlocks_reason_present check (length(btrim(reason)) >= 3)
+);
+
+create index day_unlocks_day_idx on app.day_unlocks (employee_id, business_date_ist);
+
+alter table app.day_unlocks enable row level security;
+
+comment on table app.day_unlocks is 'Approver/admin unlocks of policy-locked days (audited).';

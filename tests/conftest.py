@@ -1,0 +1,37 @@
+"""Shared fixtures: one cluster per session, one fresh migrated database per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from tests import dbtools
+from tests.pgrest import PostgrestEmulator
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Iterator[str]:
+    with dbtools.cluster() as url:
+        dbtools.migrated_template(url)
+        yield url
+
+
+@pytest.fixture
+def db_url(admin_url: str) -> Iterator[str]:
+    url = dbtools.fresh_database(admin_url)
+    yield url
+    dbtools.drop_database(admin_url, psycopg.conninfo.conninfo_to_dict(url)["dbname"])
+
+
+@pytest.fixture
+def owner(db_url: str) -> Iterator[psycopg.Connection]:
+    """A connection as the owner (superuser), autocommit: for seeding data."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def api(db_url: str) -> PostgrestEmulator:
+    return PostgrestEmulator(dbtools.with_database(db_url, psycopg.conninfo.conninfo_to_dict(db_url)["dbname"], user="authenticator"))

@@ -1,0 +1,5 @@
+"""``python -m worker …`` runs the CLI."""
+
+from worker.cli import main
+
+main()

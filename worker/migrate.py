@@ -1,0 +1,252 @@
+"""The migration runner: versioned files once each, then the repeatable definitions.
+
+Why our own (about 150 lines) instead of yoyo-migrations: yoyo records a hash
+of the migration *id*, not of its content, so it cannot refuse an edited,
+already-applied migration, and its post-apply scripts live inside the
+migrations folder rather than in ``sql/functions|triggers|policies``. What we
+need is small: ordered files, a content checksum, a per-file transaction
+opt-out, an advisory lock against concurrent runs, and the repeatable set.
+
+- ``migrations/NNNN_name.sql`` runs in one transaction with its bookkeeping
+  row; a first line ``-- hithonix:no-transaction`` runs it statement by
+  statement in autocommit (for ``CREATE INDEX CONCURRENTLY``).
+- ``migrations/NNNN_name.py`` defines ``apply(conn)`` (used to install the
+  SQL that pgmq and procrastinate ship in their packages).
+- The repeatable files are re-applied, in one transaction and a fixed order,
+  whenever their combined checksum changed or a migration was applied.
+  Schema ``api`` holds only views and functions, so it is rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from worker import bootstrap
+from worker.config import ROOT
+
+MIGRATIONS_DIR = ROOT / "migrations"
+SCHEMA_DIR = ROOT / "sql" / "schema"
+REPEATABLE_DIRS = [ROOT / "sql" / d for d in ("functions", "triggers", "policies")]
+NO_TRANSACTION = "-- hithonix:no-transaction"
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|py)$")
+_LOCK_KEY = 7_402_113_001
+
+BOOKKEEPING = """
+create schema if not exists migrations;
+comment on schema migrations is 'Bookkeeping of the migration runner (worker/migrate.py).';
+create table if not exists migrations.applied (
+    version text primary key,
+    name text not null,
+    checksum text not null,
+    applied_at timestamptz not null default now(),
+    applied_by text not null default current_user,
+    duration_ms integer not null
+);
+create table if not exists migrations.repeatable (
+    singleton boolean primary key default true check (singleton),
+    checksum text not null,
+    applied_at timestamptz not null default now()
+);
+"""
+
+
+class MigrationError(RuntimeError):
+    """The migrations on disk and in the database disagree, or one failed."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str
+    name: str
+    path: Path
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    @property
+    def transactional(self) -> bool:
+        if self.path.suffix != ".sql":
+            return True
+        first = self.path.read_text().lstrip().splitlines()[:1]
+        return first != [NO_TRANSACTION]
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    version: str
+    name: str
+    state: str  # applied | pending | edited | missing-file
+    applied_at: str | None
+
+
+def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    found = []
+    for path in sorted(directory.iterdir()):
+        m = _NAME.match(path.name)
+        if m:
+            found.append(Migration(m.group(1), m.group(2), path))
+        elif path.suffix in (".sql", ".py"):
+            raise MigrationError(f"{path.name}: migration files are named NNNN_snake_name.sql|py")
+    versions = [m.version for m in found]
+    if len(versions) != len(set(versions)):
+        raise MigrationError("two migration files share a version number")
+    return found
+
+
+def repeatable_files() -> list[Path]:
+    return [p for d in REPEATABLE_DIRS for p in sorted(d.glob("*.sql"))]
+
+
+def repeatable_checksum() -> str:
+    digest = hashlib.sha256()
+    for p in repeatable_files():
+        digest.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a no-transaction migration on ``;`` at line ends (no DO blocks there)."""
+    parts = re.split(r";\s*$", sql, flags=re.MULTILINE)
+    body = [re.sub(r"^\s*--.*$", "", p, flags=re.MULTILINE).strip() for p in parts]
+    return [b for b in body if b]
+
+
+def run_python_migration(conn: psycopg.Connection, path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.apply(conn)
+
+
+def apply_repeatables(conn: psycopg.Connection) -> None:
+    """Rebuild schema ``api`` and re-run every repeatable file, in one transaction."""
+    with conn.transaction():
+        conn.execute("drop schema if exists api cascade")
+        conn.execute("create schema api")
+        for path in repeatable_files():
+            try:
+                conn.execute(path.read_text())
+            except psycopg.Error as exc:
+                raise MigrationError(f"{path.relative_to(ROOT)}: {exc}") from exc
+        conn.execute(
+            "insert into migrations.repeatable (checksum) values (%s) on conflict (singleton)"
+            " do update set checksum = excluded.checksum, applied_at = now()",
+            [repeatable_checksum()],
+        )
+
+
+class Migrator:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.url, autocommit=True)
+
+    def _applied(self, conn: psycopg.Connection) -> dict[str, tuple[str, str]]:
+        conn.execute(BOOKKEEPING)
+        rows = conn.execute(
+            "select version, checksum, applied_at::text from migrations.applied"
+        ).fetchall()
+        return {v: (c, at) for v, c, at in rows}
+
+    def status(self) -> list[StatusRow]:
+        with self._connect() as conn:
+            applied = self._applied(conn)
+        rows = []
+        on_disk = {m.version: m for m in discover()}
+        for m in on_disk.values():
+            if m.version not in applied:
+                rows.append(StatusRow(m.version, m.name, "pending", None))
+            else:
+                checksum, at = applied[m.version]
+                state = "applied" if checksum == m.checksum else "edited"
+                rows.append(StatusRow(m.version, m.name, state, at))
+        for v in sorted(set(applied) - set(on_disk)):
+            rows.append(StatusRow(v, "?", "missing-file", applied[v][1]))
+        return sorted(rows, key=lambda r: r.version)
+
+    def check(self, applied: dict[str, tuple[str, str]], migrations: list[Migration]) -> None:
+        on_disk = {m.version: m for m in migrations}
+        for version, (checksum, _) in sorted(applied.items()):
+            m = on_disk.get(version)
+            if m is None:
+                raise MigrationError(f"migration {version} is recorded as applied but its file is gone")
+            if m.checksum != checksum:
+                raise MigrationError(
+                    f"migration {m.path.name} was edited after it was applied "
+                    f"(recorded sha256 {checksum[:12]}, file now {m.checksum[:12]}). "
+                    "Applied migrations are never edited: restore the file and add a new migration."
+                )
+        newest = max(applied, default="")
+        late = [m.path.name for m in migrations if m.version not in applied and m.version < newest]
+        if late:
+            raise MigrationError(f"{', '.join(late)} sort before the newest applied migration {newest}")
+
+    def migrate(self) -> tuple[list[str], bool]:
+        """Apply what is pending. Returns (applied file names, repeatables re-applied?)."""
+        done: list[str] = []
+        with self._connect() as conn:
+            conn.execute("select pg_advisory_lock(%s)", [_LOCK_KEY])
+            try:
+                applied = self._applied(conn)
+                migrations = discover()
+                self.check(applied, migrations)
+                for m in migrations:
+                    if m.version not in applied:
+                        self._apply_one(conn, m)
+                        done.append(m.path.name)
+                stored = conn.execute("select checksum from migrations.repeatable").fetchone()
+                refresh = bool(done) or stored is None or stored[0] != repeatable_checksum()
+                if refresh:
+                    apply_repeatables(conn)
+                conn.execute("notify pgrst, 'reload schema'")
+            finally:
+                conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
+        return done, refresh
+
+    def _apply_one(self, conn: psycopg.Connection, m: Migration) -> None:
+        started = time.monotonic()
+        record = (
+            "insert into migrations.applied (version, name, checksum, duration_ms)"
+            " values (%s, %s, %s, %s)"
+        )
+        try:
+            if m.transactional:
+                with conn.transaction():
+                    if m.path.suffix == ".py":
+                        run_python_migration(conn, m.path)
+                    else:
+                        conn.execute(m.path.read_text())
+                    ms = int((time.monotonic() - started) * 1000)
+                    conn.execute(record, [m.version, m.name, m.checksum, ms])
+            else:
+                for statement in split_statements(m.path.read_text()):
+                    conn.execute(statement)
+                ms = int((time.monotonic() - started) * 1000)
+                conn.execute(record, [m.version, m.name, m.checksum, ms])
+        except psycopg.Error as exc:
+            raise MigrationError(f"{m.path.name} failed: {exc}") from exc
+
+
+def build_declared_schema(url: str) -> None:
+    """Build a database from ``sql/schema`` + the repeatable files (the drift test's other side)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        with conn.transaction():
+            bootstrap.install_pgmq(conn)
+            bootstrap.install_procrastinate(conn)
+            conn.execute(BOOKKEEPING)
+            for path in sorted(SCHEMA_DIR.glob("*.sql")):
+                try:
+                    conn.execute(path.read_text())
+                except psycopg.Error as exc:
+                    raise MigrationError(f"{path.relative_to(ROOT)}: {exc}") from exc
+        apply_repeatables(conn)

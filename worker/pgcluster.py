@@ -1,0 +1,125 @@
+"""The embedded development cluster under ``.pgdata/``.
+
+PostgreSQL refuses to run as root, and our machines (and CI) run as root, so
+every server-side binary is started as the unprivileged ``postgres`` OS user
+with ``setpriv`` and the directories it writes are handed to that user. When
+we are not root, the binaries run as ourselves.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+
+from worker.config import ClusterSettings
+
+PG_USER = "postgres"
+
+
+def as_server_user(cmd: Sequence[str]) -> list[str]:
+    """Wrap a server command so it runs as ``postgres`` when we are root."""
+    if os.geteuid() != 0:
+        return list(cmd)
+    return ["setpriv", f"--reuid={PG_USER}", f"--regid={PG_USER}", "--init-groups", *cmd]
+
+
+def give_to_server_user(path: Path) -> None:
+    """Make ``path`` (and its contents) belong to the server user when we are root."""
+    if os.geteuid() != 0:
+        return
+    pw = pwd.getpwnam(PG_USER)
+    for p in [path, *path.rglob("*")]:
+        os.lchown(p, pw.pw_uid, pw.pw_gid)
+
+
+class Cluster:
+    """Start, stop and inspect one local cluster."""
+
+    def __init__(self, settings: ClusterSettings | None = None) -> None:
+        self.s = settings or ClusterSettings()
+
+    def _bin(self, name: str) -> str:
+        return str(self.s.pg_bin / name)
+
+    def _run(self, cmd: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(as_server_user(cmd), check=True, text=True, capture_output=True)
+
+    @property
+    def initialized(self) -> bool:
+        return (self.s.data_dir / "PG_VERSION").exists()
+
+    def running(self) -> bool:
+        if not self.initialized:
+            return False
+        status = subprocess.run(
+            as_server_user([self._bin("pg_ctl"), "-D", str(self.s.data_dir), "status"]),
+            capture_output=True,
+            text=True,
+        )
+        return status.returncode == 0
+
+    def init(self) -> None:
+        self.s.base_dir.mkdir(parents=True, exist_ok=True)
+        self.s.run_dir.mkdir(parents=True, exist_ok=True)
+        give_to_server_user(self.s.base_dir)
+        give_to_server_user(self.s.run_dir)
+        self._run(
+            [
+                self._bin("initdb"),
+                "-D",
+                str(self.s.data_dir),
+                "-U",
+                PG_USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
+
+    def start(self) -> None:
+        if not self.initialized:
+            self.init()
+        if self.running():
+            return
+        self.s.run_dir.mkdir(parents=True, exist_ok=True)
+        give_to_server_user(self.s.run_dir)
+        options = (
+            f"-p {self.s.port} -h {self.s.host} -k {self.s.run_dir} "
+            "-c timezone=UTC -c max_connections=200"
+        )
+        self._run(
+            [
+                self._bin("pg_ctl"),
+                "-D",
+                str(self.s.data_dir),
+                "-l",
+                str(self.s.log_file),
+                "-o",
+                options,
+                "-w",
+                "start",
+            ]
+        )
+        self.ensure_database()
+
+    def stop(self) -> None:
+        if self.running():
+            self._run([self._bin("pg_ctl"), "-D", str(self.s.data_dir), "-m", "fast", "-w", "stop"])
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.s.base_dir, ignore_errors=True)
+
+    def ensure_database(self) -> None:
+        with psycopg.connect(self.s.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute(
+                "select 1 from pg_database where datname = %s", [self.s.database]
+            ).fetchone()
+            if not exists:
+                conn.execute(f'create database "{self.s.database}"')
