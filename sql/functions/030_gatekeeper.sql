@@ -33,20 +33,20 @@ declare
     v_errors text[] := '{}';
 begin
     if p_plan is null or btrim(p_plan) = '' then
-        v_errors := v_errors || 'EMPTY';
+        v_errors := array_append(v_errors, 'EMPTY');
     else
         select coalesce(array_agg(m[1]), '{}') into v_words
         from regexp_matches(lower(p_plan), '([[:alpha:]]{2,})', 'g') as m;
         if cardinality(v_words) = 0 then
-            v_errors := v_errors || 'NO_WORDS';
+            v_errors := array_append(v_errors, 'NO_WORDS');
         else
             select count(*) into v_real from unnest(v_words) as w
             where w ~ '[aeiouy]' and not app.plan_word_is_mash(w);
             if v_real * 2 < cardinality(v_words) then
-                v_errors := v_errors || 'KEYBOARD_MASH';
+                v_errors := array_append(v_errors, 'KEYBOARD_MASH');
             end if;
             if v_real < 2 then
-                v_errors := v_errors || 'TOO_FEW_WORDS';
+                v_errors := array_append(v_errors, 'TOO_FEW_WORDS');
             end if;
         end if;
     end if;

@@ -1,0 +1,44 @@
+# Entry point for developers, DBAs and CI. `make help` lists the targets.
+PY := .venv/bin/python
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker sandbox run bench psql
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+setup: ## install Debian packages (PostgreSQL 15, pgTAP, pg_prove) and the Python venv
+	scripts/setup.sh
+
+test: ## pgTAP + pytest on a fresh, fully migrated database (ARGS= passes pytest options)
+	$(PY) -m tests.run $(ARGS)
+
+lint: ## sqlfluff over sql/ and migrations/, ruff over Python
+	sqlfluff lint sql migrations
+	ruff check .
+	ruff format --check .
+
+db-up: ## start the embedded cluster under .pgdata/ (and create the database)
+	$(PY) -m worker db-up
+
+db-down: ## stop the embedded cluster (data kept)
+	$(PY) -m worker db-down
+
+db-status: ## is the embedded cluster running?
+	$(PY) -m worker db-status
+
+migrate: ## apply pending migrations and changed repeatable SQL (DATABASE_URL or embedded)
+	$(PY) -m worker migrate
+
+migrate-status: ## list migrations: applied, pending, edited
+	$(PY) -m worker migrate-status
+
+api: ## run PostgREST on postgrest.conf (needs the postgrest binary on PATH)
+	@command -v postgrest >/dev/null 2>&1 || { \
+	  echo "postgrest is not on PATH. Install PostgREST v12+ (a static binary from its GitHub releases," >&2; \
+	  echo "or your OS package) and re-run 'make api'. The API is tested without it (tests/pgrest.py)." >&2; \
+	  exit 1; }
+	$(PY) -m worker api-env -- postgrest postgrest.conf
+
+psql: ## psql on the target database
+	psql "$$($(PY) -m worker db-url)"

@@ -1,0 +1,100 @@
+-- Structure: the api surface is pinned, RLS is on every app table, every api
+-- view is security_invoker, anon can run health() and nothing else.
+begin;
+select plan(16);
+
+select has_schema('app');
+select has_schema('api');
+
+select functions_are(
+    'api',
+    array[
+        'add_event', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
+        'health', 'kiosk_punch', 'lunch_end', 'lunch_start', 'set_employee_role', 'unlock_day',
+        'upsert_employee', 'validate_shift_plan', 'void_event'
+    ],
+    'the api function surface is exactly the contract''s'
+);
+select views_are('api', array['attendance_events', 'audit_logs', 'daily_status', 'employees']);
+select tables_are('api', '{}'::name [], 'no table is exposed in api');
+
+select is(
+    (select array_agg(c.relname::text order by c.relname)
+     from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+     where n.nspname = 'app' and c.relkind in ('r', 'p') and not c.relrowsecurity),
+    null,
+    'every table in app has row level security enabled'
+);
+select is(
+    (select array_agg(c.relname::text order by c.relname)
+     from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+     where n.nspname = 'api' and c.relkind = 'v'
+       and not coalesce(c.reloptions @> array['security_invoker=true'], false)),
+    null,
+    'every api view is security_invoker'
+);
+select is(
+    (select array_agg(p.proname::text order by p.proname)
+     from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
+     where n.nspname = 'api' and has_function_privilege('anon', p.oid, 'execute')),
+    array['health'],
+    'anon can execute api.health and nothing else in api'
+);
+select is(
+    (select array_agg(c.relname::text)
+     from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+     where n.nspname in ('api', 'app') and c.relkind in ('r', 'v', 'p')
+       and has_table_privilege('anon', c.oid, 'select')),
+    null,
+    'anon can read no table or view'
+);
+select is(
+    (select array_agg(p.proname::text order by p.proname)
+     from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
+     where n.nspname = 'api' and has_function_privilege('kiosk', p.oid, 'execute')),
+    array['health', 'kiosk_punch'],
+    'kiosk can only punch by badge (and call health)'
+);
+select is(
+    (select array_agg(c.relname::text)
+     from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+     where n.nspname in ('api', 'app') and c.relkind in ('r', 'v', 'p')
+       and has_table_privilege('kiosk', c.oid, 'select')),
+    null,
+    'kiosk can read nothing'
+);
+select is(
+    (select array_agg(p.proname::text)
+     from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
+     where n.nspname = 'api' and p.prosecdef),
+    null,
+    'no api function is security definer (the privileged code is in app)'
+);
+select is(
+    (select array_agg(p.proname::text)
+     from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
+     where n.nspname = 'app' and p.prosecdef
+       and not exists (select 1 from unnest(p.proconfig) as c where c like 'search_path=%')),
+    null,
+    'every security definer function pins its search_path'
+);
+select is(
+    (select array_agg(p.proname::text order by p.proname)
+     from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
+     where n.nspname = 'api' and obj_description(p.oid, 'pg_proc') is null),
+    null,
+    'every api function has a comment (it becomes the OpenAPI description)'
+);
+select ok(
+    (select not r.rolinherit and r.rolcanlogin from pg_roles as r where r.rolname = 'authenticator'),
+    'authenticator logs in and does not inherit'
+);
+select ok(
+    pg_has_role('authenticator', 'anon', 'member') and pg_has_role('authenticator', 'employee', 'member')
+    and pg_has_role('authenticator', 'approver', 'member') and pg_has_role('authenticator', 'hr_admin', 'member')
+    and pg_has_role('authenticator', 'kiosk', 'member') and not pg_has_role('authenticator', 'hithonix_worker', 'member'),
+    'authenticator can become each client role, and not the worker'
+);
+
+select * from finish();
+rollback;

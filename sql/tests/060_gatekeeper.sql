@@ -1,0 +1,49 @@
+-- The gatekeeper: real plans pass; empty, symbol-only and keyboard-mash plans
+-- fail; the mode decides whether a failing plan is refused or recorded.
+begin;
+select plan(13);
+
+select is((app.validate_shift_plan('Finish API integration and manager dashboard') ->> 'valid')::boolean, true, 'a real plan passes');
+select is((app.validate_shift_plan('Review PRs, fix login bug') ->> 'valid')::boolean, true, 'a short real plan passes');
+select is(app.validate_shift_plan('') -> 'errors', '["EMPTY"]', 'empty fails');
+select is(app.validate_shift_plan(null) -> 'errors', '["EMPTY"]', 'null fails');
+select is(app.validate_shift_plan('!!! 🚀🚀 ...') -> 'errors', '["NO_WORDS"]', 'symbols and emoji only fail');
+select is(app.validate_shift_plan('asdfasdfasdf') ->> 'valid', 'false', 'asdfasdfasdf is keyboard mash');
+select is(app.validate_shift_plan('qwerty zxcvbn hjkl') -> 'errors' ->> 0, 'KEYBOARD_MASH', 'keyboard rows are mash');
+select is(app.validate_shift_plan('work') -> 'errors', '["TOO_FEW_WORDS"]', 'one word is too few');
+
+select tests.allow_backdating();
+select tests.create_employee('gus@example.com') as gus \gset
+select tests.create_employee('hal@example.com') as hal \gset
+select tests.create_employee('ivy@example.com') as ivy \gset
+
+select tests.authenticate_as('employee', :'gus');
+select throws_ok($$select api.clock_in('asdfasdf', tests.ist('2026-11-20 10:00'))$$, 'PT422', 'SHIFT_PLAN_INVALID', 'enforce: an invalid plan is refused with 422');
+select is(
+    api.clock_in(tests.plan(), tests.ist('2026-11-20 10:00')) -> 'event' -> 'payload' ->> 'gatekeeper_status',
+    'PASSED', 'a passing plan is recorded PASSED'
+);
+select tests.clear_authentication();
+
+select tests.set_setting('gatekeeper_mode', '"availability_first"');
+select tests.authenticate_as('employee', :'hal');
+select is(
+    api.clock_in('asdfasdf', tests.ist('2026-11-20 10:00')) -> 'event' -> 'payload' ->> 'gatekeeper_status',
+    'SKIPPED', 'availability_first: an invalid plan still clocks in, SKIPPED'
+);
+select tests.clear_authentication();
+select is(
+    (select payload -> 'gatekeeper_errors' from app.attendance_events where employee_id = :'hal'),
+    '["KEYBOARD_MASH", "TOO_FEW_WORDS"]'::jsonb,
+    'and the reasons are recorded in the payload'
+);
+
+select tests.set_setting('gatekeeper_mode', '"off"');
+select tests.authenticate_as('employee', :'ivy');
+select is(
+    api.clock_in(null, tests.ist('2026-11-20 10:00')) -> 'event' -> 'payload' ->> 'gatekeeper_status',
+    'OFF', 'off: no check'
+);
+
+select * from finish();
+rollback;
