@@ -28,7 +28,6 @@ from pathlib import Path
 
 import psycopg
 
-from worker import bootstrap
 from worker.config import ROOT
 
 MIGRATIONS_DIR = ROOT / "migrations"
@@ -145,8 +144,9 @@ def apply_repeatables(conn: psycopg.Connection) -> None:
 
 
 class Migrator:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, migrations_dir: Path = MIGRATIONS_DIR) -> None:
         self.url = url
+        self.migrations_dir = migrations_dir
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self.url, autocommit=True)
@@ -162,7 +162,7 @@ class Migrator:
         with self._connect() as conn:
             applied = self._applied(conn)
         rows = []
-        on_disk = {m.version: m for m in discover()}
+        on_disk = {m.version: m for m in discover(self.migrations_dir)}
         for m in on_disk.values():
             if m.version not in applied:
                 rows.append(StatusRow(m.version, m.name, "pending", None))
@@ -198,7 +198,7 @@ class Migrator:
             conn.execute("select pg_advisory_lock(%s)", [_LOCK_KEY])
             try:
                 applied = self._applied(conn)
-                migrations = discover()
+                migrations = discover(self.migrations_dir)
                 self.check(applied, migrations)
                 for m in migrations:
                     if m.version not in applied:
@@ -237,16 +237,17 @@ class Migrator:
             raise MigrationError(f"{m.path.name} failed: {exc}") from exc
 
 
-def build_declared_schema(url: str) -> None:
+def build_declared_schema(url: str, schema_dir: Path = SCHEMA_DIR) -> None:
     """Build a database from ``sql/schema`` + the repeatable files (the drift test's other side)."""
     with psycopg.connect(url, autocommit=True) as conn:
         with conn.transaction():
-            bootstrap.install_pgmq(conn)
-            bootstrap.install_procrastinate(conn)
             conn.execute(BOOKKEEPING)
-            for path in sorted(SCHEMA_DIR.glob("*.sql")):
+            for path in sorted([*schema_dir.glob("*.sql"), *schema_dir.glob("*.py")]):
                 try:
-                    conn.execute(path.read_text())
+                    if path.suffix == ".py":
+                        run_python_migration(conn, path)
+                    else:
+                        conn.execute(path.read_text())
                 except psycopg.Error as exc:
-                    raise MigrationError(f"{path.relative_to(ROOT)}: {exc}") from exc
+                    raise MigrationError(f"{path.name}: {exc}") from exc
         apply_repeatables(conn)

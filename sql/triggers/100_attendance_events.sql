@@ -38,22 +38,22 @@ language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_own date := app.owning_shift_date(p_employee_id, p_at);
+    v_last_edge timestamptz;
+    v_own date;
     v_day app.daily_status;
     v_state app.day_status := 'OFF_DUTY';
 begin
+    -- the state is the employee's latest, even when p_at is a little earlier
+    -- than their last punch (two racing requests): it decides the error code
+    select max(ev.occurred_at) into v_last_edge
+    from app.attendance_events as ev
+    where ev.employee_id = p_employee_id
+        and ev.event_type in ('CLOCK_IN', 'CLOCK_OUT')
+        and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id);
+    v_own := app.owning_shift_date(p_employee_id, greatest(p_at, coalesce(v_last_edge, p_at)));
     if v_own is not null then
         v_day := app.derive_day(p_employee_id, v_own);
         v_state := v_day.current_status;
-    end if;
-    if v_day.last_event_at > p_at or exists (
-        select 1 from app.attendance_events as ev
-        where ev.employee_id = p_employee_id
-            and ev.event_type in ('CLOCK_IN', 'CLOCK_OUT')
-            and ev.occurred_at > p_at
-            and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
-    ) then
-        perform app.fail(422, 'OCCURRED_AT_BEFORE_LAST_EVENT', 'A punch cannot be dated before your last punch.');
     end if;
 
     if p_event_type <> 'CLOCK_IN' and v_state = 'OFF_DUTY' then
@@ -108,6 +108,10 @@ begin
         else
             null;
     end case;
+
+    if v_day.last_event_at > p_at or v_last_edge > p_at then
+        perform app.fail(422, 'OCCURRED_AT_BEFORE_LAST_EVENT', 'A punch cannot be dated before your last punch.');
+    end if;
 end
 $$;
 
