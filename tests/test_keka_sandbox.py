@@ -504,10 +504,24 @@ def test_unknown_routes(http):
 
 
 def test_runs_as_a_subprocess_and_announces_its_url():
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "worker.keka_sandbox", "--host", "127.0.0.1", "--port", "0",
-         "--seed-employees", "3", "--ingestion-key", "cli-key"],
+        [
+            sys.executable,
+            "-m",
+            "worker.keka_sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--seed-employees",
+            "3",
+            "--ingestion-key",
+            "cli-key",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

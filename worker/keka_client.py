@@ -458,7 +458,7 @@ class KekaHrisClient:
         retrying = Retrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=wait_exponential_jitter(
-                initial=self._backoff_initial, max=self._backoff_max, jitter=self._backoff_jitter
+                multiplier=self._backoff_initial, max=self._backoff_max, jitter=self._backoff_jitter
             ),
             retry=retry_if_exception_type((_RetryableHTTPError, httpx.TransportError)),
             sleep=self._sleep,

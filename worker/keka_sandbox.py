@@ -35,9 +35,12 @@ Fault keys (each optional, combinable; see ``_FAULT_KEYS``)::
    "rate_limit_per_minute": 3,
    "omit_retry_after": true}
 
+``status`` may be any 4xx/5xx (e.g. 401 in ``hris`` refuses even fresh tokens);
 ``count`` null means "until cleared"; ``retry_after`` null means no ``Retry-After``
-header. ``expire_tokens`` is an action (every token issued so far becomes invalid).
-``omit_retry_after`` drops the ``Retry-After`` header from the sandbox's own 429s
+header. A hang sleeps, then answers normally (a hung /v1/logs batch is still stored;
+de-duplication makes the client's re-send harmless). POST merges keys; a key set to
+null clears that fault. ``expire_tokens`` is an action (every token issued so far
+becomes invalid). ``omit_retry_after`` drops the ``Retry-After`` header from the sandbox's own 429s
 (Keka does not document whether it sends one).
 
 Run it standalone with ``python -m worker.keka_sandbox --host 127.0.0.1 --port 0``;
@@ -593,6 +596,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _SandboxHTTPServer
     protocol_version = "HTTP/1.1"
     timeout = 60  # idle keep-alive connections are closed after a minute
+    disable_nagle_algorithm = True  # headers and body are separate writes
     server_version = "KekaSandbox/1.0"
     sys_version = ""
 
@@ -941,7 +945,7 @@ class _SandboxHTTPServer(ThreadingHTTPServer):
 
 
 class KekaSandbox:
-    """The sandbox server, in-process (``start``/``stop``) or via ``serve_forever``."""
+    """The sandbox server on a background thread: ``start``/``stop`` or ``with``."""
 
     def __init__(
         self,
@@ -997,14 +1001,13 @@ class KekaSandbox:
         """Serve on a background daemon thread; returns self."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="keka-sandbox", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},  # so stop() returns promptly
+                name="keka-sandbox",
+                daemon=True,
             )
             self._thread.start()
         return self
-
-    def serve_forever(self) -> None:
-        """Serve on the calling thread until ``stop`` is called from another thread."""
-        self._server.serve_forever()
 
     def stop(self) -> None:
         """Stop serving, wake hung handlers and close the socket."""
