@@ -74,3 +74,99 @@ def jwt_secret() -> str:
     if len(secret) < 32:
         raise ConfigError("PGRST_JWT_SECRET must be at least 32 characters (PostgREST refuses less)")
     return secret
+
+
+def _as_role(url: str, user: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params["user"] = user
+    params.pop("password", None)
+    return make_conninfo(**params)
+
+
+def worker_database_url() -> str:
+    """The worker's connection: WORKER_DATABASE_URL, else the target database as hithonix_worker."""
+    return _env("WORKER_DATABASE_URL") or _as_role(database_url(), "hithonix_worker")
+
+
+def authenticator_url() -> str:
+    """PostgREST's connection: PGRST_DB_URI, else the target database as authenticator."""
+    return _env("PGRST_DB_URI") or _as_role(database_url(), "authenticator")
+
+
+@dataclass(frozen=True)
+class KekaSettings:
+    """How the worker reaches Keka (or the local sandbox) and paces itself."""
+
+    ingestion_base_url: str
+    ingestion_key: str
+    device_identifier: str
+    api_key: str
+    company_alias: str
+    env_domain: str
+    client_id: str
+    client_secret: str
+    hris_base_url: str
+    token_url: str
+    timeout_seconds: float = 10.0
+    batch_size: int = 100
+    visibility_timeout_seconds: int = 60
+    max_reads: int = 10
+    backoff_base_seconds: float = 2.0
+    backoff_cap_seconds: float = 300.0
+    concurrency: int = 1
+    metrics_port: int = 9108
+    push_interval_seconds: int = 5
+
+    REQUIRED = (
+        "KEKA_INGESTION_BASE_URL",
+        "KEKA_INGESTION_KEY",
+        "KEKA_DEVICE_IDENTIFIER",
+        "KEKA_API_KEY",
+        "KEKA_COMPANY_ALIAS",
+        "KEKA_ENV_DOMAIN",
+        "KEKA_CLIENT_ID",
+        "KEKA_CLIENT_SECRET",
+    )
+
+    @classmethod
+    def from_env(cls) -> KekaSettings:
+        missing = [name for name in cls.REQUIRED if not _env(name)]
+        if missing:
+            raise ConfigError(
+                "the worker needs these settings, which are missing: " + ", ".join(missing)
+                + " (see README, Configuration)"
+            )
+
+        def need(name: str) -> str:
+            value = _env(name)
+            assert value is not None
+            return value
+
+        alias, domain = need("KEKA_COMPANY_ALIAS"), need("KEKA_ENV_DOMAIN")
+        try:
+            timeout = float(_env("KEKA_TIMEOUT_SECONDS", "10") or "10")
+        except ValueError as exc:
+            raise ConfigError("KEKA_TIMEOUT_SECONDS must be a number") from exc
+        return cls(
+            ingestion_base_url=need("KEKA_INGESTION_BASE_URL").rstrip("/"),
+            ingestion_key=need("KEKA_INGESTION_KEY"),
+            device_identifier=need("KEKA_DEVICE_IDENTIFIER"),
+            api_key=need("KEKA_API_KEY"),
+            company_alias=alias,
+            env_domain=domain,
+            client_id=need("KEKA_CLIENT_ID"),
+            client_secret=need("KEKA_CLIENT_SECRET"),
+            hris_base_url=(_env("KEKA_HRIS_BASE_URL") or f"https://{alias}.{domain}/api/v1").rstrip("/"),
+            token_url=_env("KEKA_TOKEN_URL") or "https://login.keka.com/connect/token",
+            timeout_seconds=timeout,
+            batch_size=min(_env_int("KEKA_BATCH_SIZE", 100), 100),
+            visibility_timeout_seconds=_env_int("KEKA_VISIBILITY_TIMEOUT_SECONDS", 60),
+            max_reads=_env_int("KEKA_MAX_READS", 10),
+            backoff_base_seconds=float(_env("KEKA_BACKOFF_BASE_SECONDS", "2") or "2"),
+            backoff_cap_seconds=float(_env("KEKA_BACKOFF_CAP_SECONDS", "300") or "300"),
+            concurrency=_env_int("WORKER_CONCURRENCY", 1),
+            metrics_port=_env_int("WORKER_METRICS_PORT", 9108),
+            push_interval_seconds=_env_int("WORKER_PUSH_INTERVAL_SECONDS", 5),
+        )

@@ -1,7 +1,7 @@
 -- Who may see whom: the caller's own id, plus (approvers) everyone below them in
 -- the manager chain. RLS policies call it once per query through an InitPlan.
 
-create or replace function app.visible_employee_ids() returns uuid []
+create or replace function app.visible_employee_ids() returns uuid[]
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$

@@ -7,7 +7,7 @@
 -- seconds spent in each state. Lock reasons raised by events at or below the
 -- latest unlock's through_event_id are cleared; the first later one sticks.
 
-create or replace function app.tg_add(p_list text [], p_code text) returns text []
+create or replace function app.tg_add(p_list text[], p_code text) returns text[]
 language sql immutable
 as $$
     select case when p_code = any(p_list) then p_list else p_list || p_code end
@@ -170,7 +170,7 @@ comment on function app.derive_day(uuid, date) is
 'Recompute one employee-day of daily_status from the ledger alone.';
 
 -- Upsert the derived rows for a set of employee-days (parallel arrays).
-create or replace function app.refresh_daily_status(p_employee_ids uuid [], p_dates date [])
+create or replace function app.refresh_daily_status(p_employee_ids uuid[], p_dates date[])
 returns integer
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp

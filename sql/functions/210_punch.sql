@@ -12,7 +12,7 @@ as $$
     select hashtextextended('hithonix.employee:' || p_employee_id::text, 0)
 $$;
 
-create or replace function app.require_role(p_roles text []) returns void
+create or replace function app.require_role(p_roles text[]) returns void
 language plpgsql stable
 as $$
 begin

@@ -10,12 +10,12 @@ select functions_are(
     'api',
     array[
         'add_event', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
-        'health', 'kiosk_punch', 'lunch_end', 'lunch_start', 'set_employee_role', 'unlock_day',
-        'upsert_employee', 'validate_shift_plan', 'void_event'
+        'health', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role',
+        'unlock_day', 'upsert_employee', 'validate_shift_plan', 'void_event'
     ],
     'the api function surface is exactly the contract''s'
 );
-select views_are('api', array['attendance_events', 'audit_logs', 'daily_status', 'employees']);
+select views_are('api', array['attendance_events', 'audit_logs', 'daily_status', 'employees', 'sync_overview']);
 select tables_are('api', '{}'::name [], 'no table is exposed in api');
 
 select is(

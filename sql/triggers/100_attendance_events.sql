@@ -5,6 +5,9 @@
 --   _500_derive        (statement, AFTER INSERT) re-derive each touched
 --                      employee-day once, whatever the number of rows
 --   _600_sync_errors   (statement, AFTER UPDATE) keep has_sync_errors in step
+--   _900_enqueue       (statement, AFTER INSERT) the Keka outbox, see 150_outbox.sql
+-- The statement-level ones are SECURITY DEFINER: the worker updates sync
+-- columns without any right to write daily_status itself.
 
 create or replace function app.tg_attendance_events__append_only() returns trigger
 language plpgsql volatile
@@ -155,7 +158,7 @@ end
 $$;
 
 create or replace function app.tg_attendance_events__derive() returns trigger
-language plpgsql volatile
+language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -172,7 +175,7 @@ end
 $$;
 
 create or replace function app.tg_attendance_events__sync_errors() returns trigger
-language plpgsql volatile
+language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare

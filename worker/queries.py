@@ -1,0 +1,41 @@
+"""Every SQL statement the worker runs, by name (one place for SQL text).
+
+The logic that can live in the database does (app.*_v1 functions, granted to
+hithonix_worker); these are the calls and the queue operations around them.
+Functions the worker calls carry a _v1 suffix so a new version can sit beside
+the old one during a rollout.
+"""
+
+QUEUE = "keka_sync"
+DLQ = "keka_sync_dlq"
+
+READ_BATCH = "select msg_id, read_ct, message from pgmq.read(%(queue)s, %(vt)s, %(qty)s)"
+
+# Events to push for a set of message payloads, with what Keka needs.
+EVENTS_FOR_PUSH = "select * from app.events_for_push_v1(%(event_ids)s)"
+
+RECORD_SUCCESS = "select app.record_sync_success_v1(%(event_ids)s, %(keka_ref)s)"
+RECORD_FAILURE = "select app.record_sync_failure_v1(%(event_ids)s, %(permanent)s, %(error)s)"
+
+ARCHIVE = "select pgmq.archive(%(queue)s, %(msg_ids)s::bigint[])"
+SET_VT = "select pgmq.set_vt(%(queue)s, %(msg_id)s, %(seconds)s)"
+
+DEAD_LETTER = "select app.dead_letter_v1(%(msg_ids)s, %(max_reads)s)"
+
+RECONCILE = "select app.reconcile_sync_v1()"
+
+QUEUE_DEPTHS = (
+    "select (select queue_length from pgmq.metrics('keka_sync')),"
+    " (select queue_length from pgmq.metrics('keka_sync_dlq'))"
+)
+
+TOKEN_LOAD = "select access_token, expires_at from app.keka_tokens where name = 'hris'"
+TOKEN_SAVE = (
+    "insert into app.keka_tokens (name, access_token, expires_at) values ('hris', %(token)s, %(expires_at)s)"
+    " on conflict (name) do update set access_token = excluded.access_token,"
+    " expires_at = excluded.expires_at, updated_at = now()"
+)
+
+IMPORT_START = "select app.start_employee_import_v1()"
+IMPORT_APPLY = "select app.apply_employee_import_v1(%(run_id)s, %(employees)s, %(pages)s)"
+IMPORT_FAIL = "select app.fail_employee_import_v1(%(run_id)s, %(pages)s, %(error)s)"
