@@ -152,7 +152,7 @@ create table app.daily_status (
     break_minutes_used integer not null,
     lunch_minutes integer not null,
     event_count integer not null,
-    anomalies text [] not null,
+    anomalies text[] not null,
     is_locked boolean not null,
     lock_reason text,
     has_sync_errors boolean not null,

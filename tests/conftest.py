@@ -34,4 +34,6 @@ def owner(db_url: str) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture
 def api(db_url: str) -> PostgrestEmulator:
-    return PostgrestEmulator(dbtools.with_database(db_url, psycopg.conninfo.conninfo_to_dict(db_url)["dbname"], user="authenticator"))
+    return PostgrestEmulator(
+        dbtools.with_database(db_url, psycopg.conninfo.conninfo_to_dict(db_url)["dbname"], user="authenticator")
+    )

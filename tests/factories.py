@@ -26,8 +26,15 @@ def employee(
                                    attendance_number, badge_id)
         values (%s, %s, %s, %s, %s, %s, %s) returning id
         """,
-        [email, email.split("@")[0], manager, role, Jsonb({"shift_type": shift_type}),
-         attendance_number or f"A-{email.split('@')[0]}", f"B-{email.split('@')[0]}"],
+        [
+            email,
+            email.split("@")[0],
+            manager,
+            role,
+            Jsonb({"shift_type": shift_type}),
+            attendance_number or f"A-{email.split('@')[0]}",
+            f"B-{email.split('@')[0]}",
+        ],
     ).fetchone()
     assert row
     return row[0]

@@ -38,8 +38,15 @@ def http_status(sqlstate: str, anonymous: bool) -> int:
     if sqlstate.startswith("PT") and sqlstate[2:].isdigit():
         return int(sqlstate[2:])
     table = {
-        "23505": 409, "23503": 409, "25006": 405, "P0001": 400,
-        "42883": 404, "42P01": 404, "22P02": 400, "23514": 400, "23502": 400,
+        "23505": 409,
+        "23503": 409,
+        "25006": 405,
+        "P0001": 400,
+        "42883": 404,
+        "42P01": 404,
+        "22P02": 400,
+        "23514": 400,
+        "23502": 400,
     }
     if sqlstate == "42501":
         return 401 if anonymous else 403
@@ -115,10 +122,7 @@ class PostgrestEmulator:
                 }
             elif method == "GET":
                 read_only = True
-                where = [
-                    sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k))
-                    for k in (filters or {})
-                ]
+                where = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in (filters or {})]
                 query = sql.SQL("select coalesce(jsonb_agg(t), '[]') from {}.{} as t{}").format(
                     sql.Identifier(self.schema),
                     sql.Identifier(path.strip("/")),
@@ -141,8 +145,14 @@ class PostgrestEmulator:
                                set_config('request.path', %s, true),
                                set_config('request.headers', %s, true)
                         """,
-                        [f'"{self.schema}", "public"', role, json.dumps(claims), method, path,
-                         json.dumps(lowered)],
+                        [
+                            f'"{self.schema}", "public"',
+                            role,
+                            json.dumps(claims),
+                            method,
+                            path,
+                            json.dumps(lowered),
+                        ],
                     )
                     conn.execute(f"select {PRE_REQUEST}()")
                     row = conn.execute(query, params).fetchone()

@@ -24,12 +24,20 @@ def test_acceptance_day_through_http(api: PostgrestEmulator, owner: psycopg.Conn
     assert r.status == 200, r.body
     assert r.body["event"]["payload"]["gatekeeper_status"] == "PASSED"
     assert r.body["daily_status"]["current_status"] == "ON_SHIFT"
-    for name, when in [("break_start", at(20, 12)), ("break_end", at(20, 12, 20, 59)),
-                       ("lunch_start", at(20, 13)), ("lunch_end", at(20, 13, 40))]:
+    for name, when in [
+        ("break_start", at(20, 12)),
+        ("break_end", at(20, 12, 20, 59)),
+        ("lunch_start", at(20, 13)),
+        ("lunch_end", at(20, 13, 40)),
+    ]:
         assert api.rpc(name, {"occurred_at": when}, claims=me).status == 200
     r = api.rpc("clock_out", {"occurred_at": at(20, 19)}, claims=me)
     day = r.body["daily_status"]
-    assert (day["current_status"], day["break_minutes_used"], day["is_locked"]) == ("OFF_DUTY", 20, False)
+    assert (day["current_status"], day["break_minutes_used"], day["is_locked"]) == (
+        "OFF_DUTY",
+        20,
+        False,
+    )
 
     again = api.rpc("clock_in", {"plan": PLAN, "occurred_at": at(20, 20)}, claims=me)
     assert (again.status, again.code) == (409, "ALREADY_CLOCKED_IN")
@@ -64,8 +72,16 @@ def test_employee_cannot_see_or_act_on_another(api: PostgrestEmulator, owner: ps
     as_a = claims("employee", a)
     assert api.get("attendance_events", claims=as_a).body == []
     assert api.get("employees", claims=as_a, filters={"id": str(b)}).body == []
-    r = api.rpc("add_event", {"employee_id": str(b), "event_type": "CLOCK_OUT",
-                              "occurred_at": at(20, 19), "reason": "pretend"}, claims=as_a)
+    r = api.rpc(
+        "add_event",
+        {
+            "employee_id": str(b),
+            "event_type": "CLOCK_OUT",
+            "occurred_at": at(20, 19),
+            "reason": "pretend",
+        },
+        claims=as_a,
+    )
     assert r.status == 403 and r.body["code"] == "42501"
 
 
@@ -82,13 +98,15 @@ def test_admin_void_is_audited_with_request_id(api: PostgrestEmulator, owner: ps
     hr = claims("hr_admin", employee(owner, "hr@example.com", role="hr_admin"), sub="U-HR")
     me = claims("employee", employee(owner, "me@example.com"))
     event_id = api.rpc("clock_in", {"plan": PLAN}, claims=me).body["event"]["id"]
-    r = api.rpc("void_event", {"event_id": event_id, "reason": "clocked in by mistake"},
-                claims=hr, headers={"X-Request-Id": "req-7"})
+    r = api.rpc(
+        "void_event",
+        {"event_id": event_id, "reason": "clocked in by mistake"},
+        claims=hr,
+        headers={"X-Request-Id": "req-7"},
+    )
     assert r.status == 200
     audit = api.get("audit_logs", claims=hr).body
-    assert [(x["action"], x["request_id"], x["actor_slack_id"]) for x in audit] == [
-        ("VOID_EVENT", "req-7", "U-HR")
-    ]
+    assert [(x["action"], x["request_id"], x["actor_slack_id"]) for x in audit] == [("VOID_EVENT", "req-7", "U-HR")]
     assert api.get("audit_logs", claims=me).status == 403
 
 

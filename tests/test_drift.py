@@ -19,11 +19,17 @@ PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
 def schema_dump(url: str) -> list[str]:
     out = subprocess.run(
         [PG_DUMP, "--schema-only", "--no-comments", "--exclude-schema=migrations", "-d", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     lines = []
     for line in out.splitlines():
-        if not line.strip() or line.startswith("--") or re.match(r"^(SET |SELECT pg_catalog\.set_config|\\(un)?restrict )", line):
+        if (
+            not line.strip()
+            or line.startswith("--")
+            or re.match(r"^(SET |SELECT pg_catalog\.set_config|\\(un)?restrict )", line)
+        ):
             continue
         lines.append(line)
     return lines

@@ -396,9 +396,7 @@ def test_hris_single_employee(http, sandbox):
     found = http.get(f"/api/v1/hris/employees/{employee['id']}", headers=headers)
     assert found.status_code == 200
     assert found.json()["data"] == [employee]
-    missing = http.get(
-        "/api/v1/hris/employees/00000000-0000-0000-0000-000000000000", headers=headers
-    )
+    missing = http.get("/api/v1/hris/employees/00000000-0000-0000-0000-000000000000", headers=headers)
     assert missing.status_code == 404
     assert missing.json()["succeeded"] is False
     assert missing.json()["data"] is None

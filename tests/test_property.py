@@ -22,17 +22,23 @@ step = st.one_of(
     st.tuples(st.just("punch"), st.sampled_from(PUNCHES), st.integers(0, 240)),
     st.tuples(st.just("admin"), st.sampled_from(TYPES), st.integers(-600, 600)),
     st.tuples(st.just("void"), st.integers(0, 50), st.just(0)),
-    st.tuples(st.just("import"), st.lists(st.sampled_from(TYPES), min_size=1, max_size=4), st.integers(-300, 300)),
+    st.tuples(
+        st.just("import"),
+        st.lists(st.sampled_from(TYPES), min_size=1, max_size=4),
+        st.integers(-300, 300),
+    ),
 )
 
 
 def snapshot(conn: psycopg.Connection, emp: uuid.UUID) -> tuple:
     events = conn.execute(
-        "select count(*), coalesce(max(id), 0) from app.attendance_events where employee_id = %s", [emp]
+        "select count(*), coalesce(max(id), 0) from app.attendance_events where employee_id = %s",
+        [emp],
     ).fetchone()
     days = conn.execute(
         "select coalesce(jsonb_agg(to_jsonb(d) - 'updated_at' order by business_date_ist), '[]')"
-        " from app.daily_status d where employee_id = %s", [emp]
+        " from app.daily_status d where employee_id = %s",
+        [emp],
     ).fetchone()
     return events, days
 
@@ -55,15 +61,31 @@ def test_stored_equals_recomputed(api: PostgrestEmulator, owner: psycopg.Connect
             r = api.rpc(what, body, claims=me)
         elif kind == "admin":
             when = clock + dt.timedelta(minutes=minutes)
-            r = api.rpc("add_event", {"employee_id": str(emp), "event_type": what,
-                                      "occurred_at": when.isoformat(), "reason": "property test"}, claims=hr)
+            r = api.rpc(
+                "add_event",
+                {
+                    "employee_id": str(emp),
+                    "event_type": what,
+                    "occurred_at": when.isoformat(),
+                    "reason": "property test",
+                },
+                claims=hr,
+            )
         elif kind == "void":
-            ids = [row[0] for row in owner.execute(
-                "select id from app.attendance_events where employee_id = %s and event_type <> 'VOID' order by id",
-                [emp]).fetchall()]
+            ids = [
+                row[0]
+                for row in owner.execute(
+                    "select id from app.attendance_events where employee_id = %s and event_type <> 'VOID' order by id",
+                    [emp],
+                ).fetchall()
+            ]
             if not ids:
                 continue
-            r = api.rpc("void_event", {"event_id": ids[what % len(ids)], "reason": "property test"}, claims=hr)
+            r = api.rpc(
+                "void_event",
+                {"event_id": ids[what % len(ids)], "reason": "property test"},
+                claims=hr,
+            )
         else:
             base = clock + dt.timedelta(minutes=minutes)
             owner.execute(

@@ -24,9 +24,7 @@ def install_pgmq(conn: psycopg.Connection) -> bool:
 
 def install_procrastinate(conn: psycopg.Connection) -> bool:
     """Create procrastinate's tables in their own schema unless present."""
-    found = conn.execute(
-        "select 1 from pg_namespace where nspname = %s", [PROCRASTINATE_SCHEMA]
-    ).fetchone()
+    found = conn.execute("select 1 from pg_namespace where nspname = %s", [PROCRASTINATE_SCHEMA]).fetchone()
     if found:
         return False
     conn.execute(f"create schema {PROCRASTINATE_SCHEMA}")

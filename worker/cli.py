@@ -119,8 +119,13 @@ def worker() -> None:
     from worker.tasks import QUEUE, create_app
 
     app = create_app(worker_database_url(), settings)
-    log.info("worker_starting", concurrency=settings.concurrency, metrics_port=settings.metrics_port,
-             ingestion=settings.ingestion_base_url, hris=settings.hris_base_url)
+    log.info(
+        "worker_starting",
+        concurrency=settings.concurrency,
+        metrics_port=settings.metrics_port,
+        ingestion=settings.ingestion_base_url,
+        hris=settings.hris_base_url,
+    )
     with app.open():
         app.run_worker(queues=[QUEUE], concurrency=settings.concurrency, install_signal_handlers=True)
 
@@ -134,9 +139,10 @@ def push(budget: float) -> None:
     from worker.keka_client import KekaLogsClient
     from worker.sync import Pusher
 
-    with psycopg.connect(worker_database_url(), autocommit=True) as conn, KekaLogsClient(
-        settings.ingestion_base_url, settings.ingestion_key, settings.timeout_seconds
-    ) as client:
+    with (
+        psycopg.connect(worker_database_url(), autocommit=True) as conn,
+        KekaLogsClient(settings.ingestion_base_url, settings.ingestion_key, settings.timeout_seconds) as client,
+    ):
         stats = Pusher(conn, client, settings).drain(budget)
     console.print({k: v for k, v in vars(stats).items() if k != "event_ids"})
 

@@ -39,13 +39,9 @@ class ClusterSettings:
     base_dir: Path = field(default_factory=lambda: Path(_env("HITHONIX_PGDATA", str(ROOT / ".pgdata"))))
     port: int = field(default_factory=lambda: _env_int("HITHONIX_PGPORT", 54329))
     host: str = field(default_factory=lambda: _env("HITHONIX_PGHOST", "127.0.0.1") or "127.0.0.1")
-    socket_dir: Path | None = field(
-        default_factory=lambda: Path(p) if (p := _env("HITHONIX_PGSOCKET")) else None
-    )
+    socket_dir: Path | None = field(default_factory=lambda: Path(p) if (p := _env("HITHONIX_PGSOCKET")) else None)
     database: str = field(default_factory=lambda: _env("HITHONIX_PGDATABASE", "hithonix") or "hithonix")
-    pg_bin: Path = field(
-        default_factory=lambda: Path(_env("PG_BIN", "/usr/lib/postgresql/15/bin") or "")
-    )
+    pg_bin: Path = field(default_factory=lambda: Path(_env("PG_BIN", "/usr/lib/postgresql/15/bin") or ""))
 
     @property
     def data_dir(self) -> Path:
@@ -135,7 +131,8 @@ class KekaSettings:
         missing = [name for name in cls.REQUIRED if not _env(name)]
         if missing:
             raise ConfigError(
-                "the worker needs these settings, which are missing: " + ", ".join(missing)
+                "the worker needs these settings, which are missing: "
+                + ", ".join(missing)
                 + " (see README, Configuration)"
             )
 

@@ -56,7 +56,10 @@ def import_employees(conn: psycopg.Connection, hris: KekaHrisClient, page_size: 
                 q.IMPORT_APPLY, {"run_id": run_id, "employees": Jsonb(employees), "pages": pages}
             ).fetchone()
     except Exception as exc:
-        conn.execute(q.IMPORT_FAIL, {"run_id": run_id, "pages": pages, "error": f"{type(exc).__name__}: {exc}"})
+        conn.execute(
+            q.IMPORT_FAIL,
+            {"run_id": run_id, "pages": pages, "error": f"{type(exc).__name__}: {exc}"},
+        )
         log.error("keka_employee_import_failed", run_id=run_id, pages=pages, error=str(exc))
         raise
     counts = row[0] if row else {}

@@ -201,9 +201,7 @@ class KekaLogsClient:
             self._requests_made += 1
         started = time.perf_counter()
         try:
-            response = self._http.post(
-                self._url, json=body, headers=self._headers, timeout=self._timeout
-            )
+            response = self._http.post(self._url, json=body, headers=self._headers, timeout=self._timeout)
         except httpx.TimeoutException as exc:
             return self._failure("transient", None, f"timeout: {exc!r}", started)
         except httpx.TransportError as exc:
@@ -220,9 +218,7 @@ class KekaLogsClient:
                 received, accepted = int(data["logsReceived"]), int(data["logsAccepted"])
                 succeeded = body.get("succeeded") is True
             except (ValueError, KeyError, TypeError):
-                return self._failure(
-                    "transient", status, f"unreadable success body: {response.text[:200]}", started
-                )
+                return self._failure("transient", status, f"unreadable success body: {response.text[:200]}", started)
             if not succeeded:
                 return self._failure("permanent", status, _error_text(response), started)
             return PushResult(
@@ -473,9 +469,7 @@ class KekaHrisClient:
                 status_code=exc.response.status_code,
             ) from exc
         except httpx.TransportError as exc:
-            raise KekaUnavailable(
-                f"{method} {url}: {exc!r} after {self._max_attempts} attempts"
-            ) from exc
+            raise KekaUnavailable(f"{method} {url}: {exc!r} after {self._max_attempts} attempts") from exc
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         """GET with auth (one re-auth on 401) and 429 handling; returns non-401/429."""
@@ -503,8 +497,7 @@ class KekaHrisClient:
                 rate_limit_hits += 1
                 if rate_limit_hits > self._max_rate_limit_retries:
                     raise KekaRateLimited(
-                        f"GET {path}: still rate limited after "
-                        f"{self._max_rate_limit_retries} waits",
+                        f"GET {path}: still rate limited after {self._max_rate_limit_retries} waits",
                         retry_after=retry_after,
                     )
                 with self._lock:
@@ -592,9 +585,7 @@ class KekaHrisClient:
         except ValueError as exc:
             raise KekaError(f"{what}: response is not JSON", status_code=200) from exc
         if not isinstance(envelope, dict) or envelope.get("succeeded") is not True:
-            raise KekaError(
-                f"{what}: unsuccessful envelope: {_error_text(response)}", status_code=200
-            )
+            raise KekaError(f"{what}: unsuccessful envelope: {_error_text(response)}", status_code=200)
         return envelope
 
     # -- lifecycle -------------------------------------------------------------------

@@ -311,9 +311,7 @@ def seed_employees(count: int) -> list[dict[str, Json]]:
                 "employmentStatus": "Relieved" if relieved else "Working",
                 "joiningDate": "2024-01-15T00:00:00",
                 "exitDate": "2026-06-30T00:00:00" if relieved else None,
-                "reportsTo": (
-                    {"id": manager["id"], "email": manager["email"]} if manager else None
-                ),
+                "reportsTo": ({"id": manager["id"], "email": manager["email"]} if manager else None),
                 "jobTitle": "Engineer",
                 "groups": [],
             }
@@ -431,9 +429,7 @@ class _SandboxState:
             parsed["reject_attendance_numbers"] = frozenset(numbers)
         if "rate_limit_per_minute" in raw:
             limit = raw["rate_limit_per_minute"]
-            if limit is not None and (
-                isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
-            ):
+            if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
                 raise SandboxConfigError("rate_limit_per_minute must be a positive integer")
             parsed["rate_limit_per_minute"] = limit
         if "omit_retry_after" in raw:
@@ -573,9 +569,7 @@ class _SandboxState:
         with self.lock:
             return self.employees.pop(employee_id, None) is not None
 
-    def employees_matching(
-        self, employee_numbers: set[str] | None, status: str | None
-    ) -> list[dict[str, Json]]:
+    def employees_matching(self, employee_numbers: set[str] | None, status: str | None) -> list[dict[str, Json]]:
         with self.lock:
             return [
                 dict(e)
@@ -681,9 +675,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._hris(method, query, one.group(1) if one else None)
         if path.startswith("/api/v1/"):
             state.count_request("GET /api/v1/*")
-            return self._hris_guarded(
-                lambda: _Response(404, _hris_envelope(succeeded=False, message="notFound"))
-            )
+            return self._hris_guarded(lambda: _Response(404, _hris_envelope(succeeded=False, message="notFound")))
         state.count_request("other")
         return _Response(404, {"errors": ["not found"], "succeeded": False})
 
@@ -695,9 +687,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = state.take_status_fault("logs")
         if fault is not None:
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-            return _Response(
-                fault.status, _logs_error(f"injected fault (HTTP {fault.status})"), headers
-            )
+            return _Response(fault.status, _logs_error(f"injected fault (HTTP {fault.status})"), headers)
         if self.headers.get("X-API-Key") != state.config.ingestion_key:
             return _Response(401, _logs_error("invalid api key"))
         try:
@@ -710,8 +700,7 @@ class _Handler(BaseHTTPRequestHandler):
             return _Response(
                 400,
                 _logs_error(
-                    f"batch of {len(items)} exceeds the limit of "
-                    f"{state.config.max_batch_size} logs per request"
+                    f"batch of {len(items)} exceeds the limit of {state.config.max_batch_size} logs per request"
                 ),
             )
         errors = [error for i, item in enumerate(items) for error in _validate_log_item(i, item)]
@@ -762,23 +751,17 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
             message = "rateLimitExceeded" if fault.status == 429 else "injectedFault"
-            return _Response(
-                fault.status, _hris_envelope(succeeded=False, message=message), headers
-            )
+            return _Response(fault.status, _hris_envelope(succeeded=False, message=message), headers)
         allowed, retry_after = state.check_rate_limit()
         if not allowed:
             headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-            return _Response(
-                429, _hris_envelope(succeeded=False, message="rateLimitExceeded"), headers
-            )
+            return _Response(429, _hris_envelope(succeeded=False, message="rateLimitExceeded"), headers)
         auth = self.headers.get("Authorization", "")
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not state.token_valid(token.strip()):
             return _Response(
                 401,
-                _hris_envelope(
-                    succeeded=False, message="unauthorized", errors=["invalid or expired token"]
-                ),
+                _hris_envelope(succeeded=False, message="unauthorized", errors=["invalid or expired token"]),
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         return handle()
@@ -815,9 +798,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _employee_page(self, query: dict[str, list[str]]) -> _Response:
         def bad(message: str) -> _Response:
-            return _Response(
-                400, _hris_envelope(succeeded=False, message="badRequest", errors=[message])
-            )
+            return _Response(400, _hris_envelope(succeeded=False, message="badRequest", errors=[message]))
 
         try:
             page_number = int(query.get("pageNumber", ["1"])[0] or 1)
@@ -852,11 +833,7 @@ class _Handler(BaseHTTPRequestHandler):
                 page_size=page_size,
                 total_pages=total_pages,
                 total_records=total,
-                next_page=(
-                    self._page_url(page_number + 1, page_size, filters)
-                    if page_number < total_pages
-                    else None
-                ),
+                next_page=(self._page_url(page_number + 1, page_size, filters) if page_number < total_pages else None),
                 previous_page=(
                     self._page_url(min(page_number - 1, max(total_pages, 1)), page_size, filters)
                     if page_number > 1
@@ -1065,13 +1042,9 @@ class KekaSandbox:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m worker.keka_sandbox", description="Local Keka sandbox (loopback)."
-    )
+    parser = argparse.ArgumentParser(prog="python -m worker.keka_sandbox", description="Local Keka sandbox (loopback).")
     parser.add_argument("--host", default=os.environ.get("KEKA_SANDBOX_HOST", "127.0.0.1"))
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("KEKA_SANDBOX_PORT", "8765"))
-    )
+    parser.add_argument("--port", type=int, default=int(os.environ.get("KEKA_SANDBOX_PORT", "8765")))
     parser.add_argument("--ingestion-key")
     parser.add_argument("--client-id")
     parser.add_argument("--client-secret")

@@ -153,9 +153,7 @@ class Migrator:
 
     def _applied(self, conn: psycopg.Connection) -> dict[str, tuple[str, str]]:
         conn.execute(BOOKKEEPING)
-        rows = conn.execute(
-            "select version, checksum, applied_at::text from migrations.applied"
-        ).fetchall()
+        rows = conn.execute("select version, checksum, applied_at::text from migrations.applied").fetchall()
         return {v: (c, at) for v, c, at in rows}
 
     def status(self) -> list[StatusRow]:
@@ -215,10 +213,7 @@ class Migrator:
 
     def _apply_one(self, conn: psycopg.Connection, m: Migration) -> None:
         started = time.monotonic()
-        record = (
-            "insert into migrations.applied (version, name, checksum, duration_ms)"
-            " values (%s, %s, %s, %s)"
-        )
+        record = "insert into migrations.applied (version, name, checksum, duration_ms) values (%s, %s, %s, %s)"
         try:
             if m.transactional:
                 with conn.transaction():

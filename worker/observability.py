@@ -11,7 +11,9 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 EVENTS_PUSHED = Counter("keka_events_pushed_total", "Events Keka accepted (sync_status SUCCESS)")
 EVENTS_FAILED = Counter("keka_events_failed_total", "Events whose push failed", ["kind"])
 BATCH_LATENCY = Histogram(
-    "keka_push_batch_seconds", "Latency of one POST /v1/logs", buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+    "keka_push_batch_seconds",
+    "Latency of one POST /v1/logs",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 QUEUE_DEPTH = Gauge("keka_sync_queue_depth", "Messages waiting in keka_sync")
 DLQ_DEPTH = Gauge("keka_sync_dlq_depth", "Messages in keka_sync_dlq")

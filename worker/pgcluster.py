@@ -89,10 +89,7 @@ class Cluster:
             return
         self.s.run_dir.mkdir(parents=True, exist_ok=True)
         give_to_server_user(self.s.run_dir)
-        options = (
-            f"-p {self.s.port} -h {self.s.host} -k {self.s.run_dir} "
-            "-c timezone=UTC -c max_connections=200"
-        )
+        options = f"-p {self.s.port} -h {self.s.host} -k {self.s.run_dir} -c timezone=UTC -c max_connections=200"
         self._run(
             [
                 self._bin("pg_ctl"),
@@ -118,8 +115,6 @@ class Cluster:
 
     def ensure_database(self) -> None:
         with psycopg.connect(self.s.url("postgres"), autocommit=True) as conn:
-            exists = conn.execute(
-                "select 1 from pg_database where datname = %s", [self.s.database]
-            ).fetchone()
+            exists = conn.execute("select 1 from pg_database where datname = %s", [self.s.database]).fetchone()
             if not exists:
                 conn.execute(f'create database "{self.s.database}"')

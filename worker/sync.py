@@ -30,7 +30,14 @@ from psycopg.rows import dict_row
 from worker import queries as q
 from worker.config import KekaSettings
 from worker.keka_client import KekaLogsClient, LogItem, PushResult
-from worker.observability import BATCH_LATENCY, DLQ_DEPTH, EVENTS_FAILED, EVENTS_PUSHED, QUEUE_DEPTH, log
+from worker.observability import (
+    BATCH_LATENCY,
+    DLQ_DEPTH,
+    EVENTS_FAILED,
+    EVENTS_PUSHED,
+    QUEUE_DEPTH,
+    log,
+)
 
 
 @dataclass
@@ -45,7 +52,15 @@ class PushStats:
     event_ids: list[int] = field(default_factory=list)
 
     def add(self, other: PushStats) -> None:
-        for name in ("read", "succeeded", "failed", "permanent", "dead_lettered", "already_done", "requests"):
+        for name in (
+            "read",
+            "succeeded",
+            "failed",
+            "permanent",
+            "dead_lettered",
+            "already_done",
+            "requests",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.event_ids.extend(other.event_ids)
 
@@ -74,7 +89,8 @@ class Pusher:
     def push_once(self) -> PushStats:
         stats = PushStats()
         msgs = self.conn.execute(
-            q.READ_BATCH, {"queue": q.QUEUE, "vt": self.s.visibility_timeout_seconds, "qty": self.s.batch_size}
+            q.READ_BATCH,
+            {"queue": q.QUEUE, "vt": self.s.visibility_timeout_seconds, "qty": self.s.batch_size},
         ).fetchall()
         stats.read = len(msgs)
         if not msgs:
@@ -99,11 +115,19 @@ class Pusher:
                 continue
             if not row["attendance_number"]:
                 self._record(
-                    [msg[0]], [row["id"]], "permanent", "NO_ATTENDANCE_NUMBER: the employee has no Keka attendance number"
+                    [msg[0]],
+                    [row["id"]],
+                    "permanent",
+                    "NO_ATTENDANCE_NUMBER: the employee has no Keka attendance number",
                 )
                 stats.permanent += 1
                 continue
-            item = LogItem(self.s.device_identifier, row["attendance_number"], row["wall_clock_ist"], row["keka_status"])
+            item = LogItem(
+                self.s.device_identifier,
+                row["attendance_number"],
+                row["wall_clock_ist"],
+                row["keka_status"],
+            )
             sendable.append(Pending(msg[0], msg[1], row["id"], item))
         done_msgs.extend(m[0] for m in by_event.values())  # events that no longer exist to push
         if done_msgs:
@@ -120,9 +144,14 @@ class Pusher:
         stats.requests = 1
         BATCH_LATENCY.observe(result.latency_ms / 1000)
         log.info(
-            "keka_push", batch_size=len(batch), event_ids=[p.event_id for p in batch], kind=result.kind,
-            http_status=result.http_status, latency_ms=round(result.latency_ms, 1),
-            logs_accepted=result.logs_accepted, error=result.error,
+            "keka_push",
+            batch_size=len(batch),
+            event_ids=[p.event_id for p in batch],
+            kind=result.kind,
+            http_status=result.http_status,
+            latency_ms=round(result.latency_ms, 1),
+            logs_accepted=result.logs_accepted,
+            error=result.error,
         )
         if result.kind == "ok":
             self._record([p.msg_id for p in batch], [p.event_id for p in batch], "ok", None, result)
@@ -145,8 +174,13 @@ class Pusher:
         return stats
 
     def _record(
-        self, msg_ids: list[int], event_ids: list[int], kind: str, error: str | None,
-        result: PushResult | None = None, hide: dict[int, int] | None = None,
+        self,
+        msg_ids: list[int],
+        event_ids: list[int],
+        kind: str,
+        error: str | None,
+        result: PushResult | None = None,
+        hide: dict[int, int] | None = None,
     ) -> None:
         """Outcome in the sync columns and the queue, in one transaction."""
         with self.conn.transaction():
@@ -156,7 +190,11 @@ class Pusher:
             else:
                 self.conn.execute(
                     q.RECORD_FAILURE,
-                    {"event_ids": event_ids, "permanent": kind == "permanent", "error": (error or kind)[:1000]},
+                    {
+                        "event_ids": event_ids,
+                        "permanent": kind == "permanent",
+                        "error": (error or kind)[:1000],
+                    },
                 )
             if kind != "transient":
                 self.conn.execute(q.ARCHIVE, {"queue": q.QUEUE, "msg_ids": msg_ids})

@@ -9,8 +9,8 @@ Concurrency defaults to 1, the company's rollout rule.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import procrastinate
 import psycopg
@@ -34,8 +34,13 @@ def connect(url: str) -> Iterator[psycopg.Connection]:
 
 def hris_client(settings: KekaSettings, conn: psycopg.Connection) -> KekaHrisClient:
     return KekaHrisClient(
-        settings.hris_base_url, settings.token_url, settings.client_id, settings.client_secret,
-        settings.api_key, settings.timeout_seconds, DbTokenStore(conn),
+        settings.hris_base_url,
+        settings.token_url,
+        settings.client_id,
+        settings.client_secret,
+        settings.api_key,
+        settings.timeout_seconds,
+        DbTokenStore(conn),
     )
 
 

@@ -21,6 +21,7 @@ as $$
     from app.attendance_events as ev
     inner join app.employees as e on e.id = ev.employee_id
     where ev.id = any(p_event_ids)
+    order by ev.occurred_at, ev.id
 $$;
 grant execute on function app.events_for_push_v1(bigint[]) to hithonix_worker;
 

@@ -100,4 +100,4 @@ select
 from app.audit_logs as a;
 comment on view api.audit_logs is 'The audit trail (hr_admin).';
 
-grant execute on function app.tg_add(text [], text) to employee, approver, hr_admin;
+grant execute on function app.tg_add(text[], text) to employee, approver, hr_admin;

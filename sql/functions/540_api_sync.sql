@@ -1,13 +1,13 @@
 -- Sync endpoints for hr_admin: retry failed events, and one row of sync health.
 
-create or replace function api.retry_sync(event_ids bigint []) returns jsonb
+create or replace function api.retry_sync(event_ids bigint[]) returns jsonb
 language sql volatile
 as $$
     select app.retry_sync(event_ids)
 $$;
-comment on function api.retry_sync(bigint []) is
+comment on function api.retry_sync(bigint[]) is
 'hr_admin: put FAILED / PERMANENT_FAILURE events back on the Keka queue (audited RETRY_SYNC).';
-grant execute on function api.retry_sync(bigint []) to hr_admin;
+grant execute on function api.retry_sync(bigint[]) to hr_admin;
 
 create view api.sync_overview with (security_invoker = true) as
 select

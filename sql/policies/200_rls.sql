@@ -10,7 +10,7 @@ using (id = (select app.current_employee_id()));
 
 drop policy if exists employees_chain on app.employees;
 create policy employees_chain on app.employees for select to approver
-using (id = any((select app.visible_employee_ids())::uuid []));
+using (id = any((select app.visible_employee_ids())::uuid[]));
 
 drop policy if exists employees_all on app.employees;
 create policy employees_all on app.employees for select to hr_admin
@@ -22,7 +22,7 @@ using (employee_id = (select app.current_employee_id()));
 
 drop policy if exists events_chain on app.attendance_events;
 create policy events_chain on app.attendance_events for select to approver
-using (employee_id = any((select app.visible_employee_ids())::uuid []));
+using (employee_id = any((select app.visible_employee_ids())::uuid[]));
 
 drop policy if exists events_all on app.attendance_events;
 create policy events_all on app.attendance_events for select to hr_admin
@@ -34,7 +34,7 @@ using (employee_id = (select app.current_employee_id()));
 
 drop policy if exists daily_status_chain on app.daily_status;
 create policy daily_status_chain on app.daily_status for select to approver
-using (employee_id = any((select app.visible_employee_ids())::uuid []));
+using (employee_id = any((select app.visible_employee_ids())::uuid[]));
 
 drop policy if exists daily_status_all on app.daily_status;
 create policy daily_status_all on app.daily_status for select to hr_admin

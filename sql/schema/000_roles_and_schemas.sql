@@ -23,7 +23,11 @@ begin
 end
 $$;
 
-grant anon, employee, approver, hr_admin, kiosk to authenticator;
+grant anon to authenticator;
+grant employee to authenticator;
+grant approver to authenticator;
+grant hr_admin to authenticator;
+grant kiosk to authenticator;
 
 alter default privileges revoke execute on functions from public;
 revoke create on schema public from public;
