@@ -38,7 +38,16 @@ api: ## run PostgREST on postgrest.conf (needs the postgrest binary on PATH)
 	  echo "postgrest is not on PATH. Install PostgREST v12+ (a static binary from its GitHub releases," >&2; \
 	  echo "or your OS package) and re-run 'make api'. The API is tested without it (tests/pgrest.py)." >&2; \
 	  exit 1; }
-	$(PY) -m worker api-env -- postgrest postgrest.conf
+	$(PY) -m worker api
+
+worker: ## run the Keka sync worker (needs KEKA_* settings; see README)
+	$(PY) -m worker worker
+
+sandbox: ## run the local Keka sandbox on :8765
+	$(PY) -m worker sandbox
+
+run: ## database + migrations + Keka sandbox + worker (+ PostgREST when on PATH)
+	$(PY) -m worker run
 
 psql: ## psql on the target database
 	psql "$$($(PY) -m worker db-url)"

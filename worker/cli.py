@@ -184,5 +184,13 @@ def api() -> None:
     os.execvpe(binary, [binary, str(ROOT / "postgrest.conf")], env)
 
 
+@main.command()
+def run() -> None:
+    """Database, migrations, Keka sandbox, worker (and PostgREST when installed)."""
+    from worker import devstack
+
+    sys.exit(devstack.main())
+
+
 if __name__ == "__main__":
     main()

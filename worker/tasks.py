@@ -79,6 +79,8 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
                 continue
             await app.job_manager.retry_job(job, retry_at=dt.datetime.now(dt.UTC))
             stalled += 1
+        # the periodic push leaves a finished job every few seconds: keep a day of them
+        await app.job_manager.delete_old_jobs(nb_hours=24, queue=QUEUE)
         log.info("keka_reconcile", stalled_jobs_retried=stalled, **counts)
         return {**counts, "stalled_jobs_retried": stalled}
 

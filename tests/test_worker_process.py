@@ -1,0 +1,118 @@
+"""The real worker process (procrastinate, as hithonix_worker) against the
+sandbox: it syncs committed punches, survives kill -9 mid-batch without losing
+or duplicating a punch, exposes metrics, and refuses to start half-configured."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import httpx
+import psycopg
+import pytest
+
+from tests.factories import PLAN, claims, employee
+from tests.pgrest import PostgrestEmulator
+from worker.keka_sandbox import KekaSandbox
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def worker_env(db_url: str, sandbox_url: str, metrics_port: int) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("KEKA_", "WORKER_"))},
+        "DATABASE_URL": db_url,
+        "KEKA_INGESTION_BASE_URL": sandbox_url,
+        "KEKA_INGESTION_KEY": "sandbox-ingestion-key",
+        "KEKA_DEVICE_IDENTIFIER": "kiosk-device-1",
+        "KEKA_API_KEY": "sandbox-api-key",
+        "KEKA_COMPANY_ALIAS": "acme",
+        "KEKA_ENV_DOMAIN": "kekademo.com",
+        "KEKA_CLIENT_ID": "sandbox-client",
+        "KEKA_CLIENT_SECRET": "sandbox-secret",
+        "KEKA_HRIS_BASE_URL": f"{sandbox_url}/api/v1",
+        "KEKA_TOKEN_URL": f"{sandbox_url}/connect/token",
+        "KEKA_TIMEOUT_SECONDS": "10",
+        "KEKA_VISIBILITY_TIMEOUT_SECONDS": "3",
+        "WORKER_PUSH_INTERVAL_SECONDS": "1",
+        "WORKER_METRICS_PORT": str(metrics_port),
+    }
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "worker", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def synced(owner: psycopg.Connection) -> dict[str, int]:
+    rows = owner.execute("select sync_status::text, count(*) from app.attendance_events group by 1").fetchall()
+    return dict(rows)
+
+
+def test_worker_syncs_and_survives_kill_9_mid_batch(
+    api: PostgrestEmulator, owner: psycopg.Connection, db_url: str
+) -> None:
+    with KekaSandbox("127.0.0.1", 0) as sandbox:
+        for n in range(3):
+            me = employee(owner, f"w{n}@example.com")
+            assert api.rpc("clock_in", {"plan": PLAN}, claims=claims("employee", me)).status == 200
+        sandbox.set_faults({"logs_hang": {"seconds": 4, "count": 1}})
+        env = worker_env(db_url, sandbox.url, free_port())
+        first = start_worker(env)
+        try:
+            wait_for(lambda: sandbox.stats()["requests"].get("POST /v1/logs", 0) >= 1, 30, "the first push")
+            first.send_signal(signal.SIGKILL)  # mid-batch: Keka has the request, the worker dies
+            first.wait(10)
+        finally:
+            first.kill()
+        assert synced(owner) == {"PENDING": 3}, "the dead worker recorded nothing"
+
+        second = start_worker(env)
+        try:
+            wait_for(lambda: synced(owner) == {"SUCCESS": 3}, 40, "the restarted worker to finish the batch")
+            metrics = httpx.get(f"http://127.0.0.1:{env['WORKER_METRICS_PORT']}/metrics", timeout=5).text
+            assert "keka_events_pushed_total 3.0" in metrics
+            assert "keka_sync_queue_depth" in metrics
+        finally:
+            second.terminate()
+            second.wait(15)
+        logs = sandbox.logs()
+        assert len(logs) == 3, "nothing lost, nothing duplicated in Keka's store"
+        assert owner.execute("select count(*) from pgmq.q_keka_sync").fetchone() == (0,)
+
+
+def test_worker_refuses_to_start_without_settings(db_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEKA_")}
+    env["DATABASE_URL"] = db_url
+    done = subprocess.run(
+        [sys.executable, "-m", "worker", "worker"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "KEKA_INGESTION_BASE_URL" in done.stderr and "missing" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["push", "import-employees"])
+def test_cli_commands_fail_clearly_without_settings(command: str, db_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEKA_")}
+    env["DATABASE_URL"] = db_url
+    done = subprocess.run([sys.executable, "-m", "worker", command], env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "configuration error" in done.stderr
