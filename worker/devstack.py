@@ -62,7 +62,7 @@ def main() -> int:
     print(f"Keka sandbox: {url}  (punches: {url}/_sandbox/logs)")
     env = {**os.environ, **sandbox_settings(url), "DATABASE_URL": database_url()}
     children.append(subprocess.Popen([sys.executable, "-m", "worker", "worker"], env=env, text=True))
-    print("worker: started (JSON logs below; metrics on :%s/metrics)" % env.get("WORKER_METRICS_PORT", "9108"))
+    print("worker: started (JSON logs below; metrics on :{}/metrics)".format(env.get("WORKER_METRICS_PORT", "9108")))
     postgrest = shutil.which("postgrest")
     if postgrest:
         api_env = {**os.environ, "PGRST_DB_URI": authenticator_url(), "PGRST_JWT_SECRET": jwt_secret()}
