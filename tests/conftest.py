@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from tests import dbtools
-from tests.pgrest import PostgrestEmulator
+from worker.pgrest import PostgrestEmulator
 
 
 @pytest.fixture(scope="session")

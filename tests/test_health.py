@@ -1,6 +1,6 @@
 """api.health() through the PostgREST request path."""
 
-from tests.pgrest import PostgrestEmulator
+from worker.pgrest import PostgrestEmulator
 from worker.migrate import discover
 
 

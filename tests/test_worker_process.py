@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from tests.factories import PLAN, claims, employee
-from tests.pgrest import PostgrestEmulator
+from worker.pgrest import PostgrestEmulator
 from worker.keka_sandbox import KekaSandbox
 
 

@@ -8,3 +8,13 @@ as $$
         || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}')
 $$;
 comment on function app.policy(uuid) is 'Effective policy for one employee (settings + shift_config).';
+
+-- max_shift_hours as an interval, for the read-time MISSING_CLOCK_OUT.
+create or replace function app.max_shift_interval() returns interval
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select make_interval(hours => (s.value #>> '{}')::integer)
+    from app.settings as s where s.key = 'max_shift_hours'
+$$;
+grant execute on function app.max_shift_interval() to employee, approver, hr_admin;

@@ -12,7 +12,9 @@ $$;
 -- The business date of the open shift that owns p_at, or null when none does.
 -- Volatile on purpose: called from the BEFORE INSERT trigger, it must see the
 -- rows inserted earlier by the same statement (a bulk import of a night shift).
-create or replace function app.owning_shift_date(p_employee_id uuid, p_at timestamptz)
+create or replace function app.owning_shift_date(
+    p_employee_id uuid, p_at timestamptz, p_exclude_event_id bigint default null
+)
 returns date
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
@@ -25,6 +27,7 @@ begin
     where ev.employee_id = p_employee_id
         and ev.event_type in ('CLOCK_IN', 'CLOCK_OUT')
         and ev.occurred_at <= p_at
+        and ev.id is distinct from p_exclude_event_id
         and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
     order by ev.occurred_at desc, ev.id desc
     limit 1;
@@ -39,14 +42,14 @@ end
 $$;
 
 create or replace function app.business_date_for(
-    p_employee_id uuid, p_event_type app.event_type, p_at timestamptz
+    p_employee_id uuid, p_event_type app.event_type, p_at timestamptz, p_exclude_event_id bigint default null
 ) returns date
 language sql volatile
 as $$
     select case
         when p_event_type = 'CLOCK_IN' then app.ist_date(p_at)
-        else coalesce(app.owning_shift_date(p_employee_id, p_at), app.ist_date(p_at))
+        else coalesce(app.owning_shift_date(p_employee_id, p_at, p_exclude_event_id), app.ist_date(p_at))
     end
 $$;
-comment on function app.business_date_for(uuid, app.event_type, timestamptz) is
+comment on function app.business_date_for(uuid, app.event_type, timestamptz, bigint) is
 'The rule for business_date_ist; the insert trigger and the backfill both use it.';

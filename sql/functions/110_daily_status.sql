@@ -13,8 +13,17 @@ as $$
     select case when p_code = any(p_list) then p_list else p_list || p_code end
 $$;
 
-create or replace function app.derive_day(p_employee_id uuid, p_date date)
-returns app.daily_status
+create or replace function app.add_anomaly_event(p_map jsonb, p_code text, p_event_id bigint) returns jsonb
+language sql immutable
+as $$
+    select p_map || jsonb_build_object(p_code, coalesce(p_map -> p_code, '[]') || to_jsonb(p_event_id))
+$$;
+
+-- The replay itself: the day, and which events raised each anomaly (for the
+-- anomaly report). derive_day() is the day alone.
+create or replace function app.replay_day(
+    p_employee_id uuid, p_date date, out day app.daily_status, out anomaly_events jsonb
+)
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
@@ -37,6 +46,7 @@ declare
     v_lunches integer := 0;
     v_reason text;
 begin
+    anomaly_events := '{}';
     select coalesce(max(u.through_event_id), 0) into v_watermark
     from app.day_unlocks as u
     where u.employee_id = p_employee_id and u.business_date_ist = p_date;
@@ -78,6 +88,7 @@ begin
             when 'CLOCK_IN' then
                 if v_state <> 'OFF_DUTY' or (v_one_in and v.first_clock_in is not null) then
                     v.anomalies := app.tg_add(v.anomalies, 'DUPLICATE_CLOCK_IN');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'DUPLICATE_CLOCK_IN', e.id);
                 end if;
                 if v_state = 'OFF_DUTY' then
                     v_state := 'ON_SHIFT';
@@ -87,12 +98,15 @@ begin
             when 'CLOCK_OUT' then
                 if v_state = 'OFF_DUTY' then
                     v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 else
                     if v_state = 'ON_BREAK' then
                         v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
                         if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
                     elsif v_state = 'ON_LUNCH' then
                         v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                     end if;
                     v_state := 'OFF_DUTY';
                     v.last_clock_out := e.occurred_at;
@@ -103,16 +117,20 @@ begin
             when 'BREAK_START' then
                 if v_state = 'OFF_DUTY' then
                     v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_BREAK' then
                     v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
                 elsif v_state = 'ON_LUNCH' then
                     v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                 else
                     v_state := 'ON_BREAK';
                 end if;
             when 'BREAK_END' then
                 if v_state = 'OFF_DUTY' then
                     v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_BREAK' then
                     v_state := 'ON_SHIFT';
                     if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
@@ -122,14 +140,18 @@ begin
             when 'LUNCH_START' then
                 if v_state = 'OFF_DUTY' then
                     v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_LUNCH' then
                     v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                 else
                     if v_state = 'ON_BREAK' then
                         v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
                     end if;
                     if v_lunches > 0 then
                         v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                     end if;
                     v_lunches := v_lunches + 1;
                     v_state := 'ON_LUNCH';
@@ -137,11 +159,13 @@ begin
             when 'LUNCH_END' then
                 if v_state = 'OFF_DUTY' then
                     v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_LUNCH' then
                     v_state := 'ON_SHIFT';
                     if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
                 else
                     v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                     v_reason := 'LUNCH_END_WITHOUT_START';
                 end if;
         end case;
@@ -163,8 +187,20 @@ begin
             and ev.sync_status in ('FAILED', 'PERMANENT_FAILURE')
     );
     v.updated_at := now();
-    return v;
+    day := v;
 end
+$$;
+comment on function app.replay_day(uuid, date) is
+'Replay one employee-day: the derived daily_status and the events behind each anomaly.';
+grant execute on function app.replay_day(uuid, date), app.add_anomaly_event(jsonb, text, bigint),
+app.tg_add(text[], text) to hr_admin;
+
+create or replace function app.derive_day(p_employee_id uuid, p_date date)
+returns app.daily_status
+language sql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+    select (app.replay_day(p_employee_id, p_date)).day
 $$;
 comment on function app.derive_day(uuid, date) is
 'Recompute one employee-day of daily_status from the ledger alone.';

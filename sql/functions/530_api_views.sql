@@ -1,15 +1,6 @@
 -- The readable API (GET /<name>). Every view is security_invoker, so the
 -- caller's grants and the RLS policies on app tables decide the rows.
 
-create or replace function app.max_shift_interval() returns interval
-language sql stable security definer
-set search_path = pg_catalog, pg_temp
-as $$
-    select make_interval(hours => (s.value #>> '{}')::integer)
-    from app.settings as s where s.key = 'max_shift_hours'
-$$;
-grant execute on function app.max_shift_interval() to employee, approver, hr_admin;
-
 create view api.attendance_events with (security_invoker = true) as
 select
     ev.id,

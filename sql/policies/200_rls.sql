@@ -43,3 +43,7 @@ using (true);
 drop policy if exists audit_logs_all on app.audit_logs;
 create policy audit_logs_all on app.audit_logs for select to hr_admin
 using (true);
+
+drop policy if exists day_unlocks_all on app.day_unlocks;
+create policy day_unlocks_all on app.day_unlocks for select to hr_admin
+using (true);

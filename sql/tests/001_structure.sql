@@ -9,7 +9,7 @@ select has_schema('api');
 select functions_are(
     'api',
     array[
-        'add_event', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
+        'add_event', 'anomaly_report', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
         'health', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role',
         'unlock_day', 'upsert_employee', 'validate_shift_plan', 'void_event'
     ],

@@ -6,7 +6,7 @@ select plan(5);
 select tests.create_employee('u1@example.com') as u1 \gset
 select tests.create_employee('u2@example.com') as u2 \gset
 set local track_functions = 'all';
-select oid as derive_oid from pg_proc where oid = 'app.derive_day(uuid, date)'::regprocedure \gset
+select oid as derive_oid from pg_proc where oid = 'app.replay_day(uuid, date)'::regprocedure \gset
 select coalesce(pg_stat_get_xact_function_calls(:derive_oid), 0) as calls_before \gset
 
 -- 2 employees × 3 days × 6 events = 36 rows, 6 employee-days, one statement

@@ -1,11 +1,13 @@
 """Performs a request the way PostgREST (v12/13) does, without the binary.
 
+Used by the tests (every API test goes through it), the demo and the benchmarks.
+
 Connects as ``authenticator`` (so a missing ``GRANT role TO authenticator``
 fails), opens one READ COMMITTED transaction (READ ONLY for GET and for POST
 to a STABLE/IMMUTABLE function), sets search_path, role, request.jwt.claims,
 request.method, request.path and request.headers locally in one statement,
 runs the pre-request function, then the call, and maps SQLSTATE to HTTP status
-as PostgREST does. Every API test goes through this.
+as PostgREST does. 
 """
 
 from __future__ import annotations

@@ -1,0 +1,64 @@
+-- The business-date backfill: the one sanctioned exception to the append-only
+-- ledger. It finds rows whose stored business_date_ist differs from what the
+-- current rule (app.business_date_for) computes and, only when asked to, fixes
+-- them as the owner, re-derives the days involved and writes one audit row per
+-- change (actor system.backfill). Nothing is granted to any client role.
+
+create or replace function app.business_date_mismatches(p_limit integer default null)
+returns table (
+    id bigint, employee_id uuid, event_type app.event_type, occurred_at timestamptz,
+    stored date, computed date
+)
+language sql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+    with computed as (
+        select
+            ev.id, ev.employee_id, ev.event_type, ev.occurred_at, ev.business_date_ist as stored,
+            case
+                when ev.event_type = 'VOID' then (
+                    select app.business_date_for(t.employee_id, t.event_type, t.occurred_at, t.id)
+                    from app.attendance_events as t where t.id = ev.corrects_event_id
+                )
+                else app.business_date_for(ev.employee_id, ev.event_type, ev.occurred_at, ev.id)
+            end as computed
+        from app.attendance_events as ev
+    )
+    select c.id, c.employee_id, c.event_type, c.occurred_at, c.stored, c.computed
+    from computed as c
+    where c.stored is distinct from c.computed
+    order by c.event_type = 'VOID', c.event_type <> 'CLOCK_IN', c.id
+    limit p_limit
+$$;
+comment on function app.business_date_mismatches(integer) is
+'Ledger rows whose stored business_date_ist differs from the current rule (CLOCK_INs first, VOIDs last).';
+
+create or replace function app.backfill_business_dates_v1(p_limit integer)
+returns table (id bigint, employee_id uuid, before date, after date)
+language plpgsql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    r record;
+begin
+    perform set_config('hithonix.backfill_business_date', 'on', true);
+    perform set_config('request.jwt.claims', '{"role": "system", "sub": "system.backfill"}', true);
+    for r in select * from app.business_date_mismatches(p_limit) loop
+        update app.attendance_events as ev set business_date_ist = r.computed where ev.id = r.id;
+        perform app.audit(
+            'BACKFILL_BUSINESS_DATE', 'attendance_events', r.id::text, r.employee_id,
+            'business_date_ist recomputed by the current rule',
+            jsonb_build_object('business_date_ist', r.stored), jsonb_build_object('business_date_ist', r.computed)
+        );
+        perform app.refresh_daily_status(array[r.employee_id, r.employee_id], array[r.stored, r.computed]);
+        id := r.id;
+        employee_id := r.employee_id;
+        before := r.stored;
+        after := r.computed;
+        return next;
+    end loop;
+    perform set_config('hithonix.backfill_business_date', 'off', true);
+end
+$$;
+comment on function app.backfill_business_dates_v1(integer) is
+'Owner only: fix up to p_limit mismatched business dates, audited, days re-derived.';
