@@ -1,7 +1,7 @@
 """api.health() through the PostgREST request path."""
 
-from worker.pgrest import PostgrestEmulator
 from worker.migrate import discover
+from worker.pgrest import PostgrestEmulator
 
 
 def test_health_as_anon_returns_200(api: PostgrestEmulator) -> None:

@@ -13,12 +13,12 @@ import psycopg
 import pytest
 
 from tests.factories import PLAN, allow_backdating, claims, employee
-from worker.pgrest import PostgrestEmulator
 from tests.test_keka_client import FakeClock
 from worker.config import KekaSettings
 from worker.employee_import import DbTokenStore, import_employees
 from worker.keka_client import KekaHrisClient, KekaLogsClient, KekaUnavailable
 from worker.keka_sandbox import KekaSandbox, seed_employees
+from worker.pgrest import PostgrestEmulator
 from worker.sync import Pusher
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))

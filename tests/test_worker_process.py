@@ -17,8 +17,8 @@ import psycopg
 import pytest
 
 from tests.factories import PLAN, claims, employee
-from worker.pgrest import PostgrestEmulator
 from worker.keka_sandbox import KekaSandbox
+from worker.pgrest import PostgrestEmulator
 
 
 def free_port() -> int:

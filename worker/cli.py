@@ -5,9 +5,13 @@ Exit codes: 0 success, 1 the operation failed (message on stderr), 2 usage.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import sys
+import time
+from pathlib import Path
 
 import click
 import psycopg
@@ -26,9 +30,9 @@ from worker.config import (
 )
 from worker.migrate import MigrationError, Migrator
 from worker.observability import configure_logging, log, serve_metrics
-from worker.pgcluster import Cluster
+from worker.pgcluster import Cluster, ClusterError
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 130)
 err = Console(stderr=True)
 
 
@@ -41,7 +45,11 @@ def main() -> None:
 def db_up() -> None:
     """Start the embedded cluster under .pgdata/ (initialised on first use)."""
     cluster = Cluster()
-    cluster.start()
+    try:
+        cluster.start()
+    except ClusterError as exc:
+        err.print(f"[red]{exc}[/red]\n(the directory and its parents must be reachable by the postgres OS user)")
+        sys.exit(1)
     console.print(f"embedded PostgreSQL running: {cluster.s.url()}")
 
 
@@ -182,6 +190,185 @@ def api() -> None:
         sys.exit(1)
     env = {**os.environ, "PGRST_DB_URI": authenticator_url(), "PGRST_JWT_SECRET": jwt_secret()}
     os.execvpe(binary, [binary, str(ROOT / "postgrest.conf")], env)
+
+
+@main.command()
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("reports/anomalies.json"), show_default=True
+)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="first business date (default: all)")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="last business date (default: all)")
+def anomalies(out: Path, fmt: str, date_from: dt.datetime | None, date_to: dt.datetime | None) -> None:
+    """Write the anomaly report (duplicate clock-ins, unclosed breaks, lunch mismatches,
+    missing clock-outs, events outside a shift). Detection is SQL: app.anomaly_report."""
+    from worker.reports import anomaly_report, write_report
+
+    with psycopg.connect(database_url()) as conn:
+        report = anomaly_report(conn, date_from.date() if date_from else None, date_to.date() if date_to else None)
+    write_report(report, out, fmt)
+    console.print(f"{report['total']} anomalies {report['summary']} → {out}")
+
+
+@main.command("backfill-business-date")
+@click.option("--apply", "do_apply", is_flag=True, help="change the rows (default: dry run, nothing changes)")
+@click.option("--limit", type=int, help="at most this many rows")
+@click.option("--batch-size", type=int, default=500, show_default=True, help="rows per transaction with --apply")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="also write the changes as JSON")
+def backfill_business_date(do_apply: bool, limit: int | None, batch_size: int, out: Path | None) -> None:
+    """Find (and with --apply fix) ledger rows whose business_date_ist differs from the current rule.
+
+    --apply runs as the owner, one transaction per batch, writes one audit row per change
+    (actor system.backfill) and re-derives the affected days."""
+    from rich.progress import Progress
+
+    from worker import backfill
+
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        if not do_apply:
+            changes = backfill.find(conn, limit)
+            verb = "would change"
+        else:
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("backfilling", total=None)
+                result = backfill.apply(
+                    conn, limit, batch_size, lambda done, total: bar.update(task, completed=done, total=total)
+                )
+            changes, verb = result.changes, "changed"
+    for c in changes[:20]:
+        console.print(f"  event {c['id']}: {c['before']} → {c['after']}")
+    if len(changes) > 20:
+        console.print(f"  … and {len(changes) - 20} more")
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"applied": do_apply, "changes": changes}, indent=2) + "\n")
+    console.print(f"{len(changes)} row(s) {verb}" + ("" if do_apply else " (dry run: nothing changed; add --apply)"))
+
+
+@main.command()
+@click.option("--employee", help="employee number, attendance number or e-mail")
+@click.option("--role", type=click.Choice(["employee", "approver", "hr_admin"]), help="default: the employee's role")
+@click.option("--kiosk", help="mint a kiosk token for this kiosk id instead")
+@click.option("--ttl", default="1h", show_default=True, help="lifetime: 30m, 1h, 7d …")
+def token(employee: str | None, role: str | None, kiosk: str | None, ttl: str) -> None:
+    """Mint a JWT (signed with PGRST_JWT_SECRET) for curl against PostgREST."""
+    from worker.tokens import employee_claims, mint, parse_ttl
+
+    if bool(employee) == bool(kiosk):
+        raise click.UsageError("give exactly one of --employee or --kiosk")
+    try:
+        lifetime = parse_ttl(ttl)
+        if kiosk:
+            claims: dict[str, object] = {"role": "kiosk", "kiosk_id": kiosk, "sub": f"kiosk:{kiosk}"}
+        else:
+            with psycopg.connect(database_url()) as conn:
+                claims = employee_claims(conn, employee or "", role)
+        click.echo(mint(claims, jwt_secret(), lifetime))
+    except (LookupError, ConfigError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        sys.exit(1)
+
+
+@main.command()
+def demo() -> None:
+    """See it work: seed a small company, play a day through the API, sync to the Keka sandbox."""
+    from worker import demo as demo_mod
+
+    if not os.environ.get("DATABASE_URL"):
+        Cluster().start()
+    started = time.monotonic()
+    result = demo_mod.run(database_url(), lambda msg: console.print(f"[dim]· {msg}[/dim]"))
+    day = result["day"]
+    console.rule(f"The working day of {day:%A %d %B %Y} (IST), as it happened")
+    names = {k: v for k, v in zip([t[0] for t in demo_mod.TEAM], [t[1] for t in demo_mod.TEAM], strict=True)}
+    for line in result["lines"]:
+        style = "red" if line.result.startswith("refused") else ("yellow" if "locked" in line.result else "")
+        console.print(
+            f"  {line.at:>11}  {names[line.who]:<13} {line.what:<22} [{style}]{line.result}[/{style}]"
+            if style
+            else f"  {line.at:>11}  {names[line.who]:<13} {line.what:<22} {line.result}"
+        )
+    table = Table(
+        "employee",
+        "date",
+        "status",
+        "worked",
+        "break",
+        "lunch",
+        "anomalies",
+        "lock",
+        "sync errors",
+        title="Each employee's day (api.daily_status, as HR sees it)",
+    )
+    for d in sorted(result["days"], key=lambda d: (d["business_date_ist"], result["names"][d["employee_id"]])):
+        table.add_row(
+            result["names"][d["employee_id"]],
+            d["business_date_ist"],
+            d["current_status"],
+            f"{d['worked_minutes'] // 60}h{d['worked_minutes'] % 60:02d}",
+            f"{d['break_minutes_used']}m",
+            f"{d['lunch_minutes']}m",
+            ", ".join(d["anomalies"]) or "—",
+            d["lock_reason"] or "—",
+            "yes" if d["has_sync_errors"] else "no",
+        )
+    console.print(table)
+    o, s = result["overview"], result["sync"]
+    console.print(
+        f"Keka sync: {s['keka_received']} punches received by the Keka sandbox; events by status "
+        f"{result['sync_counts']} (breaks and lunches are not sent to Keka: SKIPPED). "
+        f"Queue {o['queue_depth']}, dead letters {o['dlq_depth']}, pending {o['pending']}."
+    )
+    console.print(f"Audit trail: {result['audit_rows']} row(s). Database: {result['database']}")
+    console.print(f"[dim]demo took {time.monotonic() - started:.1f} s[/dim]")
+
+
+@main.command()
+def status() -> None:
+    """Migrations, queue depths, sync status counts, oldest pending event, last employee import.
+
+    Exit 0 when all is well, 3 when something needs attention (listed)."""
+    from worker.status import collect
+
+    st = collect(database_url())
+    console.print(f"migrations: {st.migrations}")
+    sync = st.sync
+    console.print(
+        f"sync: pending {sync.get('pending')}, failed {sync.get('failed')}, permanent_failure "
+        f"{sync.get('permanent_failure')} (escalated {sync.get('escalated')}); queue keka_sync "
+        f"{sync.get('queue_depth')}, keka_sync_dlq {sync.get('dlq_depth')}; oldest pending "
+        f"{sync.get('oldest_pending_age') or '—'}; ledger ≈ {st.events_estimate} events"
+    )
+    last = st.last_import
+    console.print(
+        "last employee import: "
+        + (
+            f"#{last['id']} {last['status']} at {last['started_at']:%Y-%m-%d %H:%M} — created {last['created_count']}, "
+            f"updated {last['updated_count']}, deactivated {last['deactivated_count']}, unchanged "
+            f"{last['unchanged_count']} ({last['pages']} pages)"
+            if last
+            else "never"
+        )
+    )
+    issues = st.needs_attention
+    for issue in issues:
+        console.print(f"[yellow]attention:[/yellow] {issue}")
+    sys.exit(3 if issues else 0)
+
+
+@main.command("create-indexes")
+@click.option(
+    "--concurrently/--no-concurrently",
+    default=True,
+    show_default=True,
+    help="build without blocking writes (safe on a live table)",
+)
+def create_indexes_cmd(concurrently: bool) -> None:
+    """Create the ledger's (employee_id, business_date_ist) and (sync_status, business_date_ist)
+    indexes if missing or invalid."""
+    from worker.indexes import create_indexes
+
+    create_indexes(database_url(), concurrently, console.print)
 
 
 @main.command()

@@ -38,6 +38,10 @@ def give_to_server_user(path: Path) -> None:
         os.lchown(p, pw.pw_uid, pw.pw_gid)
 
 
+class ClusterError(RuntimeError):
+    """A server command failed; the message carries what it printed."""
+
+
 class Cluster:
     """Start, stop and inspect one local cluster."""
 
@@ -48,7 +52,10 @@ class Cluster:
         return str(self.s.pg_bin / name)
 
     def _run(self, cmd: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(as_server_user(cmd), check=True, text=True, capture_output=True)
+        done = subprocess.run(as_server_user(cmd), text=True, capture_output=True)
+        if done.returncode != 0:
+            raise ClusterError(f"{Path(cmd[0]).name} failed: {(done.stderr or done.stdout).strip()}")
+        return done
 
     @property
     def initialized(self) -> bool:

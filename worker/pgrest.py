@@ -7,7 +7,7 @@ fails), opens one READ COMMITTED transaction (READ ONLY for GET and for POST
 to a STABLE/IMMUTABLE function), sets search_path, role, request.jwt.claims,
 request.method, request.path and request.headers locally in one statement,
 runs the pre-request function, then the call, and maps SQLSTATE to HTTP status
-as PostgREST does. 
+as PostgREST does.
 """
 
 from __future__ import annotations

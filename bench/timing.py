@@ -1,0 +1,70 @@
+"""Clocks and summaries: phase timers and latency percentiles."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100) by linear interpolation between closest ranks."""
+    if not samples:
+        return math.nan
+    ordered = sorted(samples)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """A latency distribution in milliseconds."""
+
+    samples: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    mean_ms: float
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Latency:
+        ms = [s * 1000 for s in seconds]
+        return cls(
+            samples=len(ms),
+            p50_ms=percentile(ms, 50),
+            p95_ms=percentile(ms, 95),
+            p99_ms=percentile(ms, 99),
+            max_ms=max(ms) if ms else math.nan,
+            mean_ms=sum(ms) / len(ms) if ms else math.nan,
+        )
+
+
+def sample(fn: Callable[[], object], repeat: int, warmup: int = 3) -> Latency:
+    """Run ``fn`` ``warmup`` times untimed, then ``repeat`` times timed."""
+    for _ in range(warmup):
+        fn()
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        seconds.append(time.perf_counter() - started)
+    return Latency.of(seconds)
+
+
+@dataclass
+class Phases:
+    """Wall-clock seconds spent in each named phase of the run, in order."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def track(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started

@@ -1,0 +1,65 @@
+"""The business-date backfill: dry run by default, --apply in batches.
+
+Each batch is one transaction of app.backfill_business_dates_v1 (as the owner:
+the sanctioned exception to the append-only ledger, audited per row).
+Fixing a CLOCK_IN can change what later events compute, so apply loops until
+a pass finds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg.rows import dict_row
+
+MISMATCHES = "select * from app.business_date_mismatches(%(limit)s)"
+APPLY = "select * from app.backfill_business_dates_v1(%(limit)s)"
+COUNT = "select count(*) from app.business_date_mismatches()"
+
+
+@dataclass
+class BackfillResult:
+    changes: list[dict[str, object]] = field(default_factory=list)
+    applied: bool = False
+
+
+def find(conn: psycopg.Connection, limit: int | None) -> list[dict[str, object]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [
+            {
+                "id": r["id"],
+                "employee_id": str(r["employee_id"]),
+                "event_type": r["event_type"],
+                "occurred_at": r["occurred_at"].isoformat(),
+                "before": r["stored"].isoformat(),
+                "after": r["computed"].isoformat(),
+            }
+            for r in cur.execute(MISMATCHES, {"limit": limit}).fetchall()
+        ]
+
+
+def apply(
+    conn: psycopg.Connection, limit: int | None, batch_size: int, progress: Callable[[int, int], None]
+) -> BackfillResult:
+    result = BackfillResult(applied=True)
+    total_row = conn.execute(COUNT).fetchone()
+    total = min(int(total_row[0]) if total_row else 0, limit or 1 << 62)
+    while limit is None or len(result.changes) < limit:
+        size = batch_size if limit is None else min(batch_size, limit - len(result.changes))
+        with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute(APPLY, {"limit": size}).fetchall()
+        if not rows:
+            break
+        result.changes.extend(
+            {
+                "id": r["id"],
+                "employee_id": str(r["employee_id"]),
+                "before": r["before"].isoformat(),
+                "after": r["after"].isoformat(),
+            }
+            for r in rows
+        )
+        progress(len(result.changes), max(total, len(result.changes)))
+    return result

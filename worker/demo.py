@@ -1,0 +1,227 @@
+"""`demo`: a small company's working day, played through the API, synced to the
+Keka sandbox, summarised for a new HR admin.
+
+It builds its own database (``hithonix_demo``, recreated each run) on the
+embedded cluster or on the server of DATABASE_URL, migrates it, seeds a team
+with a manager chain and a kiosk badge, and plays the day before yesterday
+(IST) so that a forgotten clock-out has had time to become MISSING_CLOCK_OUT.
+The demo database allows back-dated punches (a setting) because the day is in
+the past; every punch still goes through the real API path (role, claims,
+pre-request, RLS, state machine, gatekeeper, ledger, daily_status, outbox).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.types.json import Jsonb
+
+from worker.config import KekaSettings
+from worker.keka_client import KekaLogsClient
+from worker.keka_sandbox import KekaSandbox
+from worker.migrate import Migrator
+from worker.pgrest import PostgrestEmulator
+from worker.sync import Pusher
+
+DB = "hithonix_demo"
+IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
+
+TEAM = [
+    # key, name, role, manager, shift, attendance number, badge
+    ("vikram", "Vikram Hegde", "hr_admin", None, "FLEXIBLE", "HX001", None),
+    ("asha", "Asha Rao", "approver", None, "GENERAL", "HX002", None),
+    ("ravi", "Ravi Kumar", "employee", "asha", "GENERAL", "HX003", None),
+    ("meera", "Meera Iyer", "employee", "asha", "GENERAL", "HX004", None),
+    ("dev", "Dev Patel", "employee", "asha", "GENERAL", "HX005", None),
+    ("nisha", "Nisha Singh", "employee", "asha", "GENERAL", "HX006", None),
+    ("arjun", "Arjun Nair", "employee", "asha", "NIGHT", "HX007", None),
+    ("kiran", "Kiran Das", "employee", "asha", "FLEXIBLE", "HX008", "BADGE-0008"),
+]
+PLANS = {
+    "asha": "Review sprint board and approve leave requests",
+    "ravi": "Finish API integration and manager dashboard",
+    "meera": "Write onboarding docs and fix payroll export bug",
+    "dev": "Migrate reporting queries to the new warehouse",
+    "nisha": "Prepare quarterly audit evidence with finance",
+    "arjun": "Monitor overnight batch jobs and patch servers",
+    "vikram": "Run payroll checks and update leave policy",
+}
+
+
+@dataclass
+class Line:
+    at: str
+    who: str
+    what: str
+    result: str
+
+
+def demo_url(target: str) -> tuple[str, str]:
+    """(admin URL on the target server, URL of the demo database)."""
+    params = conninfo_to_dict(target)
+    admin = make_conninfo(**{**params, "dbname": "postgres"})
+    return admin, make_conninfo(**{**params, "dbname": DB})
+
+
+def recreate(admin: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {DB} with (force)")
+        conn.execute(f"create database {DB}")
+
+
+def seed(conn: psycopg.Connection) -> dict[str, str]:
+    conn.execute("update app.settings set value = '4320' where key = 'employee_backdate_minutes'")
+    ids: dict[str, str] = {}
+    for key, name, role, manager, shift, number, badge in TEAM:
+        row = conn.execute(
+            "insert into app.employees (email, full_name, role, manager_employee_id, shift_config,"
+            " attendance_number, employee_number, badge_id, department)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, 'Engineering') returning id",
+            [
+                f"{key}@hithonix.example",
+                name,
+                role,
+                ids.get(manager or ""),
+                Jsonb({"shift_type": shift}),
+                number,
+                number.replace("HX", "E"),
+                badge,
+            ],
+        ).fetchone()
+        assert row
+        ids[key] = str(row[0])
+    return ids
+
+
+def play_day(api: PostgrestEmulator, ids: dict[str, str], day: dt.date) -> list[Line]:
+    lines: list[Line] = []
+
+    def at(hh: int, mm: int = 0, plus_days: int = 0) -> str:
+        return dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time(hh, mm), IST).isoformat()
+
+    def who(key: str) -> dict[str, Any]:
+        role = next(t[2] for t in TEAM if t[0] == key)
+        return {"role": role, "employee_id": ids[key], "sub": f"{key}@hithonix.example"}
+
+    def punch(key: str, endpoint: str, when: str, **extra: Any) -> None:
+        body = {"occurred_at": when, **extra}
+        if endpoint == "clock_in":
+            body.setdefault("plan", PLANS[key])
+        r = api.rpc(endpoint, body, claims=who(key), headers={"x-request-id": f"demo-{key}-{endpoint}"})
+        if r.status == 200:
+            ds = r.body["daily_status"]
+            result = ds["current_status"] + (f", locked {ds['lock_reason']}" if ds["is_locked"] else "")
+        else:
+            result = f"refused {r.status} {r.code}"
+        lines.append(Line(when[11:16], key, endpoint, result))
+
+    script: list[tuple[str, str, str]] = [
+        ("asha", "clock_in", at(9, 30)),
+        ("ravi", "clock_in", at(10, 0)),
+        ("dev", "clock_in", at(10, 0)),
+        ("meera", "clock_in", at(10, 5)),
+        ("nisha", "clock_in", at(10, 10)),
+        ("vikram", "clock_in", at(10, 30)),
+        ("meera", "break_start", at(11, 30)),
+        ("ravi", "break_start", at(12, 0)),
+        ("meera", "break_end", at(12, 5)),
+        ("ravi", "break_end", at(12, 15)),
+        ("asha", "lunch_start", at(13, 0)),
+        ("ravi", "lunch_start", at(13, 0)),
+        ("asha", "lunch_end", at(13, 35)),
+        ("ravi", "lunch_end", at(13, 40)),
+        ("ravi", "clock_in", at(14, 0)),
+        ("nisha", "clock_out", at(17, 30)),
+        ("ravi", "clock_out", at(19, 0)),
+        ("asha", "clock_out", at(19, 5)),
+        ("meera", "clock_out", at(19, 10)),
+        ("vikram", "clock_out", at(18, 0)),
+        ("arjun", "clock_in", at(22, 0)),
+        ("arjun", "break_start", at(2, 0, plus_days=1)),
+        ("arjun", "break_end", at(2, 20, plus_days=1)),
+        ("arjun", "clock_out", at(6, 0, plus_days=1)),
+    ]
+    for key, endpoint, when in script:
+        punch(key, endpoint, when)
+    r = api.rpc(
+        "unlock_day",
+        {"employee_id": ids["nisha"], "business_date": day.isoformat(), "reason": "Doctor's appointment, agreed"},
+        claims=who("asha"),
+    )
+    lines.append(Line("19:30", "asha", "unlock_day(nisha)", "unlocked" if r.status == 200 else f"refused {r.code}"))
+    return lines
+
+
+def kiosk_today(api: PostgrestEmulator) -> Line:
+    r = api.rpc(
+        "kiosk_punch",
+        {"badge_id": "BADGE-0008", "event_type": "CLOCK_IN"},
+        claims={"role": "kiosk", "kiosk_id": "lobby-1", "sub": "kiosk:lobby-1"},
+    )
+    now = dt.datetime.now(IST).strftime("%H:%M")
+    return Line(f"today {now}", "kiran", "kiosk badge CLOCK_IN", "ON_SHIFT" if r.status == 200 else r.code or "?")
+
+
+def sync(db_url: str, say: Callable[[str], None]) -> dict[str, Any]:
+    with KekaSandbox("127.0.0.1", 0) as sandbox:
+        settings = KekaSettings(
+            ingestion_base_url=sandbox.url,
+            ingestion_key=sandbox.config.ingestion_key,
+            device_identifier="00000000-0000-4000-8000-0000000000d0",
+            api_key=sandbox.config.api_key,
+            company_alias="demo",
+            env_domain="kekademo.com",
+            client_id=sandbox.config.client_id,
+            client_secret=sandbox.config.client_secret,
+            hris_base_url=f"{sandbox.url}/api/v1",
+            token_url=f"{sandbox.url}/connect/token",
+            metrics_port=0,
+        )
+        say(f"worker: pushing the outbox to the Keka sandbox at {sandbox.url}")
+        with (
+            psycopg.connect(make_conninfo(db_url, user="hithonix_worker"), autocommit=True) as conn,
+            KekaLogsClient(sandbox.url, settings.ingestion_key, 5) as client,
+        ):
+            stats = Pusher(conn, client, settings).drain(20)
+        return {"stats": stats, "keka_received": len(sandbox.logs())}
+
+
+def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
+    admin, url = demo_url(target)
+    say(f"creating database {DB} and applying migrations")
+    recreate(admin)
+    Migrator(url).migrate()
+    with psycopg.connect(url, autocommit=True) as conn:
+        ids = seed(conn)
+    say(f"seeded {len(ids)} people: Asha Rao (approver) manages six; Vikram Hegde is HR admin; Kiran has a badge")
+    day = dt.datetime.now(IST).date() - dt.timedelta(days=2)
+    api = PostgrestEmulator(make_conninfo(url, user="authenticator"))
+    lines = play_day(api, ids, day)
+    lines.append(kiosk_today(api))
+    synced = sync(url, say)
+    hr = {"role": "hr_admin", "employee_id": ids["vikram"], "sub": "vikram@hithonix.example"}
+    days = api.get("daily_status", claims=hr).body
+    names = {t[0]: t[1] for t in TEAM}
+    by_id = {v: names[k] for k, v in ids.items()}
+    overview = api.get("sync_overview", claims=hr).body[0]
+    with psycopg.connect(url) as conn:
+        counts = dict(
+            conn.execute("select sync_status::text, count(*) from app.attendance_events group by 1").fetchall()
+        )
+        audits = conn.execute("select count(*) from app.audit_logs").fetchone()
+    return {
+        "day": day,
+        "lines": lines,
+        "days": days,
+        "names": by_id,
+        "sync": synced,
+        "overview": overview,
+        "sync_counts": counts,
+        "audit_rows": audits[0] if audits else 0,
+        "database": url,
+    }
