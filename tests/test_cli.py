@@ -97,7 +97,8 @@ def test_backfill_dry_run_then_apply(owner: psycopg.Connection, db_url: str, tmp
     now = dict(owner.execute(dates).fetchall())
     assert {i for i in now if now[i] != stored[i]} == {change["id"]}, "exactly the mismatched row changed"
     audits = owner.execute(
-        "select count(*) from app.audit_logs where action = 'BACKFILL_BUSINESS_DATE' and actor_slack_id = 'system.backfill'"
+        "select count(*) from app.audit_logs"
+        " where action = 'BACKFILL_BUSINESS_DATE' and actor_slack_id = 'system.backfill'"
     ).fetchone()
     assert audits == (1,)
     again = cli("backfill-business-date", db_url=db_url)
