@@ -168,28 +168,20 @@ create or replace function app.tg_attendance_events__derive() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_employees uuid[];
-    v_dates date[];
 begin
-    select array_agg(d.employee_id), array_agg(d.business_date_ist) into v_employees, v_dates
+    perform app.refresh_daily_status(array_agg(d.employee_id), array_agg(d.business_date_ist))
     from (select distinct n.employee_id, n.business_date_ist from new_rows as n) as d;
-    if v_employees is not null then
-        perform app.refresh_daily_status(v_employees, v_dates);
-    end if;
     return null;
 end
 $$;
 
+-- Only a change into or out of FAILED/PERMANENT_FAILURE can change a day.
 create or replace function app.tg_attendance_events__sync_errors() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_employees uuid[];
-    v_dates date[];
 begin
-    select array_agg(d.employee_id), array_agg(d.business_date_ist) into v_employees, v_dates
+    perform app.refresh_daily_status(array_agg(d.employee_id), array_agg(d.business_date_ist))
     from (
         select distinct n.employee_id, n.business_date_ist
         from new_rows as n
@@ -197,9 +189,6 @@ begin
         where (n.sync_status in ('FAILED', 'PERMANENT_FAILURE'))
             is distinct from (o.sync_status in ('FAILED', 'PERMANENT_FAILURE'))
     ) as d;
-    if v_employees is not null then
-        perform app.refresh_daily_status(v_employees, v_dates);
-    end if;
     return null;
 end
 $$;
