@@ -18,15 +18,10 @@ as $$
 $$;
 
 create or replace function app.current_employee_id() returns uuid
-language plpgsql stable
+language sql stable
 as $$
-declare
-    v_raw text := app.jwt_claims() ->> 'employee_id';
-begin
-    return v_raw::uuid;
-exception when invalid_text_representation then
-    return null;
-end
+    select case when c ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then c::uuid end
+    from (select app.jwt_claims() ->> 'employee_id' as c) as claim
 $$;
 
 -- The actor recorded in the ledger and the audit trail: sub (Slack id or e-mail),

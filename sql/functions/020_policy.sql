@@ -1,13 +1,19 @@
 -- Policy lookup: the settings table, overridden per employee by shift_config.
 
+-- Invoker rights: it runs inside the owner's trigger and definer functions, and
+-- for hr_admin's anomaly report (hr_admin may read settings). PL/pgSQL rather
+-- than SQL because the hot callers are PL/pgSQL, which keeps its plans cached;
+-- a SQL function called from there is planned again on every call.
 create or replace function app.policy(p_employee_id uuid) returns jsonb
-language sql stable security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql stable
 as $$
-    select coalesce((select jsonb_object_agg(s.key, s.value) from app.settings as s), '{}')
-        || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}')
+begin
+    return coalesce((select jsonb_object_agg(s.key, s.value) from app.settings as s), '{}')
+        || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}');
+end
 $$;
 comment on function app.policy(uuid) is 'Effective policy for one employee (settings + shift_config).';
+grant execute on function app.policy(uuid) to hr_admin;
 
 -- max_shift_hours as an interval, for the read-time MISSING_CLOCK_OUT.
 create or replace function app.max_shift_interval() returns interval

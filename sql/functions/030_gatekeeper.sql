@@ -12,14 +12,10 @@ as $$
         p_word ~ '(.)\1{3,}'
         -- a chunk repeated: asdfasdf, lolol
         or p_word ~ '^(.{2,4})\1+.{0,3}$'
-        -- a keyboard run of four or more keys
-        or exists (
-            select 1
-            from unnest(array['qwertyuiop', 'asdfghjkl', 'zxcvbnm', 'poiuytrewq', 'lkjhgfdsa', 'mnbvcxz'])
-                as r (rowkeys),
-                generate_series(1, length(r.rowkeys) - 3) as i
-            where strpos(p_word, substr(r.rowkeys, i, 4)) > 0
-        )
+        -- a keyboard run of four or more keys (every 4-key run of each row, both ways)
+        or p_word ~ ('qwer|wert|erty|rtyu|tyui|yuio|uiop|poiu|oiuy|iuyt|uytr|ytre|trew|rewq'
+            || '|asdf|sdfg|dfgh|fghj|ghjk|hjkl|lkjh|kjhg|jhgf|hgfd|gfds|fdsa|zxcv|xcvb'
+            || '|cvbn|vbnm|mnbv|nbvc|bvcx|vcxz')
         -- long words with no vowel: xkcdqrst
         or (length(p_word) >= 4 and p_word !~ '[aeiouy]')
 $$;

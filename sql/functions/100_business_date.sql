@@ -17,7 +17,6 @@ create or replace function app.owning_shift_date(
 )
 returns date
 language plpgsql volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_edge record;
@@ -31,10 +30,16 @@ begin
         and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
     order by ev.occurred_at desc, ev.id desc
     limit 1;
-    if found and v_edge.event_type = 'CLOCK_IN'
-        and p_at - v_edge.occurred_at
-        < make_interval(hours => (app.policy(p_employee_id) ->> 'max_shift_hours')::integer)
-    then
+    if not found or v_edge.event_type <> 'CLOCK_IN' then
+        return null;
+    end if;
+    -- only now the policy: an open CLOCK_IN owns p_at within max_shift_hours
+    if p_at - v_edge.occurred_at < make_interval(
+        hours => coalesce(
+            (select (e.shift_config ->> 'max_shift_hours')::integer from app.employees as e where e.id = p_employee_id),
+            (select (s.value #>> '{}')::integer from app.settings as s where s.key = 'max_shift_hours')
+        )
+    ) then
         return v_edge.business_date_ist;
     end if;
     return null;
@@ -44,12 +49,14 @@ $$;
 create or replace function app.business_date_for(
     p_employee_id uuid, p_event_type app.event_type, p_at timestamptz, p_exclude_event_id bigint default null
 ) returns date
-language sql volatile
+language plpgsql volatile
 as $$
-    select case
-        when p_event_type = 'CLOCK_IN' then app.ist_date(p_at)
-        else coalesce(app.owning_shift_date(p_employee_id, p_at, p_exclude_event_id), app.ist_date(p_at))
-    end
+begin
+    if p_event_type = 'CLOCK_IN' then
+        return app.ist_date(p_at);
+    end if;
+    return coalesce(app.owning_shift_date(p_employee_id, p_at, p_exclude_event_id), app.ist_date(p_at));
+end
 $$;
 comment on function app.business_date_for(uuid, app.event_type, timestamptz, bigint) is
 'The rule for business_date_ist; the insert trigger and the backfill both use it.';

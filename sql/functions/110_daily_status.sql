@@ -25,7 +25,6 @@ create or replace function app.replay_day(
     p_employee_id uuid, p_date date, out day app.daily_status, out anomaly_events jsonb
 )
 language plpgsql volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v app.daily_status;
@@ -197,10 +196,11 @@ app.tg_add(text[], text) to hr_admin;
 
 create or replace function app.derive_day(p_employee_id uuid, p_date date)
 returns app.daily_status
-language sql volatile
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
-    select (app.replay_day(p_employee_id, p_date)).day
+begin
+    return (app.replay_day(p_employee_id, p_date)).day;
+end
 $$;
 comment on function app.derive_day(uuid, date) is
 'Recompute one employee-day of daily_status from the ledger alone.';
@@ -209,7 +209,6 @@ comment on function app.derive_day(uuid, date) is
 create or replace function app.refresh_daily_status(p_employee_ids uuid[], p_dates date[])
 returns integer
 language plpgsql volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_count integer;
@@ -243,7 +242,6 @@ $$;
 create or replace function app.daily_status_differences(p_from date, p_to date)
 returns table (employee_id uuid, business_date_ist date, stored jsonb, recomputed jsonb)
 language sql volatile
-set search_path = pg_catalog, pg_temp
 as $$
     with days as (
         select distinct ev.employee_id, ev.business_date_ist

@@ -24,17 +24,17 @@ $$;
 
 -- The event and the resulting day, as every punch returns them.
 create or replace function app.punch_result(p_event_id bigint) returns jsonb
-language sql volatile
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
-    select jsonb_build_object(
-        'event', to_jsonb(ev) - 'request_hash',
-        'daily_status', to_jsonb(ds)
-    )
-    from app.attendance_events as ev
-    left join app.daily_status as ds
-        on ds.employee_id = ev.employee_id and ds.business_date_ist = ev.business_date_ist
-    where ev.id = p_event_id
+begin
+    return (
+        select jsonb_build_object('event', to_jsonb(ev) - 'request_hash', 'daily_status', to_jsonb(ds))
+        from app.attendance_events as ev
+        left join app.daily_status as ds
+            on ds.employee_id = ev.employee_id and ds.business_date_ist = ev.business_date_ist
+        where ev.id = p_event_id
+    );
+end
 $$;
 
 -- Internal: record a live punch for a resolved employee. Not granted to anyone;

@@ -10,7 +10,6 @@ returns table (
     kind text, event_ids bigint[], message text
 )
 language sql volatile
-set search_path = pg_catalog, pg_temp
 as $$
     with days as (
         select ds.employee_id, ds.business_date_ist, ds.current_status, ds.first_clock_in, ds.anomalies

@@ -10,7 +10,6 @@ returns table (
     stored date, computed date
 )
 language sql volatile
-set search_path = pg_catalog, pg_temp
 as $$
     with computed as (
         select
@@ -36,7 +35,6 @@ comment on function app.business_date_mismatches(integer) is
 create or replace function app.backfill_business_dates_v1(p_limit integer)
 returns table (id bigint, employee_id uuid, before date, after date)
 language plpgsql volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     r record;

@@ -47,3 +47,7 @@ using (true);
 drop policy if exists day_unlocks_all on app.day_unlocks;
 create policy day_unlocks_all on app.day_unlocks for select to hr_admin
 using (true);
+
+drop policy if exists settings_read on app.settings;
+create policy settings_read on app.settings for select to hr_admin
+using (true);

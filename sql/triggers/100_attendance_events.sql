@@ -11,7 +11,6 @@
 
 create or replace function app.tg_attendance_events__append_only() returns trigger
 language plpgsql volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_sync constant text[] := array[
@@ -45,7 +44,6 @@ create or replace function app.check_live_transition(
     p_employee_id uuid, p_event_type app.event_type, p_at timestamptz
 ) returns void
 language plpgsql volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_last_edge timestamptz;
@@ -127,7 +125,6 @@ $$;
 
 create or replace function app.tg_attendance_events__prepare() returns trigger
 language plpgsql volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_target app.attendance_events;

@@ -12,7 +12,6 @@ $$;
 
 create or replace function app.tg_employees__manager_chain() returns trigger
 language plpgsql volatile
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     if new.manager_employee_id is not null and exists (
