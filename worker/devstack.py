@@ -51,7 +51,12 @@ def start_sandbox(port: int = SANDBOX_PORT, seed: int = 0) -> tuple[subprocess.P
     return proc, line.split(" ", 1)[1]
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop)  # stop the children on SIGTERM as on Ctrl-C
     if not os.environ.get("DATABASE_URL"):
         Cluster().start()
     done, _ = Migrator(database_url()).migrate()
