@@ -160,13 +160,15 @@ create or replace function app.punch(
     p_note text,
     p_plan text default null
 ) returns jsonb
-language sql volatile security definer
+language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    select app.record_punch(
+begin
+    return app.record_punch(
         app.current_employee_id(), p_event_type, p_occurred_at, p_idempotency_key,
         p_source, p_note, p_plan, true
-    )
+    );
+end
 $$;
 grant execute on function app.punch(app.event_type, timestamptz, text, text, text, text)
 to employee, approver, hr_admin;
