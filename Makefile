@@ -51,3 +51,6 @@ run: ## database + migrations + Keka sandbox + worker (+ PostgREST when on PATH)
 
 psql: ## psql on the target database
 	psql "$$($(PY) -m worker db-url)"
+
+bench: ## run the benchmarks (ARGS="--scale 10000")
+	$(PY) -m bench $(ARGS)

@@ -7,7 +7,7 @@ reproduced. Punches are generated per employee-day from a seed derived from
 
 - Hierarchy: one CEO, directors (~1 per 600), senior managers (~1 per 130),
   team leads (~1 per 12); all of them are approvers. HR admins (~1 per 500,
-  at least 2). A senior manager's whole chain is 50–200 people.
+  at least 2). A senior manager's whole chain is 50-200 people.
 - Shifts: ~70% GENERAL, ~25% FLEXIBLE, ~5% NIGHT (crossing midnight, IST).
 - Days: weekdays worked (~4% leave), a few Saturdays; breaks, one lunch.
 - Anomalies (~3% of worked days): missing clock-out, a break without end,
@@ -131,15 +131,15 @@ def employee_day(seed: int, employee: Employee, day: dt.date) -> list[Event]:
     if not _works(rng, day):
         return []
     if employee.shift_type == "GENERAL":
-        start = 570 + rng.uniform(0, 60)  # 09:30–10:30
-        end = 1140 + rng.uniform(0, 75)  # 19:00–20:15
+        start = 570 + rng.uniform(0, 60)  # 09:30-10:30
+        end = 1140 + rng.uniform(0, 75)  # 19:00-20:15
         if rng.random() < 0.05:
-            end = 1050 + rng.uniform(0, 89)  # early: 17:30–18:59
+            end = 1050 + rng.uniform(0, 89)  # early: 17:30-18:59
     elif employee.shift_type == "FLEXIBLE":
-        start = 480 + rng.uniform(0, 240)  # 08:00–12:00
+        start = 480 + rng.uniform(0, 240)  # 08:00-12:00
         end = start + rng.uniform(510, 570)
     else:
-        start = 1260 + rng.uniform(0, 120)  # 21:00–23:00, out the next morning
+        start = 1260 + rng.uniform(0, 120)  # 21:00-23:00, out the next morning
         end = start + rng.uniform(510, 570)
     lunch_start = start + rng.uniform(200, 260)
     lunch_end = lunch_start + (rng.uniform(41, 55) if rng.random() < 0.08 else rng.uniform(20, 39))

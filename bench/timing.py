@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
-    """The q-th percentile (0–100) by linear interpolation between closest ranks."""
+    """The q-th percentile (0-100) by linear interpolation between closest ranks."""
     if not samples:
         return math.nan
     ordered = sorted(samples)

@@ -43,7 +43,9 @@ def cluster() -> Iterator[str]:
     server = testing.postgresql.Postgresql(
         initdb=str(BIN / "initdb"),
         postgres=str(BIN / "postgres"),
-        postgres_args="-h 127.0.0.1 -F -c logging_collector=off -c max_connections=200",
+        postgres_args=(
+            "-h 127.0.0.1 -F -c logging_collector=off -c max_connections=200 -c max_locks_per_transaction=256"
+        ),
     )
     try:
         yield server.url()

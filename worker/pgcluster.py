@@ -96,7 +96,11 @@ class Cluster:
             return
         self.s.run_dir.mkdir(parents=True, exist_ok=True)
         give_to_server_user(self.s.run_dir)
-        options = f"-p {self.s.port} -h {self.s.host} -k {self.s.run_dir} -c timezone=UTC -c max_connections=200"
+        # bulk imports lock each employee once per transaction: room for ~50k of them
+        options = (
+            f"-p {self.s.port} -h {self.s.host} -k {self.s.run_dir} "
+            "-c timezone=UTC -c max_connections=200 -c max_locks_per_transaction=256"
+        )
         self._run(
             [
                 self._bin("pg_ctl"),

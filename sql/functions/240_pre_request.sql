@@ -8,15 +8,16 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_role text := app.current_app_role();
+    v_employee_id uuid := app.current_employee_id();
     v_emp app.employees;
 begin
     if v_role not in ('employee', 'approver', 'hr_admin') then
         return;
     end if;
-    if app.current_employee_id() is null then
+    if v_employee_id is null then
         perform app.fail(401, 'NOT_AUTHENTICATED', 'The token carries no valid employee_id claim.');
     end if;
-    select * into v_emp from app.employees as e where e.id = app.current_employee_id();
+    select * into v_emp from app.employees as e where e.id = v_employee_id;
     if not found then
         perform app.fail(401, 'NOT_AUTHENTICATED', 'The token names an unknown employee.');
     end if;

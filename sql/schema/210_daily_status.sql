@@ -34,8 +34,8 @@ create table app.daily_status (
     )
 );
 
--- The status board: everyone's day for one date.
-create index daily_status_date_idx on app.daily_status (business_date_ist);
+-- The status board: everyone's day for one date, or an approver's chain on it.
+create index daily_status_date_employee_idx on app.daily_status (business_date_ist, employee_id);
 
 alter table app.daily_status enable row level security;
 

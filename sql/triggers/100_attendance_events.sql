@@ -53,11 +53,13 @@ declare
 begin
     -- the state is the employee's latest, even when p_at is a little earlier
     -- than their last punch (two racing requests): it decides the error code
-    select max(ev.occurred_at) into v_last_edge
+    select ev.occurred_at into v_last_edge
     from app.attendance_events as ev
     where ev.employee_id = p_employee_id
         and ev.event_type in ('CLOCK_IN', 'CLOCK_OUT')
-        and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id);
+        and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
+    order by ev.occurred_at desc
+    limit 1;
     v_own := app.owning_shift_date(p_employee_id, greatest(p_at, coalesce(v_last_edge, p_at)));
     if v_own is not null then
         v_day := app.derive_day(p_employee_id, v_own);

@@ -14,7 +14,8 @@ create or replace function app.tg_employees__manager_chain() returns trigger
 language plpgsql volatile
 as $$
 begin
-    if new.manager_employee_id is not null and exists (
+    -- a new row has no reports yet, so it cannot close a loop: only changes walk the chain
+    if tg_op = 'UPDATE' and new.manager_employee_id is not null and exists (
         with recursive up (id, depth) as (
             select new.manager_employee_id, 1
             union all
