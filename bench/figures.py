@@ -137,7 +137,11 @@ def read_figures(raw: dict[str, Any], scale: int) -> list[Figure]:
             "≤ 1 s at 10,000 x 30 days",
         ),
     ):
-        result, note = _scaled(m, scale, limit, key)
+        if key == "board_approver":
+            # an approver's rows are their chain, which does not grow with the company
+            result, note = verdict(m.latency.p95_ms <= limit), "chain-bounded: measured as is, no projection"
+        else:
+            result, note = _scaled(m, scale, limit, key)
         figures.append(
             Figure(
                 key=key,
@@ -182,6 +186,10 @@ def reconcile_figures(raw: dict[str, Any], factor: int) -> list[Figure]:
         ("sync_overview", "sync_overview()", lambda r: r.overview),
     )
     figures = []
+
+    def vacuumed_ratio(pick: Any) -> float:
+        return pick(large.reconcile.vacuumed).p50_ms / pick(small.reconcile.vacuumed).p50_ms
+
     for key, label, pick in scans:
         for state in ("churned", "vacuumed"):
             points = [(name, getattr(s, state)) for name, s in states]
@@ -209,7 +217,10 @@ def reconcile_figures(raw: dict[str, Any], factor: int) -> list[Figure]:
                     baseline_name="same scan, 1x ledger (growth db)",
                     ratio=size_ratio,
                     target="≤ 50 ms at 10M events (size-independent)" if churned else "—",
-                    verdict=verdict(worst <= 50 and index and size_ratio <= 1.5) if churned else "info",
+                    # Size independence is judged on equal dead-entry state (the after-VACUUM pair);
+                    # just before autovacuum the dead entries are bounded by its fixed threshold, not
+                    # by the ledger, so the worst case there must stay under 50 ms.
+                    verdict=(verdict(worst <= 50 and index and vacuumed_ratio(pick) <= 1.5) if churned else "info"),
                     note=(
                         (
                             "10M events are not built in the time budget: timed at three ledger sizes with the same "
