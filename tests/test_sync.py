@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.factories import PLAN, allow_backdating, claims, employee
-from tests.test_keka_client import FakeClock
+from tests.keka_fixtures import FakeClock
 from worker.config import KekaSettings
 from worker.employee_import import DbTokenStore, import_employees
 from worker.keka_client import KekaHrisClient, KekaLogsClient, KekaUnavailable

@@ -12,56 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from worker.keka_sandbox import KekaSandbox, seed_employees
+from tests.keka_fixtures import API_KEY, CLIENT_ID, CLIENT_SECRET, INGESTION_KEY
+from worker.keka_sandbox import seed_employees
 
-INGESTION_KEY = "test-ingestion-key"
-CLIENT_ID = "test-client"
-CLIENT_SECRET = "test-secret"
-API_KEY = "test-api-key"
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-class FakeClock:
-    """The sandbox's time source; moves only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-
-@pytest.fixture(scope="module")
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture(scope="module")
-def sandbox(clock):
-    with KekaSandbox(
-        "127.0.0.1",
-        0,
-        ingestion_key=INGESTION_KEY,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        api_key=API_KEY,
-        token_ttl_seconds=3600,
-        rate_limit_per_minute=50,
-        max_batch_size=100,
-        clock=clock,
-    ) as sb:
-        yield sb
-
-
-@pytest.fixture(autouse=True)
-def _fresh(sandbox):
-    sandbox.reset()
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from tests.keka_fixtures import API_KEY, CLIENT_ID, CLIENT_SECRET, INGESTION_KEY, TOKEN_TTL
 from worker.keka_client import (
     InMemoryTokenStore,
     KekaAuthError,
@@ -20,59 +20,7 @@ from worker.keka_client import (
     LogItem,
     parse_retry_after,
 )
-from worker.keka_sandbox import KekaSandbox, seed_employees
-
-INGESTION_KEY = "test-ingestion-key"
-CLIENT_ID = "test-client"
-CLIENT_SECRET = "test-secret"
-API_KEY = "test-api-key"
-TOKEN_TTL = 3600
-
-
-class FakeClock:
-    """Shared time: the sandbox reads it, the client's fake sleep advances it."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-    def utc(self) -> datetime:
-        return datetime.fromtimestamp(self(), UTC)
-
-
-@pytest.fixture(scope="module")
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture(scope="module")
-def sandbox(clock):
-    with KekaSandbox(
-        "127.0.0.1",
-        0,
-        ingestion_key=INGESTION_KEY,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        api_key=API_KEY,
-        token_ttl_seconds=TOKEN_TTL,
-        rate_limit_per_minute=50,
-        max_batch_size=100,
-        clock=clock,
-    ) as sb:
-        yield sb
-
-
-@pytest.fixture(autouse=True)
-def _fresh(sandbox):
-    sandbox.reset()
+from worker.keka_sandbox import seed_employees
 
 
 @pytest.fixture
