@@ -1,7 +1,7 @@
 """Real HTTP against a real PostgREST, when its binary is on PATH.
 
 The binary is not in the package registries these machines reach, so CI skips
-this file and says why; tests/pgrest.py covers the same requests without it.
+this file and says why; worker/pgrest.py covers the same requests without it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from worker.config import ROOT
 
 POSTGREST = shutil.which("postgrest")
 pytestmark = pytest.mark.skipif(
-    POSTGREST is None, reason="postgrest binary not on PATH: live HTTP test skipped (tests/pgrest.py covers the API)"
+    POSTGREST is None, reason="postgrest binary not on PATH: live HTTP test skipped (worker/pgrest.py covers the API)"
 )
 SECRET = "live-test-secret-that-is-long-enough-32+"
 

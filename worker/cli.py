@@ -185,7 +185,7 @@ def api() -> None:
     if binary is None:
         err.print(
             "postgrest is not on PATH. Install PostgREST v12+ (a static binary from its releases "
-            "page or your OS packages) and re-run. The API is tested without it (tests/pgrest.py)."
+            "page or your OS packages) and re-run. The API is tested without it (worker/pgrest.py)."
         )
         sys.exit(1)
     env = {**os.environ, "PGRST_DB_URI": authenticator_url(), "PGRST_JWT_SECRET": jwt_secret()}
