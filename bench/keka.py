@@ -47,22 +47,7 @@ def quiet_worker_logs() -> None:
 
 
 def settings(url: str) -> KekaSettings:
-    return KekaSettings(
-        ingestion_base_url=url,
-        ingestion_key=INGESTION_KEY,
-        device_identifier="bench-device-0001",
-        api_key="sandbox-api-key",
-        company_alias="bench",
-        env_domain="kekademo.com",
-        client_id="sandbox-client",
-        client_secret="sandbox-secret",
-        hris_base_url=f"{url}/api/v1",
-        token_url=f"{url}/connect/token",
-        timeout_seconds=10.0,
-        batch_size=100,
-        visibility_timeout_seconds=60,
-        metrics_port=0,
-    )
+    return KekaSettings.for_sandbox(url, ingestion_key=INGESTION_KEY, device_identifier="bench-device-0001")
 
 
 def punches(employees: Sequence[Employee], before: dt.date, count: int) -> list[Event]:

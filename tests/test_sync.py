@@ -25,25 +25,8 @@ IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
 
 def keka_settings(url: str, **over: object) -> KekaSettings:
-    base = dict(
-        ingestion_base_url=url,
-        ingestion_key="sandbox-ingestion-key",
-        device_identifier="dev-1",
-        api_key="sandbox-api-key",
-        company_alias="acme",
-        env_domain="kekademo.com",
-        client_id="sandbox-client",
-        client_secret="sandbox-secret",
-        hris_base_url=f"{url}/api/v1",
-        token_url=f"{url}/connect/token",
-        timeout_seconds=0.5,
-        visibility_timeout_seconds=30,
-        backoff_base_seconds=1.0,
-        backoff_cap_seconds=1.0,
-        metrics_port=0,
-    )
-    base.update(over)
-    return KekaSettings(**base)  # type: ignore[arg-type]
+    fast = {"timeout_seconds": 0.5, "visibility_timeout_seconds": 30, "backoff_base_seconds": 1.0}
+    return KekaSettings.for_sandbox(url, **{**fast, "backoff_cap_seconds": 1.0, **over})
 
 
 @pytest.fixture

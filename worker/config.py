@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,6 +126,24 @@ class KekaSettings:
         "KEKA_CLIENT_ID",
         "KEKA_CLIENT_SECRET",
     )
+
+    @classmethod
+    def for_sandbox(cls, url: str, **overrides: Any) -> KekaSettings:
+        """Settings for the local Keka sandbox at ``url`` with its default credentials."""
+        base: dict[str, Any] = {
+            "ingestion_base_url": url,
+            "ingestion_key": "sandbox-ingestion-key",
+            "device_identifier": "00000000-0000-4000-8000-000000000001",
+            "api_key": "sandbox-api-key",
+            "company_alias": "sandbox",
+            "env_domain": "kekademo.com",
+            "client_id": "sandbox-client",
+            "client_secret": "sandbox-secret",
+            "hris_base_url": f"{url}/api/v1",
+            "token_url": f"{url}/connect/token",
+            "metrics_port": 0,
+        }
+        return cls(**{**base, **overrides})
 
     @classmethod
     def from_env(cls) -> KekaSettings:

@@ -169,19 +169,7 @@ def kiosk_today(api: PostgrestEmulator) -> Line:
 
 def sync(db_url: str, say: Callable[[str], None]) -> dict[str, Any]:
     with KekaSandbox("127.0.0.1", 0) as sandbox:
-        settings = KekaSettings(
-            ingestion_base_url=sandbox.url,
-            ingestion_key=sandbox.config.ingestion_key,
-            device_identifier="00000000-0000-4000-8000-0000000000d0",
-            api_key=sandbox.config.api_key,
-            company_alias="demo",
-            env_domain="kekademo.com",
-            client_id=sandbox.config.client_id,
-            client_secret=sandbox.config.client_secret,
-            hris_base_url=f"{sandbox.url}/api/v1",
-            token_url=f"{sandbox.url}/connect/token",
-            metrics_port=0,
-        )
+        settings = KekaSettings.for_sandbox(sandbox.url, device_identifier="00000000-0000-4000-8000-0000000000d0")
         say(f"worker: pushing the outbox to the Keka sandbox at {sandbox.url}")
         with (
             psycopg.connect(make_conninfo(db_url, user="hithonix_worker"), autocommit=True) as conn,
