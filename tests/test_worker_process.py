@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from tests.factories import PLAN, claims, employee
+from worker.config import KekaSettings
 from worker.keka_sandbox import KekaSandbox
 from worker.pgrest import PostgrestEmulator
 
@@ -39,17 +40,8 @@ def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
 def worker_env(db_url: str, sandbox_url: str, metrics_port: int) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("KEKA_", "WORKER_"))},
+        **KekaSettings.for_sandbox(sandbox_url).connection_env(),
         "DATABASE_URL": db_url,
-        "KEKA_INGESTION_BASE_URL": sandbox_url,
-        "KEKA_INGESTION_KEY": "sandbox-ingestion-key",
-        "KEKA_DEVICE_IDENTIFIER": "kiosk-device-1",
-        "KEKA_API_KEY": "sandbox-api-key",
-        "KEKA_COMPANY_ALIAS": "acme",
-        "KEKA_ENV_DOMAIN": "kekademo.com",
-        "KEKA_CLIENT_ID": "sandbox-client",
-        "KEKA_CLIENT_SECRET": "sandbox-secret",
-        "KEKA_HRIS_BASE_URL": f"{sandbox_url}/api/v1",
-        "KEKA_TOKEN_URL": f"{sandbox_url}/connect/token",
         "KEKA_TIMEOUT_SECONDS": "10",
         "KEKA_VISIBILITY_TIMEOUT_SECONDS": "3",
         "WORKER_PUSH_INTERVAL_SECONDS": "1",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,16 +116,26 @@ class KekaSettings:
     metrics_port: int = 9108
     push_interval_seconds: int = 5
 
-    REQUIRED = (
-        "KEKA_INGESTION_BASE_URL",
-        "KEKA_INGESTION_KEY",
-        "KEKA_DEVICE_IDENTIFIER",
-        "KEKA_API_KEY",
-        "KEKA_COMPANY_ALIAS",
-        "KEKA_ENV_DOMAIN",
-        "KEKA_CLIENT_ID",
-        "KEKA_CLIENT_SECRET",
+    # where Keka is and the credentials: field → environment variable
+    CONNECTION_ENV: ClassVar[dict[str, str]] = {
+        "ingestion_base_url": "KEKA_INGESTION_BASE_URL",
+        "ingestion_key": "KEKA_INGESTION_KEY",
+        "device_identifier": "KEKA_DEVICE_IDENTIFIER",
+        "api_key": "KEKA_API_KEY",
+        "company_alias": "KEKA_COMPANY_ALIAS",
+        "env_domain": "KEKA_ENV_DOMAIN",
+        "client_id": "KEKA_CLIENT_ID",
+        "client_secret": "KEKA_CLIENT_SECRET",
+        "hris_base_url": "KEKA_HRIS_BASE_URL",
+        "token_url": "KEKA_TOKEN_URL",
+    }
+    REQUIRED: ClassVar[tuple[str, ...]] = tuple(
+        v for v in CONNECTION_ENV.values() if v not in ("KEKA_HRIS_BASE_URL", "KEKA_TOKEN_URL")
     )
+
+    def connection_env(self) -> dict[str, str]:
+        """These settings as the environment a worker process reads (e.g. to start one)."""
+        return {name: str(getattr(self, field)) for field, name in self.CONNECTION_ENV.items()}
 
     @classmethod
     def for_sandbox(cls, url: str, **overrides: Any) -> KekaSettings:

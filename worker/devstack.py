@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from worker.config import ROOT, authenticator_url, database_url, jwt_secret
+from worker.config import ROOT, KekaSettings, authenticator_url, database_url, jwt_secret
 from worker.migrate import Migrator
 from worker.pgcluster import Cluster
 
@@ -23,18 +23,7 @@ SANDBOX_PORT = int(os.environ.get("KEKA_SANDBOX_PORT", "8765"))
 
 def sandbox_settings(url: str) -> dict[str, str]:
     """KEKA_* for the local sandbox, unless the environment already names a Keka."""
-    defaults = {
-        "KEKA_INGESTION_BASE_URL": url,
-        "KEKA_INGESTION_KEY": "sandbox-ingestion-key",
-        "KEKA_DEVICE_IDENTIFIER": "00000000-0000-4000-8000-000000000001",
-        "KEKA_API_KEY": "sandbox-api-key",
-        "KEKA_COMPANY_ALIAS": "sandbox",
-        "KEKA_ENV_DOMAIN": "kekademo.com",
-        "KEKA_CLIENT_ID": "sandbox-client",
-        "KEKA_CLIENT_SECRET": "sandbox-secret",
-        "KEKA_HRIS_BASE_URL": f"{url}/api/v1",
-        "KEKA_TOKEN_URL": f"{url}/connect/token",
-    }
+    defaults = KekaSettings.for_sandbox(url).connection_env()
     return {k: os.environ.get(k, v) for k, v in defaults.items()}
 
 

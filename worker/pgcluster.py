@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -119,10 +118,6 @@ class Cluster:
     def stop(self) -> None:
         if self.running():
             self._run([self._bin("pg_ctl"), "-D", str(self.s.data_dir), "-m", "fast", "-w", "stop"])
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.s.base_dir, ignore_errors=True)
 
     def ensure_database(self) -> None:
         with psycopg.connect(self.s.url("postgres"), autocommit=True) as conn:

@@ -7,7 +7,6 @@ the old one during a rollout.
 """
 
 QUEUE = "keka_sync"
-DLQ = "keka_sync_dlq"
 
 READ_BATCH = "select msg_id, read_ct, message from pgmq.read(%(queue)s, %(vt)s, %(qty)s)"
 

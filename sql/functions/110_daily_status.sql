@@ -7,7 +7,8 @@
 -- seconds spent in each state. Lock reasons raised by events at or below the
 -- latest unlock's through_event_id are cleared; the first later one sticks.
 
-create or replace function app.tg_add(p_list text[], p_code text) returns text[]
+-- Add a code to a list of anomaly codes once.
+create or replace function app.add_code(p_list text[], p_code text) returns text[]
 language sql immutable
 as $$
     select case when p_code = any(p_list) then p_list else p_list || p_code end
@@ -86,7 +87,7 @@ begin
         case e.event_type
             when 'CLOCK_IN' then
                 if v_state <> 'OFF_DUTY' or (v_one_in and v.first_clock_in is not null) then
-                    v.anomalies := app.tg_add(v.anomalies, 'DUPLICATE_CLOCK_IN');
+                    v.anomalies := app.add_code(v.anomalies, 'DUPLICATE_CLOCK_IN');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'DUPLICATE_CLOCK_IN', e.id);
                 end if;
                 if v_state = 'OFF_DUTY' then
@@ -96,15 +97,15 @@ begin
                 end if;
             when 'CLOCK_OUT' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 else
                     if v_state = 'ON_BREAK' then
-                        v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                        v.anomalies := app.add_code(v.anomalies, 'UNCLOSED_BREAK');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
                         if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
                     elsif v_state = 'ON_LUNCH' then
-                        v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                        v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                     end if;
                     v_state := 'OFF_DUTY';
@@ -115,20 +116,20 @@ begin
                 end if;
             when 'BREAK_START' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_BREAK' then
-                    v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                    v.anomalies := app.add_code(v.anomalies, 'UNCLOSED_BREAK');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
                 elsif v_state = 'ON_LUNCH' then
-                    v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                 else
                     v_state := 'ON_BREAK';
                 end if;
             when 'BREAK_END' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_BREAK' then
                     v_state := 'ON_SHIFT';
@@ -138,18 +139,18 @@ begin
                 end if;
             when 'LUNCH_START' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_LUNCH' then
-                    v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                 else
                     if v_state = 'ON_BREAK' then
-                        v.anomalies := app.tg_add(v.anomalies, 'UNCLOSED_BREAK');
+                        v.anomalies := app.add_code(v.anomalies, 'UNCLOSED_BREAK');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
                     end if;
                     if v_lunches > 0 then
-                        v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                        v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                     end if;
                     v_lunches := v_lunches + 1;
@@ -157,13 +158,13 @@ begin
                 end if;
             when 'LUNCH_END' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.tg_add(v.anomalies, 'EVENT_WITHOUT_SHIFT');
+                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_LUNCH' then
                     v_state := 'ON_SHIFT';
                     if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
                 else
-                    v.anomalies := app.tg_add(v.anomalies, 'LUNCH_MISMATCH');
+                    v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
                     anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
                     v_reason := 'LUNCH_END_WITHOUT_START';
                 end if;
@@ -192,7 +193,7 @@ $$;
 comment on function app.replay_day(uuid, date) is
 'Replay one employee-day: the derived daily_status and the events behind each anomaly.';
 grant execute on function app.replay_day(uuid, date), app.add_anomaly_event(jsonb, text, bigint),
-app.tg_add(text[], text) to hr_admin;
+app.add_code(text[], text) to hr_admin;
 
 create or replace function app.derive_day(p_employee_id uuid, p_date date)
 returns app.daily_status

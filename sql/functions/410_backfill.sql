@@ -38,6 +38,8 @@ language plpgsql volatile
 as $$
 declare
     r record;
+    v_employees uuid[] := '{}';
+    v_dates date[] := '{}';
 begin
     perform set_config('hithonix.backfill_business_date', 'on', true);
     perform set_config('request.jwt.claims', '{"role": "system", "sub": "system.backfill"}', true);
@@ -48,7 +50,8 @@ begin
             'business_date_ist recomputed by the current rule',
             jsonb_build_object('business_date_ist', r.stored), jsonb_build_object('business_date_ist', r.computed)
         );
-        perform app.refresh_daily_status(array[r.employee_id, r.employee_id], array[r.stored, r.computed]);
+        v_employees := v_employees || array[r.employee_id, r.employee_id];
+        v_dates := v_dates || array[r.stored, r.computed];
         id := r.id;
         employee_id := r.employee_id;
         before := r.stored;
@@ -56,6 +59,8 @@ begin
         return next;
     end loop;
     perform set_config('hithonix.backfill_business_date', 'off', true);
+    -- the days each moved row left and joined, derived once for the whole batch
+    perform app.refresh_daily_status(v_employees, v_dates);
 end
 $$;
 comment on function app.backfill_business_dates_v1(integer) is

@@ -38,7 +38,7 @@ select
     case
         when ds.current_status <> 'OFF_DUTY'
             and now() - ds.first_clock_in > (select app.max_shift_interval())
-            then app.tg_add(ds.anomalies, 'MISSING_CLOCK_OUT')
+            then app.add_code(ds.anomalies, 'MISSING_CLOCK_OUT')
         else ds.anomalies
     end as anomalies,
     ds.is_locked,
@@ -91,4 +91,4 @@ select
 from app.audit_logs as a;
 comment on view api.audit_logs is 'The audit trail (hr_admin).';
 
-grant execute on function app.tg_add(text[], text) to employee, approver, hr_admin;
+grant execute on function app.add_code(text[], text) to employee, approver, hr_admin;

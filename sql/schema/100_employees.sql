@@ -27,6 +27,7 @@ create table app.employees (
     created_at timestamptz not null default now(),
     updated_at timestamptz not null default now(),
     constraint employees_full_name_present check (btrim(full_name) <> ''),
+    constraint employees_email_format check (email ~ '^[^@\s]+@[^@\s]+$'),
     constraint employees_not_own_manager check (manager_employee_id <> id),
     constraint employees_shift_config_valid check (
         jsonb_typeof(shift_config) = 'object'

@@ -1,7 +1,7 @@
 -- hr_admin maintains employees (audited); the manager chain cannot loop; an
 -- inactive employee cannot punch.
 begin;
-select plan(10);
+select plan(11);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.authenticate_as('hr_admin', :'hr');
@@ -29,6 +29,11 @@ select is(
     (select array_agg(action order by id) from app.audit_logs where target_employee_id = :'new'),
     array['UPSERT_EMPLOYEE', 'UPSERT_EMPLOYEE', 'SET_EMPLOYEE_ROLE', 'DEACTIVATE_EMPLOYEE'],
     'every change is audited'
+);
+
+select throws_ok(
+    $$insert into app.employees (email, full_name) values ('no-at-sign', 'X')$$, '23514', null,
+    'the table itself refuses a malformed e-mail (imports and scripts too)'
 );
 
 select tests.authenticate_as('employee', :'new');

@@ -62,6 +62,8 @@ begin
     limit 1;
     v_own := app.owning_shift_date(p_employee_id, greatest(p_at, coalesce(v_last_edge, p_at)));
     if v_own is not null then
+        -- replayed, not read from daily_status: the stored row is refreshed at the end of
+        -- the statement, so it would miss rows an earlier part of the same INSERT added
         v_day := app.derive_day(p_employee_id, v_own);
         v_state := v_day.current_status;
     end if;
