@@ -136,4 +136,5 @@ as $$
     where ds.employee_id is null or (to_jsonb(ds) - 'updated_at') is distinct from (to_jsonb(d) - 'updated_at')
 $$;
 comment on function app.leave_differences(date, date) is
-'Leave derivations (request ledger rows, leave days in daily_status) that differ from a recomputation (expected: none).';
+'Leave derivations (request ledger rows, leave days in daily_status) that differ from a recomputation '
+'(expected: none).';

@@ -19,7 +19,8 @@ select
     p.updated_at
 from app.leave_policies as p;
 comment on view api.leave_policies is
-'Leave types and their rules: unit, paid, yearly entitlement, accrual, carry-forward cap and expiry, limits, sandwich rule.';
+'Leave types and their rules: unit, paid, yearly entitlement, accrual, carry-forward cap and expiry, limits, '
+'sandwich rule.';
 grant select on api.leave_policies to employee, approver, hr_admin;
 
 create view api.holidays with (security_invoker = true) as

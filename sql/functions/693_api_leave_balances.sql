@@ -3,11 +3,20 @@
 
 create view api.leave_balances with (security_invoker = true) as
 with keys as (
-    select b.employee_id, b.policy_code, b.leave_year from app.leave_balances as b
+    select
+        b.employee_id,
+        b.policy_code,
+        b.leave_year
+    from app.leave_balances as b
     union
-    select r.employee_id, r.policy_code, extract(year from r.start_date)::integer
-    from app.leave_requests as r where r.status = 'PENDING'
+    select
+        r.employee_id,
+        r.policy_code,
+        extract(year from r.start_date)::integer as leave_year
+    from app.leave_requests as r
+    where r.status = 'PENDING'
 )
+
 select
     k.employee_id,
     k.policy_code,
@@ -23,7 +32,7 @@ select
     coalesce(b.balance, 0) - coalesce(p.pending, 0) as available
 from keys as k
 left join app.leave_balances as b
-    on b.employee_id = k.employee_id and b.policy_code = k.policy_code and b.leave_year = k.leave_year
+    on k.employee_id = b.employee_id and k.policy_code = b.policy_code and k.leave_year = b.leave_year
 left join lateral (
     select sum(r.days) as pending
     from app.leave_requests as r
