@@ -108,6 +108,8 @@ $$;
 comment on function app.record_calendar_sync_v1(bigint, text, text, text) is
 'Worker: record the outcome of one calendar create/delete in the calendar_* columns.';
 grant execute on function app.record_calendar_sync_v1(bigint, text, text, text) to hithonix_worker;
+-- it runs with the worker's rights, so it needs the error helpers it calls
+grant execute on function app.fail(integer, text, text, jsonb), app.leave_arg(boolean, text, text) to hithonix_worker;
 
 -- hr_admin: put unfinished calendar work back on the queue — approved leave
 -- not yet SYNCED (create) and cancelled leave whose event may still exist
