@@ -23,7 +23,8 @@ comment on view api.attendance_events is 'The ledger rows you may see (own, repo
 grant select on api.attendance_events to employee, approver, hr_admin;
 
 -- A day still open after max_shift_hours shows MISSING_CLOCK_OUT: that depends
--- on the clock, so it is added here rather than stored.
+-- on the clock, so it is added at read time (app.with_missing_clock_out) rather
+-- than stored.
 create view api.daily_status with (security_invoker = true) as
 select
     ds.employee_id,
@@ -36,12 +37,9 @@ select
     ds.break_minutes_used,
     ds.lunch_minutes,
     ds.event_count,
-    case
-        when ds.current_status <> 'OFF_DUTY'
-            and now() - ds.first_clock_in > (select app.max_shift_interval())
-            then app.add_code(ds.anomalies, 'MISSING_CLOCK_OUT')
-        else ds.anomalies
-    end as anomalies,
+    app.with_missing_clock_out(
+        ds.anomalies, ds.current_status, ds.first_clock_in, (select app.max_shift_interval())
+    ) as anomalies,
     ds.is_locked,
     ds.lock_reason,
     ds.has_sync_errors,
@@ -94,5 +92,3 @@ select
 from app.audit_logs as a;
 comment on view api.audit_logs is 'The audit trail (hr_admin).';
 grant select on api.audit_logs to hr_admin;
-
-grant execute on function app.add_code(text[], text) to employee, approver, hr_admin;
