@@ -20,10 +20,12 @@ select
     ev.synced_at
 from app.attendance_events as ev;
 comment on view api.attendance_events is 'The ledger rows you may see (own, reports, or all).';
+grant select on api.attendance_events to employee, approver, hr_admin;
 
 -- A day still open after max_shift_hours shows MISSING_CLOCK_OUT: that depends
--- on the clock, so it is added here rather than stored. A full-day leave without
--- punches shows ON_LEAVE; leave_portion marks any leave (600_leave_day.sql).
+-- on the clock, so it is added at read time (app.with_missing_clock_out) rather
+-- than stored. A full-day leave without punches shows ON_LEAVE; leave_portion
+-- marks any approved leave (sql/functions/600_leave_day.sql).
 create view api.daily_status with (security_invoker = true) as
 select
     ds.employee_id,
@@ -39,12 +41,9 @@ select
     ds.break_minutes_used,
     ds.lunch_minutes,
     ds.event_count,
-    case
-        when ds.current_status <> 'OFF_DUTY'
-            and now() - ds.first_clock_in > (select app.max_shift_interval())
-            then app.add_code(ds.anomalies, 'MISSING_CLOCK_OUT')
-        else ds.anomalies
-    end as anomalies,
+    app.with_missing_clock_out(
+        ds.anomalies, ds.current_status, ds.first_clock_in, (select app.max_shift_interval())
+    ) as anomalies,
     ds.is_locked,
     ds.lock_reason,
     ds.has_sync_errors,
@@ -52,6 +51,7 @@ select
     ds.leave_portion
 from app.daily_status as ds;
 comment on view api.daily_status is 'Each employee-day''s derived status (own, reports, or all).';
+grant select on api.daily_status to employee, approver, hr_admin;
 
 create view api.employees with (security_invoker = true) as
 select
@@ -76,6 +76,7 @@ select
 from app.employees as e;
 comment on view api.employees is
 'Employees you may see; identifiers used by integrations are shown to hr_admin only.';
+grant select on api.employees to employee, approver, hr_admin;
 
 create view api.audit_logs with (security_invoker = true) as
 select
@@ -95,5 +96,4 @@ select
     a.request_id
 from app.audit_logs as a;
 comment on view api.audit_logs is 'The audit trail (hr_admin).';
-
-grant execute on function app.add_code(text[], text) to employee, approver, hr_admin;
+grant select on api.audit_logs to hr_admin;
