@@ -34,6 +34,7 @@ declare
     v_before app.leave_policies;
     v_after app.leave_policies;
     v_constraint text;
+    v_column text;
 begin
     perform app.require_role(array['hr_admin']);
     perform app.leave_reason(p_reason);
@@ -44,7 +45,7 @@ begin
             code, name, unit, is_paid, yearly_entitlement, accrual, carry_forward_cap, carry_forward_expiry_months,
             max_consecutive_days, backdate_days, allow_negative, count_non_working_days, is_active
         ) values (
-            p_code, p_name, coalesce(p_unit, 'HALF_DAY'), coalesce(p_is_paid, true),
+            p_code, coalesce(p_name, v_before.name), coalesce(p_unit, 'HALF_DAY'), coalesce(p_is_paid, true),
             coalesce(p_yearly_entitlement, 0), coalesce(p_accrual, 'NONE'), coalesce(p_carry_forward_cap, 0),
             p_carry_forward_expiry_months, coalesce(p_max_consecutive_days, 30), coalesce(p_backdate_days, 7),
             coalesce(p_allow_negative, false), coalesce(p_count_non_working_days, false), coalesce(p_is_active, true)
@@ -65,9 +66,9 @@ begin
             updated_at = now()
         returning * into v_after;
     exception when check_violation or not_null_violation then
-        get stacked diagnostics v_constraint = constraint_name;
+        get stacked diagnostics v_constraint = constraint_name, v_column = column_name;
         perform app.leave_arg(
-            false, coalesce(app.leave_constraint_field(nullif(v_constraint, ''), 'leave_policies'), 'name'),
+            false, coalesce(app.leave_constraint_field(nullif(v_constraint, ''), 'leave_policies'), v_column),
             'value refused by the policy rules.'
         );
     end;

@@ -41,4 +41,19 @@ as $$
     select * from app.leave_requests where id = p_id
 $$;
 
+-- The HINT (JSON) of the error a statement raises: which field a 422 names.
+create or replace function tests.error_hint(p_sql text) returns jsonb
+language plpgsql
+as $$
+declare
+    v_hint text;
+begin
+    execute p_sql;
+    return null;
+exception when others then
+    get stacked diagnostics v_hint = pg_exception_hint;
+    return nullif(v_hint, '')::jsonb;
+end
+$$;
+
 grant execute on all functions in schema tests to public;
