@@ -28,6 +28,7 @@ from worker.config import (
     jwt_secret,
     worker_database_url,
 )
+from worker.leave import cli as leave_cli
 from worker.migrate import MigrationError, Migrator
 from worker.observability import configure_logging, log, serve_metrics
 from worker.pgcluster import Cluster, ClusterError
@@ -378,6 +379,9 @@ def run() -> None:
 
     sys.exit(devstack.main())
 
+
+main.add_command(leave_cli.leave_accrual)
+main.add_command(leave_cli.leave_year_end)
 
 if __name__ == "__main__":
     main()

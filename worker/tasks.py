@@ -20,6 +20,7 @@ from worker import queries as q
 from worker.config import KekaSettings
 from worker.employee_import import DbTokenStore, import_employees
 from worker.keka_client import KekaHrisClient, KekaLogsClient
+from worker.leave import jobs as leave_jobs
 from worker.observability import log
 from worker.sync import Pusher
 
@@ -84,4 +85,5 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
         log.info("keka_reconcile", stalled_jobs_retried=stalled, **counts)
         return {**counts, "stalled_jobs_retried": stalled}
 
+    leave_jobs.register(app, db_url)
     return app
