@@ -103,6 +103,7 @@ as $$
                 select 1 from app.leave_ledger as x
                 where x.employee_id = l.employee_id
                     and x.policy_code = l.policy_code
+                    and x.entry_type in ('EXPIRY', 'CARRY_FORWARD')
                     and x.period_key in (pa.closing_year::text, pa.closing_year::text || '-OUT')
             )
         group by l.employee_id, l.policy_code, p.carry_forward_cap

@@ -3,7 +3,7 @@
 -- promise (monthly to the exact yearly total, joiners pro-rated, carry-forward
 -- capped, carried days expiring after the policy's window).
 begin;
-select plan(20);
+select plan(21);
 
 select tests.create_employee('acc1@example.com') as a1 \gset
 select tests.create_employee('acc2@example.com') as a2 \gset
@@ -38,6 +38,11 @@ select results_eq(
 select is(app.leave_balance(:'a1', 'ANNUAL', 2025), 0.00, 'the closed year ends at zero');
 select is(app.leave_balance(:'a1', 'ANNUAL', 2026), 10.00, 'the new year opens with the carried days');
 select is(app.leave_balance(:'a1', 'SICK', 2026), 0.00, 'sick leave does not carry forward');
+select results_eq(
+    format($$select entry_type, days from app.leave_ledger where employee_id = %L and policy_code = 'SICK' and entry_type = 'EXPIRY'$$, :'a1'),
+    $$values ('EXPIRY'::text, -12.00::numeric)$$,
+    'unused sick days expire at year end (the cap is 0)'
+);
 select is((select count(*)::int from app.leave_year_end_v1('2026-01-01', true) where employee_id in (select id from mine)), 0, 'running year end again is due nothing');
 
 -- carried days expire after the policy's window (annual: 3 months), less what was used in it
