@@ -48,13 +48,16 @@ step = st.one_of(
 
 
 def trace(conn: psycopg.Connection) -> tuple:
-    return conn.execute(
-        "select (select count(*) from app.leave_requests),"
-        " (select coalesce(jsonb_agg(to_jsonb(r) order by id), '[]') from app.leave_requests r),"
-        " (select count(*) from app.leave_ledger),"
-        " (select count(*) from pgmq.q_calendar_sync),"
-        " (select count(*) from app.audit_logs)"
-    ).fetchone() or ()
+    return (
+        conn.execute(
+            "select (select count(*) from app.leave_requests),"
+            " (select coalesce(jsonb_agg(to_jsonb(r) order by id), '[]') from app.leave_requests r),"
+            " (select count(*) from app.leave_ledger),"
+            " (select count(*) from pgmq.q_calendar_sync),"
+            " (select count(*) from app.audit_logs)"
+        ).fetchone()
+        or ()
+    )
 
 
 def check_invariants(owner: psycopg.Connection, today: dt.date) -> None:
@@ -139,9 +142,7 @@ def test_leave_invariants(api: PostgrestEmulator, owner: psycopg.Connection, ste
             if actor == "self" and action != "cancel":
                 assert r.status == 403, r.body
         elif action == "accrue":
-            owner.execute(
-                "select count(*) from app.leave_accrue_v1(%s, true)", [today + dt.timedelta(days=args[0])]
-            )
+            owner.execute("select count(*) from app.leave_accrue_v1(%s, true)", [today + dt.timedelta(days=args[0])])
             continue
         elif action == "adjust":
             whom, policy, days = args
