@@ -128,6 +128,8 @@ create table app.leave_requests (
 create index leave_requests_id_idx on app.leave_requests (id);
 -- hr_admin's lists and the summary's pending column.
 create index leave_requests_status_start_idx on app.leave_requests (status, start_date);
+-- One employee's requests by date (their list, pending days against a balance).
+create index leave_requests_employee_start_idx on app.leave_requests (employee_id, start_date);
 
 alter table app.leave_requests enable row level security;
 

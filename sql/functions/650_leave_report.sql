@@ -21,6 +21,7 @@ returns table (
 )
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
+set work_mem = '32MB'  -- one row per employee and policy: keep the aggregate in memory
 as $$
 begin
     perform app.require_role(array['hr_admin']);

@@ -11,15 +11,14 @@
 create or replace function app.tg_leave_requests__transition() returns trigger
 language plpgsql volatile
 as $$
-declare
-    v_fixed constant text[] := array[
-        'employee_id', 'id', 'policy_code', 'start_date', 'end_date', 'half_day_start', 'half_day_end', 'days',
-        'reason', 'requested_by', 'requested_at'
-    ];
 begin
-    if (select jsonb_object_agg(k.key, to_jsonb(new) -> k.key) from unnest(v_fixed) as k (key))
-        is distinct from (select jsonb_object_agg(k.key, to_jsonb(old) -> k.key) from unnest(v_fixed) as k (key))
-    then
+    if (
+        new.employee_id, new.id, new.policy_code, new.start_date, new.end_date, new.half_day_start,
+        new.half_day_end, new.days, new.reason, new.requested_by, new.requested_at
+    ) is distinct from (
+        old.employee_id, old.id, old.policy_code, old.start_date, old.end_date, old.half_day_start,
+        old.half_day_end, old.days, old.reason, old.requested_by, old.requested_at
+    ) then
         perform app.fail(403, 'LEAVE_REQUEST_IMMUTABLE', 'What a leave request asked for never changes; cancel it and request again.');
     end if;
     if new.status is distinct from old.status and not (
