@@ -1,7 +1,7 @@
 """Where the benchmark runs: a throwaway cluster, or databases on a given server.
 
 By default a new cluster under a temporary directory in /tmp on a free port
-(worker.pgcluster runs it as the postgres OS user when we are root), removed
+(worker.db.cluster runs it as the postgres OS user when we are root), removed
 at the end. With ``--database-url`` the benchmark creates (and afterwards
 drops) its own databases on that server instead. Either way every database is
 migrated with the project's own runner, so it is the product as it is.
@@ -21,8 +21,8 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from worker.config import ClusterSettings
-from worker.migrate import Migrator
-from worker.pgcluster import Cluster
+from worker.db.cluster import Cluster
+from worker.db.migrate import Migrator
 
 MAIN_DATABASE = "hithonix_bench"
 GROWTH_DATABASE = "hithonix_bench_growth"

@@ -1,4 +1,4 @@
-"""The worker's push to Keka: worker.sync.Pusher against the in-process sandbox.
+"""The worker's push to Keka: worker.keka.sync.Pusher against the in-process sandbox.
 
 The benchmark enqueues its own punches (CLOCK_IN/CLOCK_OUT pairs through the
 bulk path, so the outbox trigger writes their messages), then drains the
@@ -24,9 +24,9 @@ from bench import loader
 from bench.database import BenchDatabase
 from bench.generator import IST, Employee, Event
 from worker.config import KekaSettings
-from worker.keka_client import KekaLogsClient
-from worker.keka_sandbox import KekaSandbox
-from worker.sync import Pusher
+from worker.devtools.keka_sandbox import KekaSandbox
+from worker.keka.client import KekaLogsClient
+from worker.keka.sync import Pusher
 
 INGESTION_KEY = "sandbox-ingestion-key"
 

@@ -1,6 +1,6 @@
 """PostgREST's per-request transaction on a persistent connection.
 
-worker.pgrest opens a connection per request (right for tests); PostgREST
+worker.devtools.pgrest opens a connection per request (right for tests); PostgREST
 keeps a pool, so the benchmark replays the same statements on long-lived
 ``authenticator`` connections: BEGIN (READ ONLY for reads), one statement of
 ``set_config``s, ``app.pre_request()``, the query, COMMIT.

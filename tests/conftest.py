@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from tests import dbtools
-from worker.pgrest import PostgrestEmulator
+from worker.devtools.pgrest import PostgrestEmulator
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ import psycopg
 import testing.postgresql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from worker.migrate import Migrator
+from worker.db.migrate import Migrator
 
 BIN = Path(__file__).resolve().parent / "bin"
 TEMPLATE = "hithonix_template"

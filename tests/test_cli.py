@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from tests.factories import employee
-from worker.indexes import INDEXES
+from worker.db.indexes import INDEXES
 
 SECRET = "cli-test-secret-that-is-long-enough-for-postgrest"
 

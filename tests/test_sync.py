@@ -15,11 +15,11 @@ import pytest
 from tests.factories import PLAN, allow_backdating, claims, employee
 from tests.keka_fixtures import FakeClock
 from worker.config import KekaSettings
-from worker.employee_import import DbTokenStore, import_employees
-from worker.keka_client import KekaHrisClient, KekaLogsClient, KekaUnavailable
-from worker.keka_sandbox import KekaSandbox, seed_employees
-from worker.pgrest import PostgrestEmulator
-from worker.sync import Pusher
+from worker.devtools.keka_sandbox import KekaSandbox, seed_employees
+from worker.devtools.pgrest import PostgrestEmulator
+from worker.keka.client import KekaHrisClient, KekaLogsClient, KekaUnavailable
+from worker.keka.employee_import import DbTokenStore, import_employees
+from worker.keka.sync import Pusher
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 

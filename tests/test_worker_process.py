@@ -18,8 +18,8 @@ import pytest
 
 from tests.factories import PLAN, claims, employee
 from worker.config import KekaSettings
-from worker.keka_sandbox import KekaSandbox
-from worker.pgrest import PostgrestEmulator
+from worker.devtools.keka_sandbox import KekaSandbox
+from worker.devtools.pgrest import PostgrestEmulator
 
 
 def free_port() -> int:

@@ -28,9 +28,9 @@ from worker.config import (
     jwt_secret,
     worker_database_url,
 )
-from worker.migrate import MigrationError, Migrator
+from worker.db.cluster import Cluster, ClusterError
+from worker.db.migrate import MigrationError, Migrator
 from worker.observability import configure_logging, log, serve_metrics
-from worker.pgcluster import Cluster, ClusterError
 
 console = Console(width=None if sys.stdout.isatty() else 130)
 err = Console(stderr=True)
@@ -144,8 +144,8 @@ def push(budget: float) -> None:
     """Drain the keka_sync outbox once, now (what the worker does every few seconds)."""
     settings = _keka_settings()
     configure_logging()
-    from worker.keka_client import KekaLogsClient
-    from worker.sync import Pusher
+    from worker.keka.client import KekaLogsClient
+    from worker.keka.sync import Pusher
 
     with (
         psycopg.connect(worker_database_url(), autocommit=True) as conn,
@@ -160,7 +160,7 @@ def import_employees_cmd() -> None:
     """Import employees from Keka now (the worker also does it hourly)."""
     settings = _keka_settings()
     configure_logging()
-    from worker.employee_import import import_employees
+    from worker.keka.employee_import import import_employees
     from worker.tasks import hris_client
 
     with psycopg.connect(worker_database_url(), autocommit=True) as conn:
@@ -173,7 +173,7 @@ def import_employees_cmd() -> None:
 @click.option("--port", default=8765, show_default=True, type=int)
 def sandbox(host: str, port: int) -> None:
     """Run the local Keka sandbox (logs ingestion, token, HRIS employees)."""
-    from worker import keka_sandbox
+    from worker.devtools import keka_sandbox
 
     sys.exit(keka_sandbox.main(["--host", host, "--port", str(port)]))
 
@@ -272,7 +272,7 @@ def token(employee: str | None, role: str | None, kiosk: str | None, ttl: str) -
 @main.command()
 def demo() -> None:
     """See it work: seed a small company, play a day through the API, sync to the Keka sandbox."""
-    from worker import demo as demo_mod
+    from worker.devtools import demo as demo_mod
 
     if not os.environ.get("DATABASE_URL"):
         Cluster().start()
@@ -366,7 +366,7 @@ def status() -> None:
 def create_indexes_cmd(concurrently: bool) -> None:
     """Create the ledger's (employee_id, business_date_ist) and (sync_status, business_date_ist)
     indexes if missing or invalid."""
-    from worker.indexes import create_indexes
+    from worker.db.indexes import create_indexes
 
     create_indexes(database_url(), concurrently, console.print)
 
@@ -374,7 +374,7 @@ def create_indexes_cmd(concurrently: bool) -> None:
 @main.command()
 def run() -> None:
     """Database, migrations, Keka sandbox, worker (and PostgREST when installed)."""
-    from worker import devstack
+    from worker.devtools import devstack
 
     sys.exit(devstack.main())
 

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from worker.migrate import Migrator
+from worker.db.migrate import Migrator
 
 SYNC = "select * from app.sync_overview()"
 IMPORT = (

@@ -16,12 +16,12 @@ import procrastinate
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from worker import queries as q
 from worker.config import KekaSettings
-from worker.employee_import import DbTokenStore, import_employees
-from worker.keka_client import KekaHrisClient, KekaLogsClient
+from worker.keka import queries as q
+from worker.keka.client import KekaHrisClient, KekaLogsClient
+from worker.keka.employee_import import DbTokenStore, import_employees
+from worker.keka.sync import Pusher
 from worker.observability import log
-from worker.sync import Pusher
 
 QUEUE = "keka"
 

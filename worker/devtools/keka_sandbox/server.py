@@ -43,7 +43,7 @@ null clears that fault. ``expire_tokens`` is an action (every token issued so fa
 becomes invalid). ``omit_retry_after`` drops the ``Retry-After`` header from the sandbox's own 429s
 (Keka does not document whether it sends one).
 
-Run it standalone with ``python -m worker.keka_sandbox --host 127.0.0.1 --port 0``;
+Run it standalone with ``python -m worker.devtools.keka_sandbox --host 127.0.0.1 --port 0``;
 it prints ``KEKA_SANDBOX_READY http://127.0.0.1:<port>`` once it is listening.
 """
 
@@ -1042,7 +1042,9 @@ class KekaSandbox:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m worker.keka_sandbox", description="Local Keka sandbox (loopback).")
+    parser = argparse.ArgumentParser(
+        prog="python -m worker.devtools.keka_sandbox", description="Local Keka sandbox (loopback)."
+    )
     parser.add_argument("--host", default=os.environ.get("KEKA_SANDBOX_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("KEKA_SANDBOX_PORT", "8765")))
     parser.add_argument("--ingestion-key")

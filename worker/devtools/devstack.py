@@ -15,8 +15,8 @@ import sys
 import time
 
 from worker.config import ROOT, KekaSettings, authenticator_url, database_url, jwt_secret
-from worker.migrate import Migrator
-from worker.pgcluster import Cluster
+from worker.db.cluster import Cluster
+from worker.db.migrate import Migrator
 
 SANDBOX_PORT = int(os.environ.get("KEKA_SANDBOX_PORT", "8765"))
 
@@ -28,7 +28,7 @@ def sandbox_settings(url: str) -> dict[str, str]:
 
 
 def start_sandbox(port: int = SANDBOX_PORT, seed: int = 0) -> tuple[subprocess.Popen[str], str]:
-    args = [sys.executable, "-m", "worker.keka_sandbox", "--port", str(port)]
+    args = [sys.executable, "-m", "worker.devtools.keka_sandbox", "--port", str(port)]
     if seed:
         args += ["--seed-employees", str(seed)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)

@@ -22,11 +22,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import Jsonb
 
 from worker.config import KekaSettings
-from worker.keka_client import KekaLogsClient
-from worker.keka_sandbox import KekaSandbox
-from worker.migrate import Migrator
-from worker.pgrest import PostgrestEmulator
-from worker.sync import Pusher
+from worker.db.migrate import Migrator
+from worker.devtools.keka_sandbox import KekaSandbox
+from worker.devtools.pgrest import PostgrestEmulator
+from worker.keka.client import KekaLogsClient
+from worker.keka.sync import Pusher
 
 DB = "hithonix_demo"
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))

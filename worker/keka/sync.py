@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg.rows import dict_row
 
-from worker import queries as q
 from worker.config import KekaSettings
-from worker.keka_client import KekaLogsClient, LogItem, PushResult
+from worker.keka import queries as q
+from worker.keka.client import KekaLogsClient, LogItem, PushResult
 from worker.observability import (
     BATCH_LATENCY,
     DLQ_DEPTH,

@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from worker import queries as q
-from worker.keka_client import KekaHrisClient
+from worker.keka import queries as q
+from worker.keka.client import KekaHrisClient
 from worker.observability import EMPLOYEES_IMPORTED, log
 
 
