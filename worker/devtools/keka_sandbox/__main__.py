@@ -1,5 +1,3 @@
-import sys
-
 from worker.devtools.keka_sandbox.server import main
 
-sys.exit(main())
+main(prog_name="python -m worker.devtools.keka_sandbox")
