@@ -1,7 +1,7 @@
 """Real HTTP against a real PostgREST, when its binary is on PATH.
 
 The binary is not in the package registries these machines reach, so CI skips
-this file and says why; worker/pgrest.py covers the same requests without it.
+this file and says why; worker/devtools/pgrest.py covers the same requests without it.
 """
 
 from __future__ import annotations

@@ -32,14 +32,14 @@ from worker.config import ROOT
 
 MIGRATIONS_DIR = ROOT / "migrations"
 SCHEMA_DIR = ROOT / "sql" / "schema"
-REPEATABLE_DIRS = [ROOT / "sql" / d for d in ("functions", "triggers", "policies")]
+REPEATABLE_DIRS = [ROOT / "sql" / d for d in ("functions", "triggers", "policies", "api")]
 NO_TRANSACTION = "-- hithonix:no-transaction"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|py)$")
 _LOCK_KEY = 7_402_113_001
 
 BOOKKEEPING = """
 create schema if not exists migrations;
-comment on schema migrations is 'Bookkeeping of the migration runner (worker/migrate.py).';
+comment on schema migrations is 'Bookkeeping of the migration runner (worker/db/migrate.py).';
 create table if not exists migrations.applied (
     version text primary key,
     name text not null,
