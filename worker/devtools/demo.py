@@ -99,7 +99,7 @@ def play_day(api: PostgrestEmulator, ids: dict[str, str], day: dt.date) -> list[
         return dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time(hh, mm), IST).isoformat()
 
     def who(key: str) -> dict[str, Any]:
-        role = next(t[2] for t in TEAM if t[0] == key)
+        role = next(member[2] for member in TEAM if member[0] == key)
         return {"role": role, "employee_id": ids[key], "sub": f"{key}@hithonix.example"}
 
     def punch(key: str, endpoint: str, when: str, **extra: Any) -> None:
@@ -194,7 +194,7 @@ def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
     synced = sync(url, say)
     hr = {"role": "hr_admin", "employee_id": ids["vikram"], "sub": "vikram@hithonix.example"}
     days = api.get("daily_status", claims=hr).body
-    names = {t[0]: t[1] for t in TEAM}
+    names = {member[0]: member[1] for member in TEAM}
     by_id = {v: names[k] for k, v in ids.items()}
     overview = api.get("sync_overview", claims=hr).body[0]
     with psycopg.connect(url) as conn:

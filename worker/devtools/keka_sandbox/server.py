@@ -379,10 +379,9 @@ class SandboxApp:
 
 
 class _RequestHandler(WSGIRequestHandler):
-    """One request per connection (HTTP/1.0): nothing outlives ``stop()``, so no connection
-    tracking is needed; request logging only when the server is verbose."""
+    """werkzeug's handler (it answers ``Connection: close``, so no connection outlives
+    ``stop()`` and none needs tracking); request logging only when the server is verbose."""
 
-    protocol_version = "HTTP/1.0"
     verbose = False
 
     def log(self, type: str, message: str, *args: Any) -> None:
