@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.factories import claims, employee
-from worker.pgrest import PostgrestEmulator, Response
+from worker.devtools.pgrest import PostgrestEmulator, Response
 
 MONDAY = "select (date_trunc('week', (now() at time zone 'Asia/Kolkata')::date) + interval '7 days')::date"
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import allow_backdating, claims, employee
-from worker.pgrest import PostgrestEmulator
+from worker.devtools.pgrest import PostgrestEmulator
 
 POLICIES = ["ANNUAL", "CASUAL", "UNPAID", "SICK"]
 
