@@ -20,7 +20,7 @@ RECORD_SKIPPED = "select app.record_sync_skipped_v1(%(event_ids)s, %(error)s)"
 STRIKE = "select app.strike_sync_v1(%(msg_id)s, %(error)s, %(delay)s)"
 
 CIRCUIT = "select * from app.keka_circuit_v1(%(fingerprint)s)"
-CIRCUIT_OPEN = "select app.keka_circuit_open_v1(%(kind)s, %(reason)s, %(probe_in)s, %(fingerprint)s)"
+CIRCUIT_OPEN = "select app.keka_circuit_open_v1(%(kind)s, %(reason)s, %(probe_in)s::numeric, %(fingerprint)s)"
 CIRCUIT_SUCCESS = "select app.keka_circuit_success_v1()"
 
 ARCHIVE = "select pgmq.archive(%(queue)s, %(msg_ids)s::bigint[])"

@@ -38,6 +38,7 @@ database commit, is sent again. Keka is not known to de-duplicate (README,
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -240,7 +241,7 @@ class Pusher:
         elif probing or not self._recently_ok():
             self._outage(batch, result, stats, probe=probing)
         elif len(batch) == 1:
-            self._outage(batch, result, stats, probe=False)  # alone, nothing to compare with
+            self._strike(batch[0], result, stats)  # alone, moments after Keka accepted another request
         else:
             self._isolate(batch, stats)
 
@@ -332,7 +333,7 @@ class Pusher:
             opened = self._open("OUTAGE", reason, wait)
             # visible again at the next probe; a failed probe's punch a little later,
             # so the next probe tries another one (a punch that fails alone is found)
-            self._hide([p.msg_id for p in batch], round(wait * 2 if probe else wait))
+            self._hide([p.msg_id for p in batch], math.ceil(wait * 2) if probe else wait)
         stats.failed += len(batch)
         EVENTS_FAILED.labels("transient").inc(len(batch))
         if opened:

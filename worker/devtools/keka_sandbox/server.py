@@ -210,6 +210,9 @@ class SandboxApp:
         errors = [error for index, item in enumerate(items) for error in validate_log_item(index, item)]
         if errors:
             return Answer(400, _logs_error(*errors))
+        poison = state.poisoned(items)
+        if poison is not None:
+            return Answer(500, _logs_error("An unexpected error occurred."))
         accepted = state.store_punches(items)
         return Answer(200, {"data": {"logsReceived": len(items), "logsAccepted": accepted}, "succeeded": True})
 

@@ -15,6 +15,7 @@ Fault keys (each optional, combinable; see ``FAULT_KEYS``)::
    "hris": {"status": 429, "count": 1, "retry_after": null},
    "hris_hang": {"seconds": 1.5, "count": 1},
    "reject_attendance_numbers": ["A123"],
+   "fail_attendance_numbers": ["A666"],
    "ingestion_key": "rotated-key",
    "expire_tokens": true,
    "rate_limit_per_minute": 3,
@@ -26,6 +27,8 @@ header. A hang sleeps, then answers normally (a hung /v1/logs batch is still sto
 so a client that re-sends it shows up as ``receipts`` 2). ``reject_attendance_numbers``
 silently does not accept those numbers: 200 with ``logsAccepted`` below
 ``logsReceived``, as Keka answers (counts only, no per-item result).
+``fail_attendance_numbers`` answers 500 to any request that carries one of those
+numbers (a punch that fails on its own while others go through: poison).
 ``ingestion_key`` rotates the key /v1/logs expects (the configured one until
 cleared): every request with the old key is refused whole (401). POST merges
 keys; a key set to null clears that fault. ``expire_tokens`` is an action (every token issued so far
@@ -80,6 +83,7 @@ FAULT_KEYS = frozenset(
         "hris",
         "hris_hang",
         "reject_attendance_numbers",
+        "fail_attendance_numbers",
         "expire_tokens",
         "rate_limit_per_minute",
         "omit_retry_after",
@@ -143,6 +147,7 @@ class _Faults:
     hris: StatusFault | None = None
     hris_hang: _HangFault | None = None
     reject_attendance_numbers: frozenset[str] = frozenset()
+    fail_attendance_numbers: frozenset[str] = frozenset()
     rate_limit_per_minute: int | None = None
     omit_retry_after: bool = False
     ingestion_key: str | None = None
@@ -154,6 +159,7 @@ class _Faults:
             "hris": self.hris.as_json() if self.hris else None,
             "hris_hang": self.hris_hang.as_json() if self.hris_hang else None,
             "reject_attendance_numbers": sorted(self.reject_attendance_numbers),
+            "fail_attendance_numbers": sorted(self.fail_attendance_numbers),
             "rate_limit_per_minute": self.rate_limit_per_minute,
             "omit_retry_after": self.omit_retry_after,
             "ingestion_key": self.ingestion_key,
@@ -362,11 +368,12 @@ class SandboxState:
         for key in ("logs_hang", "hris_hang"):
             if key in raw:
                 parsed[key] = None if raw[key] is None else _parse_hang_fault(raw[key], key)
-        if "reject_attendance_numbers" in raw:
-            numbers = raw["reject_attendance_numbers"] or []
-            if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
-                raise SandboxConfigError("reject_attendance_numbers must be a list of strings")
-            parsed["reject_attendance_numbers"] = frozenset(numbers)
+        for key in ("reject_attendance_numbers", "fail_attendance_numbers"):
+            if key in raw:
+                numbers = raw[key] or []
+                if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
+                    raise SandboxConfigError(f"{key} must be a list of strings")
+                parsed[key] = frozenset(numbers)
         if "rate_limit_per_minute" in raw:
             limit = raw["rate_limit_per_minute"]
             if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
@@ -465,6 +472,15 @@ class SandboxState:
         """The key /v1/logs accepts now (a rotated one while that fault is set)."""
         with self.lock:
             return self.faults.ingestion_key or self.config.ingestion_key
+
+    def poisoned(self, items: list[dict[str, Json]]) -> str | None:
+        """An attendance number of ``fail_attendance_numbers`` this batch carries, if any."""
+        with self.lock:
+            for item in items:
+                if item["EmployeeAttendanceNumber"] in self.faults.fail_attendance_numbers:
+                    self._count_fault("fail_attendance_numbers")
+                    return str(item["EmployeeAttendanceNumber"])
+            return None
 
     def store_punches(self, items: list[dict[str, Json]]) -> int:
         """Store a validated batch; returns how many were accepted (every receipt
