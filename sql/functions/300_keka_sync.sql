@@ -190,7 +190,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_requeue bigint[];
+    v_requeue jsonb[];
     v_restore bigint[];
 begin
     select array_agg(ev.id) into v_restore
@@ -206,16 +206,14 @@ begin
             select d.msg_id from pgmq.q_keka_sync_dlq as d where (d.message ->> 'event_id')::bigint = any(v_restore)
         ));
     end if;
-    select array_agg(ev.id) into v_requeue
+    select array_agg(jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id)) into v_requeue
     from app.attendance_events as ev
     where ev.sync_status in ('PENDING', 'FAILED')
         and not exists (
             select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id
         );
     if v_requeue is not null then
-        perform pgmq.send_batch(
-            'keka_sync', array(select jsonb_build_object('event_id', i) from unnest(v_requeue) as i)
-        );
+        perform pgmq.send_batch('keka_sync', v_requeue);
     end if;
     return jsonb_build_object(
         'requeued', coalesce(cardinality(v_requeue), 0),
