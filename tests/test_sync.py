@@ -179,6 +179,30 @@ def test_recovery_after_assorted_faults_and_retry_after(
     assert receipts(sandbox) == [1] * 6
 
 
+def test_lost_answer_is_sent_again_and_marked_as_possibly_twice_in_keka(
+    api: PostgrestEmulator,
+    owner: psycopg.Connection,
+    worker_conn: psycopg.Connection,
+    sandbox: KekaSandbox,
+) -> None:
+    """The residual duplicate risk, stated: Keka stored the request whose answer was lost."""
+    allow_backdating(owner)
+    punch_day(api, claims("employee", employee(owner, "lost@example.com")), 20)
+    sandbox.set_faults({"logs_hang": {"seconds": 1.0, "count": 1}})  # past the client's 0.5 s timeout
+    settings = keka_settings(sandbox.url, probe_interval_seconds=0.1)
+    with KekaLogsClient(sandbox.url, sandbox.config.ingestion_key, 0.5) as client:
+        pusher = Pusher(worker_conn, client, settings)
+        assert pusher.push_once().failed == 2
+        assert owner.execute("select count(*) from app.attendance_events where keka_ref = 'MAYBE_SENT'").fetchone() == (
+            2,
+        )
+        time.sleep(1.0)  # the hung request lands in Keka
+        drain_until_quiet(pusher, owner)
+    refs = [r[0] for r in owner.execute("select keka_ref from app.attendance_events where sync_status = 'SUCCESS'")]
+    assert len(refs) == 2 and all("possibly twice in Keka" in ref for ref in refs)
+    assert receipts(sandbox) == [2, 2]
+
+
 @pytest.mark.parametrize("broken", ["rotated key", "device identifier with a trailing space"])
 def test_whole_request_rejection_opens_the_circuit_and_resumes_when_fixed(
     api: PostgrestEmulator,

@@ -66,7 +66,13 @@ as $$
             last_attempt_at = now(),
             attempt_count = ev.attempt_count + 1,
             last_sync_error = null,
-            keka_ref = p_keka_ref
+            keka_ref = left(
+                p_keka_ref
+                || case when ev.keka_ref = 'MAYBE_SENT'
+                    then ' (sent again after a request whose answer was lost: possibly twice in Keka)' else ''
+                end,
+                200
+            )
         where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
         returning 1
     )
@@ -90,6 +96,22 @@ as $$
     select count(*)::integer from failed
 $$;
 grant execute on function app.record_sync_failure_v1(bigint[], boolean, text) to hithonix_worker;
+
+-- A request carrying these events went out and its answer was lost (read
+-- timeout, dropped connection): Keka may hold them. Marked in keka_ref until
+-- they succeed, so the success says they may be in Keka twice.
+create or replace function app.record_sync_maybe_sent_v1(p_event_ids bigint[])
+returns integer
+language sql volatile
+as $$
+    with marked as (
+        update app.attendance_events as ev set keka_ref = 'MAYBE_SENT'
+        where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
+        returning 1
+    )
+    select count(*)::integer from marked
+$$;
+grant execute on function app.record_sync_maybe_sent_v1(bigint[]) to hithonix_worker;
 
 -- Held back before sending (an attendance number Keka's last import does not
 -- know): FAILED with the reason, not an attempt (nothing was sent).

@@ -15,6 +15,7 @@ EVENTS_FOR_PUSH = "select * from app.events_for_push_v2(%(event_ids)s)"
 
 RECORD_SUCCESS = "select app.record_sync_success_v1(%(event_ids)s, %(keka_ref)s)"
 RECORD_FAILURE = "select app.record_sync_failure_v1(%(event_ids)s, %(permanent)s, %(error)s)"
+RECORD_MAYBE_SENT = "select app.record_sync_maybe_sent_v1(%(event_ids)s)"
 RECORD_HELD = "select app.record_sync_held_v1(%(event_ids)s, %(error)s)"
 RECORD_SKIPPED = "select app.record_sync_skipped_v1(%(event_ids)s, %(error)s)"
 STRIKE = "select app.strike_sync_v1(%(msg_id)s, %(error)s, %(delay)s)"

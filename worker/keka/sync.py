@@ -33,7 +33,9 @@ Keka answers with counts, not per-item results (docs/keka.md):
 Delivery is at least once: a request whose answer was lost (read timeout,
 dropped connection), or a worker killed between Keka's answer and the
 database commit, is sent again. Keka is not known to de-duplicate (README,
-"What we rely on"), so that is the one way a punch can reach Keka twice.
+"What we rely on"), so those are the ways a punch can reach Keka twice; the
+first is marked (keka_ref ``MAYBE_SENT`` until it succeeds, then "possibly
+twice in Keka").
 """
 
 from __future__ import annotations
@@ -330,6 +332,8 @@ class Pusher:
         reason = f"HTTP {result.http_status}: {result.error}" if result.http_status else str(result.error)
         with self.conn.transaction():
             self._fail([p.event_id for p in batch], f"KEKA_UNAVAILABLE: {reason}")
+            if result.maybe_received:
+                self.conn.execute(queries.RECORD_MAYBE_SENT, {"event_ids": [p.event_id for p in batch]})
             opened = self._open("OUTAGE", reason, wait)
             # visible again at the next probe; a failed probe's punch a little later,
             # so the next probe tries another one (a punch that fails alone is found)
@@ -343,6 +347,8 @@ class Pusher:
         delay = backoff_seconds(pending.strikes + 1, self.settings, result.retry_after)
         error = f"HTTP {result.http_status}: {result.error}" if result.http_status else str(result.error)
         with self.conn.transaction():
+            if result.maybe_received:
+                self.conn.execute(queries.RECORD_MAYBE_SENT, {"event_ids": [pending.event_id]})
             row = self.conn.execute(
                 queries.STRIKE, {"msg_id": pending.msg_id, "error": error[:1000], "delay": delay}
             ).fetchone()
