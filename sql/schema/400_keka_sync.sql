@@ -1,6 +1,7 @@
--- Keka sync: the outbox queues (pgmq), the HRIS token cache and the log of
--- employee imports. The worker (hithonix_worker) reads the queue; the ledger's
--- _900_enqueue trigger writes it in the inserting transaction.
+-- Keka sync: the outbox queues (pgmq), the HRIS token cache, the log of
+-- employee imports and the push circuit breaker. The worker (hithonix_worker)
+-- reads the queue; the ledger's _900_enqueue trigger writes it in the
+-- inserting transaction.
 
 select pgmq.create('keka_sync');
 select pgmq.create('keka_sync_dlq');

@@ -255,6 +255,10 @@ class Pusher:
         left_result = self._post(left, stats)
         if left_result.kind != "transient":
             self._settle(left, left_result, stats)
+        if left_result.kind == "rejected":  # the circuit is open: the right half waits for the probe
+            with self.conn.transaction():
+                self._hide([p.msg_id for p in right], 0)
+            return
         right_result = self._post(right, stats)
         if right_result.kind != "transient":
             self._settle(right, right_result, stats)
