@@ -89,7 +89,7 @@ as $$
             sync_status = case when p_permanent then 'PERMANENT_FAILURE' else 'FAILED' end::app.sync_status,
             last_attempt_at = now(),
             attempt_count = ev.attempt_count + 1,
-            last_sync_error = p_error
+            last_sync_error = left(p_error, 2000)
         where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
         returning 1
     )

@@ -23,7 +23,7 @@ set search_path = pg_catalog, pg_temp
 as $$
     update app.keka_employee_imports set
         status = 'FAILED', finished_at = now(), pages = p_pages,
-        errors = errors || jsonb_build_array(p_error)
+        errors = errors || jsonb_build_array(left(p_error, 2000))
     where id = p_run_id
 $$;
 grant execute on function app.fail_employee_import_v1(bigint, integer, text) to hithonix_worker;
