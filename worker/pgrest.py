@@ -47,6 +47,7 @@ def http_status(sqlstate: str, anonymous: bool) -> int:
         "42883": 404,
         "42P01": 404,
         "22P02": 400,
+        "57014": 500,
         "23514": 400,
         "23502": 400,
     }
@@ -155,6 +156,18 @@ class PostgrestEmulator:
                             path,
                             json.dumps(lowered),
                         ],
+                    )
+                    # PostgREST ≥ 11.1 applies the impersonated role's ALTER ROLE … SET
+                    # settings (statement_timeout, …) to the request's transaction
+                    conn.execute(
+                        """
+                        select set_config(split_part(s, '=', 1), substr(s, strpos(s, '=') + 1), true)
+                        from pg_db_role_setting as r, unnest(r.setconfig) as s
+                        where r.setrole = (select oid from pg_roles where rolname = %s)
+                            and r.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+                        order by r.setdatabase
+                        """,
+                        [role],
                     )
                     conn.execute(f"select {PRE_REQUEST}()")
                     row = conn.execute(query, params).fetchone()

@@ -36,7 +36,7 @@ as $$
             last_attempt_at = now(),
             attempt_count = ev.attempt_count + 1,
             last_sync_error = null,
-            keka_ref = p_keka_ref
+            keka_ref = left(p_keka_ref, 200)
         where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
         returning 1
     )
@@ -53,7 +53,7 @@ as $$
             sync_status = case when p_permanent then 'PERMANENT_FAILURE' else 'FAILED' end::app.sync_status,
             last_attempt_at = now(),
             attempt_count = ev.attempt_count + 1,
-            last_sync_error = p_error
+            last_sync_error = left(p_error, 2000)
         where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
         returning 1
     )
@@ -92,6 +92,9 @@ grant execute on function app.dead_letter_v1(bigint[], integer) to hithonix_work
 -- Events not yet in Keka that no live message covers (a purged queue, a
 -- message lost to an operator): re-enqueue those under the attempt ceiling,
 -- escalate the rest to PERMANENT_FAILURE ('ESCALATED: …', see sync_overview).
+-- An event never has more than one live message: the unique index
+-- keka_sync_one_live_message_idx enforces it, and re-enqueuers (this and
+-- retry_sync) take one lock so they do not race into it.
 create or replace function app.reconcile_sync_v1() returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -103,6 +106,7 @@ declare
     v_requeue bigint[];
     v_escalate bigint[];
 begin
+    perform pg_advisory_xact_lock(app.requeue_lock_key());
     select
         array_agg(ev.id) filter (where ev.attempt_count < v_ceiling),
         array_agg(ev.id) filter (where ev.attempt_count >= v_ceiling)
@@ -130,7 +134,16 @@ end
 $$;
 grant execute on function app.reconcile_sync_v1() to hithonix_worker;
 
--- hr_admin: put failed events back on the queue (audited).
+-- The one lock of everything that re-enqueues existing events.
+create or replace function app.requeue_lock_key() returns bigint
+language sql immutable
+as $$
+    select hashtextextended('hithonix.keka_sync.requeue', 0)
+$$;
+
+-- hr_admin: put failed events back on the queue (audited). An event whose
+-- message is still on the queue (hidden by its visibility timeout after a
+-- failed push) gets that message made visible now, not a second one.
 create or replace function app.retry_sync(p_event_ids bigint[]) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -138,11 +151,16 @@ as $$
 declare
     v_ids bigint[];
     v_before jsonb;
+    v_live bigint[];
+    v_new jsonb[];
 begin
     perform app.require_role(array['hr_admin']);
-    if p_event_ids is null or cardinality(p_event_ids) = 0 then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'event_ids must name at least one event.');
+    if p_event_ids is null or cardinality(p_event_ids) = 0 or cardinality(p_event_ids) > 500 then
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', 'event_ids must name from 1 to 500 events.', '{"field": "event_ids"}'
+        );
     end if;
+    perform pg_advisory_xact_lock(app.requeue_lock_key());
     select jsonb_object_agg(ev.id, ev.sync_status), array_agg(ev.id)
     into v_before, v_ids
     from app.attendance_events as ev
@@ -153,7 +171,19 @@ begin
     update app.attendance_events as ev
     set sync_status = 'PENDING', last_sync_error = null
     where ev.id = any(v_ids);
-    perform pgmq.send_batch('keka_sync', array(select jsonb_build_object('event_id', i) from unnest(v_ids) as i));
+    select array_agg(m.msg_id) into v_live
+    from pgmq.q_keka_sync as m
+    where (m.message ->> 'event_id')::bigint = any(v_ids);
+    if v_live is not null then
+        perform pgmq.set_vt('keka_sync', v_live, clock_timestamp());
+    end if;
+    v_new := array(
+        select jsonb_build_object('event_id', i) from unnest(v_ids) as i
+        where not exists (select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = i)
+    );
+    if cardinality(v_new) > 0 then
+        perform pgmq.send_batch('keka_sync', v_new);
+    end if;
     perform app.audit(
         'RETRY_SYNC', 'attendance_events', array_to_string(v_ids, ','), null, null,
         v_before, jsonb_build_object('sync_status', 'PENDING', 'event_ids', to_jsonb(v_ids))
@@ -201,7 +231,7 @@ set search_path = pg_catalog, pg_temp
 as $$
     update app.keka_employee_imports set
         status = 'FAILED', finished_at = now(), pages = p_pages,
-        errors = errors || jsonb_build_array(p_error)
+        errors = errors || jsonb_build_array(left(p_error, 2000))
     where id = p_run_id
 $$;
 grant execute on function app.fail_employee_import_v1(bigint, integer, text) to hithonix_worker;

@@ -18,7 +18,7 @@ as $$
             and (p_to is null or ds.business_date_ist <= p_to)
             and (
                 cardinality(ds.anomalies) > 0
-                or (ds.current_status <> 'OFF_DUTY' and now() - ds.first_clock_in > app.max_shift_interval())
+                or (ds.current_status <> 'OFF_DUTY' and ds.first_clock_in < now() - app.max_shift_interval())
             )
     ),
     found as (
@@ -36,7 +36,7 @@ as $$
                     and ev.event_type = 'CLOCK_IN'
             )
         from days as d
-        where d.current_status <> 'OFF_DUTY' and now() - d.first_clock_in > app.max_shift_interval()
+        where d.current_status <> 'OFF_DUTY' and d.first_clock_in < now() - app.max_shift_interval()
     )
     select
         f.employee_id,
@@ -66,9 +66,14 @@ grant execute on function app.anomaly_report(date, date) to hr_admin;
 
 create or replace function api.anomaly_report(from_date date default null, to_date date default null)
 returns jsonb
-language sql stable
+language plpgsql stable
 as $$
-    select coalesce(jsonb_agg(to_jsonb(r)), '[]') from app.anomaly_report(from_date, to_date) as r
+begin
+    return (select coalesce(jsonb_agg(to_jsonb(r)), '[]') from app.anomaly_report(from_date, to_date) as r);
+exception when query_canceled then
+    perform app.fail_timeout();
+    return null;
+end
 $$;
 comment on function api.anomaly_report(date, date) is
 'hr_admin: the anomaly report for a date range (default: all), one entry per anomaly.';

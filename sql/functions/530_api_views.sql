@@ -37,7 +37,7 @@ select
     ds.event_count,
     case
         when ds.current_status <> 'OFF_DUTY'
-            and now() - ds.first_clock_in > (select app.max_shift_interval())
+            and ds.first_clock_in < now() - (select app.max_shift_interval())
             then app.add_code(ds.anomalies, 'MISSING_CLOCK_OUT')
         else ds.anomalies
     end as anomalies,
