@@ -1,3 +1,4 @@
+-- hithonix:as-superuser
 -- Time limits per role (issue 10): nothing a client sends can hold a
 -- connection for long. PostgREST applies an impersonated role's settings
 -- (ALTER ROLE … SET) to each request's transaction; login roles get theirs at
