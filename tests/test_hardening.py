@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
 from tests.factories import PLAN, claims, employee
-from worker.pgrest import PostgrestEmulator, Response
+from worker.devtools.pgrest import PostgrestEmulator, Response
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 # PostgreSQL text cannot hold NUL at all (jsonb refuses \u0000 with a 400 before any of our code runs).
