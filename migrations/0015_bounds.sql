@@ -42,7 +42,7 @@ add constraint attendance_events_request_hash_length check (length(request_hash)
 add constraint attendance_events_created_by_length check (length(created_by) <= 320) not valid,
 add constraint attendance_events_last_sync_error_length check (length(last_sync_error) <= 2000) not valid,
 add constraint attendance_events_keka_ref_length check (length(keka_ref) <= 200) not valid,
-add constraint attendance_events_payload_size check (octet_length(payload::text) <= 8192) not valid;
+add constraint attendance_events_payload_size check (octet_length(payload::text) <= 32768) not valid;
 
 alter table app.day_unlocks
 add constraint day_unlocks_reason_length check (length(reason) <= 1000) not valid,

@@ -24,8 +24,8 @@ from tests.factories import PLAN, claims, employee
 from worker.devtools.pgrest import PostgrestEmulator, Response
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
-# PostgreSQL text cannot hold NUL at all (jsonb refuses \u0000 with a 400 before any of our code runs).
-NO_NUL = st.characters(blacklist_characters="\x00")
+# PostgreSQL text cannot hold NUL (jsonb refuses \\u0000 with a 400 before our code runs), nor lone surrogates.
+NO_NUL = st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"])
 FIXTURE_OK = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # The bounds of the columns a client can reach (sql/schema, *_length constraints).
@@ -115,6 +115,19 @@ def test_too_long_punch_text_is_422(api: PostgrestEmulator, owner: psycopg.Conne
     r = api.rpc("clock_in", {"plan": PLAN, arg: "k" * size}, claims=me)
     assert_clear_refusal(r, 422, "INVALID_ARGUMENT", arg)
     assert written(owner) == before
+
+
+@FIXTURE_OK
+@given(char=st.sampled_from(["\x01", '"', "\\", "😀", "字", "a"]))
+def test_longest_allowed_punch_text_is_stored(api: PostgrestEmulator, owner: psycopg.Connection, char: str) -> None:
+    """A plan and a note at their length caps fit the payload bound however JSON escapes them."""
+    emp = employee(owner, f"l-{uuid.uuid4().hex[:8]}@example.com")
+    owner.execute(
+        'update app.employees set shift_config = shift_config || \'{"gatekeeper_mode": "off"}\' where id = %s',
+        [emp],
+    )
+    r = api.rpc("clock_in", {"plan": char * 2000, "note": char * 500}, claims=claims("employee", emp))
+    assert r.status == 200, r.body
 
 
 # -- class 1: unbounded work ------------------------------------------------------

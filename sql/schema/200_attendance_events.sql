@@ -51,7 +51,7 @@ create table app.attendance_events (
     constraint attendance_events_created_by_length check (length(created_by) <= 320),
     constraint attendance_events_last_sync_error_length check (length(last_sync_error) <= 2000),
     constraint attendance_events_keka_ref_length check (length(keka_ref) <= 200),
-    constraint attendance_events_payload_size check (octet_length(payload::text) <= 8192)
+    constraint attendance_events_payload_size check (octet_length(payload::text) <= 32768)
 );
 
 -- One employee-day's events, in order: the derivation's and the API's main path.
