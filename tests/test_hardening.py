@@ -176,6 +176,16 @@ def test_roles_carry_time_limits(owner: psycopg.Connection) -> None:
     assert idle == ["authenticator", "hithonix_worker"]
 
 
+@pytest.mark.parametrize("login", ["authenticator", "hithonix_worker"])
+def test_login_roles_connect_with_their_limits(db_url: str, login: str) -> None:
+    """The login roles get their limits at connect (PostgREST's pool, the worker)."""
+    url = psycopg.conninfo.make_conninfo(**{**psycopg.conninfo.conninfo_to_dict(db_url), "user": login})
+    with psycopg.connect(url) as conn:
+        statement = conn.execute("show statement_timeout").fetchone()[0]
+        idle = conn.execute("show idle_in_transaction_session_timeout").fetchone()[0]
+    assert statement != "0" and idle != "0", (statement, idle)
+
+
 def test_report_timeout_is_a_clear_503(api: PostgrestEmulator, owner: psycopg.Connection) -> None:
     """A report cancelled by its role's time limit says so (503 STATEMENT_TIMEOUT), not PostgREST's 500.
     It also proves the emulator applies the role's ALTER ROLE … SET as PostgREST does."""
