@@ -448,7 +448,7 @@ OUTBOX_STEP = st.one_of(
     st.tuples(st.just("read_and_crash"), st.integers(1, 4)),  # a worker reads, then dies
     st.tuples(st.just("fail"), st.integers(0, 3)),  # a worker records a failure, message hidden for backoff
     st.tuples(st.just("succeed"), st.integers(0, 3)),
-    st.tuples(st.just("dead_letter"), st.just(0)),
+    st.tuples(st.just("strike"), st.integers(0, 3)),
     st.tuples(st.just("purge_one"), st.integers(0, 3)),  # an operator deletes a message
 )
 
@@ -488,9 +488,12 @@ def test_an_event_never_has_two_live_messages(
                     " where (message ->> 'event_id')::bigint = %s",
                     [ids[arg]],
                 )
-            elif kind == "dead_letter":
-                w.execute("update pgmq.q_keka_sync set read_ct = 99")
-                w.execute("select app.dead_letter_v1(array(select msg_id from pgmq.q_keka_sync), 10)")
+            elif kind == "strike":  # a message that failed on its own: re-sent later, or dead-lettered
+                w.execute(
+                    "select app.strike_sync_v1(msg_id, 'HTTP 400', 60) from pgmq.q_keka_sync"
+                    " where (message ->> 'event_id')::bigint = %s",
+                    [ids[arg]],
+                )
             else:
                 w.execute(
                     "select pgmq.delete('keka_sync', msg_id) from pgmq.q_keka_sync"
