@@ -45,6 +45,15 @@ as $$
             case when coalesce(p_value #>> '{}', '') not in ('GENERAL', 'FLEXIBLE', 'NIGHT')
                 or jsonb_typeof(p_value) <> 'string'
                 then 'must be "GENERAL", "FLEXIBLE" or "NIGHT"' end
+        when 'week_off_days' then
+            case when jsonb_typeof(p_value) <> 'array' or jsonb_array_length(p_value) > 6
+                or exists (
+                    select 1 from jsonb_array_elements(p_value) as d (v)
+                    where jsonb_typeof(d.v) <> 'number' or d.v::text !~ '^[1-7]$'
+                )
+                or (select count(distinct d.v) from jsonb_array_elements(p_value) as d (v))
+                <> jsonb_array_length(p_value)
+                then 'must be a list of distinct ISO weekdays from 1 (Monday) to 7 (Sunday), at most 6' end
         when 'general_shift' then
             case
                 when jsonb_typeof(p_value) <> 'object' or (p_value - 'start' - 'end') <> '{}'

@@ -2,7 +2,7 @@
 -- and the overlap rule held by the exclusion constraint itself — the attack
 -- of inserting an overlapping row past the function is refused too.
 begin;
-select plan(32);
+select plan(34);
 
 select tests.create_employee('ria@example.com') as ria \gset
 select tests.create_employee('sam@example.com') as sam \gset
@@ -50,6 +50,9 @@ select is((api.request_leave('ANNUAL', (:'mon'::date + 24), (:'mon'::date + 27))
 select tests.authenticate_as('hr_admin', :'hr');
 select is((api.request_leave('UNPAID', (:'mon'::date + 42), (:'mon'::date + 44), false, false, 'on behalf', :'sam') ->> 'days')::numeric, 3.0, 'hr_admin requests for someone else; unpaid leave counts the holiday (sandwich)');
 select tests.clear_authentication();
+
+select throws_ok(format($$update app.employees set shift_config = shift_config || '{"week_off_days": [9]}' where id = %L$$, :'sam'), 'PT422', 'INVALID_ARGUMENT', 'a week-off that is not a weekday is refused when written');
+select throws_ok($$update app.settings set value = '[1, 2, 3, 4, 5, 6, 7]' where key = 'week_off_days'$$, 'PT422', 'INVALID_ARGUMENT', 'so is a week without working days');
 
 -- the exclusion constraint is the wall, not the function
 select throws_ok(format($$insert into app.leave_requests (employee_id, policy_code, start_date, end_date, days, requested_by) values (%L, 'UNPAID', %L, %L, 1, 'attacker')$$, :'ria', :'mon', :'mon'), '23P01', null, 'an overlapping row inserted past request_leave is refused by the exclusion constraint');
