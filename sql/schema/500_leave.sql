@@ -27,6 +27,7 @@ create table app.leave_policies (
     is_active boolean not null default true,
     updated_at timestamptz not null default now(),
     constraint leave_policies_code_format check (code ~ '^[A-Z][A-Z0-9_]{1,29}$'),
+    constraint leave_policies_code_length check (length(code) <= 30),
     constraint leave_policies_name_length check (length(btrim(name)) between 1 and 100),
     constraint leave_policies_unit_known check (unit in ('FULL_DAY', 'HALF_DAY')),
     constraint leave_policies_accrual_known check (accrual in ('NONE', 'MONTHLY', 'YEARLY')),
@@ -88,6 +89,7 @@ create table app.leave_requests (
     calendar_attempt_count integer not null default 0,
     calendar_synced_at timestamptz,
     primary key (employee_id, id),
+    constraint leave_requests_policy_code_length check (length(policy_code) <= 30),
     constraint leave_requests_dates_ordered check (end_date >= start_date),
     constraint leave_requests_dates_range check (
         start_date >= date '2000-01-01' and end_date <= date '2100-12-31'
@@ -140,6 +142,7 @@ create table app.leave_ledger (
     created_at timestamptz not null default now(),
     primary key (employee_id, id),
     foreign key (employee_id, leave_request_id) references app.leave_requests (employee_id, id),
+    constraint leave_ledger_policy_code_length check (length(policy_code) <= 30),
     constraint leave_ledger_entry_type_known check (
         entry_type in (
             'ALLOCATION', 'ACCRUAL', 'CONSUMPTION', 'REVERSAL', 'CARRY_FORWARD', 'EXPIRY', 'ADJUSTMENT'
