@@ -100,11 +100,12 @@ declare
     v_ceiling integer := (
         select (s.value #>> '{}')::integer from app.settings as s where s.key = 'keka_sync_max_attempts'
     );
-    v_requeue bigint[];
+    v_requeue jsonb[];
     v_escalate bigint[];
 begin
     select
-        array_agg(ev.id) filter (where ev.attempt_count < v_ceiling),
+        array_agg(jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id))
+        filter (where ev.attempt_count < v_ceiling),
         array_agg(ev.id) filter (where ev.attempt_count >= v_ceiling)
     into v_requeue, v_escalate
     from app.attendance_events as ev
@@ -113,9 +114,7 @@ begin
             select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id
         );
     if v_requeue is not null then
-        perform pgmq.send_batch(
-            'keka_sync', array(select jsonb_build_object('event_id', i) from unnest(v_requeue) as i)
-        );
+        perform pgmq.send_batch('keka_sync', v_requeue);
     end if;
     if v_escalate is not null then
         perform app.record_sync_failure_v1(
@@ -137,14 +136,18 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_ids bigint[];
+    v_messages jsonb[];
     v_before jsonb;
 begin
     perform app.require_role(array['hr_admin']);
     if p_event_ids is null or cardinality(p_event_ids) = 0 then
         perform app.fail(422, 'INVALID_ARGUMENT', 'event_ids must name at least one event.');
     end if;
-    select jsonb_object_agg(ev.id, ev.sync_status), array_agg(ev.id)
-    into v_before, v_ids
+    select
+        jsonb_object_agg(ev.id, ev.sync_status),
+        array_agg(ev.id),
+        array_agg(jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id))
+    into v_before, v_ids, v_messages
     from app.attendance_events as ev
     where ev.id = any(p_event_ids) and ev.sync_status in ('FAILED', 'PERMANENT_FAILURE');
     if v_ids is null then
@@ -153,7 +156,7 @@ begin
     update app.attendance_events as ev
     set sync_status = 'PENDING', last_sync_error = null
     where ev.id = any(v_ids);
-    perform pgmq.send_batch('keka_sync', array(select jsonb_build_object('event_id', i) from unnest(v_ids) as i));
+    perform pgmq.send_batch('keka_sync', v_messages);
     perform app.audit(
         'RETRY_SYNC', 'attendance_events', array_to_string(v_ids, ','), null, null,
         v_before, jsonb_build_object('sync_status', 'PENDING', 'event_ids', to_jsonb(v_ids))
