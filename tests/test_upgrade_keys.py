@@ -22,7 +22,9 @@ pytestmark = pytest.mark.skipif(
 
 SNAPSHOT = {
     "attendance_events": "select jsonb_agg(to_jsonb(t) order by t.id) from app.attendance_events as t",
-    "daily_status": "select jsonb_agg(to_jsonb(t) order by t.employee_id, t.business_date_ist) from app.daily_status as t",
+    "daily_status": (
+        "select jsonb_agg(to_jsonb(t) order by t.employee_id, t.business_date_ist) from app.daily_status as t"
+    ),
     "day_unlocks": "select jsonb_agg(to_jsonb(t) order by t.id) from app.day_unlocks as t",
 }
 DIFFERENCES = "select count(*) from app.daily_status_differences('2026-11-01', '2026-11-30')"
