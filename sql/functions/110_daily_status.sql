@@ -7,18 +7,61 @@
 -- seconds spent in each state. Lock reasons raised by events at or below the
 -- latest unlock's through_event_id are cleared; the first later one sticks.
 
--- Add a code to a list of anomaly codes once.
-create or replace function app.add_code(p_list text[], p_code text) returns text[]
+-- An anomaly code added to a day's list of codes, once (the list keeps the
+-- order in which the codes were first raised). Also used by api.daily_status
+-- for the read-time MISSING_CLOCK_OUT.
+create or replace function app.add_anomaly_code(p_codes text[], p_code text) returns text[]
 language sql immutable
 as $$
-    select case when p_code = any(p_list) then p_list else p_list || p_code end
+    select case when p_code = any(p_codes) then p_codes else p_codes || p_code end
 $$;
+grant execute on function app.add_anomaly_code(text[], text) to employee, approver, hr_admin;
 
+-- The event behind an anomaly, added to the map code -> [event ids].
 create or replace function app.add_anomaly_event(p_map jsonb, p_code text, p_event_id bigint) returns jsonb
 language sql immutable
 as $$
     select p_map || jsonb_build_object(p_code, coalesce(p_map -> p_code, '[]') || to_jsonb(p_event_id))
 $$;
+
+-- Flag one anomaly during a replay: the code in the day's list, the event in the
+-- map. The replay calls this once per anomaly it finds.
+create or replace function app.flag_anomaly(
+    inout p_codes text[], inout p_events jsonb, p_code text, p_event_id bigint
+)
+language plpgsql immutable
+as $$
+begin
+    p_codes := app.add_anomaly_code(p_codes, p_code);
+    p_events := app.add_anomaly_event(p_events, p_code, p_event_id);
+end
+$$;
+
+-- MISSING_CLOCK_OUT depends on the clock, so it is never stored: a day still open
+-- after max_shift_hours is missing its clock-out at read time (api.daily_status,
+-- the anomaly report). SQL so that both inline into the view's plan; the caller
+-- passes max_shift_hours as an interval, looked up once per query.
+create or replace function app.is_missing_clock_out(
+    p_status app.day_status, p_first_clock_in timestamptz, p_max_shift interval
+) returns boolean
+language sql stable
+as $$
+    select p_status <> 'OFF_DUTY' and now() - p_first_clock_in > p_max_shift
+$$;
+
+create or replace function app.with_missing_clock_out(
+    p_codes text[], p_status app.day_status, p_first_clock_in timestamptz, p_max_shift interval
+) returns text[]
+language sql stable
+as $$
+    select case
+        when app.is_missing_clock_out(p_status, p_first_clock_in, p_max_shift)
+            then app.add_anomaly_code(p_codes, 'MISSING_CLOCK_OUT')
+        else p_codes
+    end
+$$;
+grant execute on function app.is_missing_clock_out(app.day_status, timestamptz, interval),
+app.with_missing_clock_out(text[], app.day_status, timestamptz, interval) to employee, approver, hr_admin;
 
 -- The replay itself: the day, and which events raised each anomaly (for the
 -- anomaly report). derive_day() is the day alone.
@@ -87,8 +130,8 @@ begin
         case e.event_type
             when 'CLOCK_IN' then
                 if v_state <> 'OFF_DUTY' or (v_one_in and v.first_clock_in is not null) then
-                    v.anomalies := app.add_code(v.anomalies, 'DUPLICATE_CLOCK_IN');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'DUPLICATE_CLOCK_IN', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'DUPLICATE_CLOCK_IN', e.id);
                 end if;
                 if v_state = 'OFF_DUTY' then
                     v_state := 'ON_SHIFT';
@@ -97,40 +140,40 @@ begin
                 end if;
             when 'CLOCK_OUT' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 else
                     if v_state = 'ON_BREAK' then
-                        v.anomalies := app.add_code(v.anomalies, 'UNCLOSED_BREAK');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
+                        select * into v.anomalies, anomaly_events
+                        from app.flag_anomaly(v.anomalies, anomaly_events, 'UNCLOSED_BREAK', e.id);
                         if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
                     elsif v_state = 'ON_LUNCH' then
-                        v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
+                        select * into v.anomalies, anomaly_events
+                        from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
                     end if;
                     v_state := 'OFF_DUTY';
                     v.last_clock_out := e.occurred_at;
-                    if v_general and (e.occurred_at at time zone 'Asia/Kolkata') < v_shift_end then
+                    if v_general and app.ist_wall_clock(e.occurred_at) < v_shift_end then
                         v_reason := coalesce(v_reason, 'EARLY_CLOCK_OUT_BEFORE_7PM');
                     end if;
                 end if;
             when 'BREAK_START' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_BREAK' then
-                    v.anomalies := app.add_code(v.anomalies, 'UNCLOSED_BREAK');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'UNCLOSED_BREAK', e.id);
                 elsif v_state = 'ON_LUNCH' then
-                    v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
                 else
                     v_state := 'ON_BREAK';
                 end if;
             when 'BREAK_END' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_BREAK' then
                     v_state := 'ON_SHIFT';
                     if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
@@ -139,33 +182,33 @@ begin
                 end if;
             when 'LUNCH_START' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_LUNCH' then
-                    v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
                 else
                     if v_state = 'ON_BREAK' then
-                        v.anomalies := app.add_code(v.anomalies, 'UNCLOSED_BREAK');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'UNCLOSED_BREAK', e.id);
+                        select * into v.anomalies, anomaly_events
+                        from app.flag_anomaly(v.anomalies, anomaly_events, 'UNCLOSED_BREAK', e.id);
                     end if;
                     if v_lunches > 0 then
-                        v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
+                        select * into v.anomalies, anomaly_events
+                        from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
                     end if;
                     v_lunches := v_lunches + 1;
                     v_state := 'ON_LUNCH';
                 end if;
             when 'LUNCH_END' then
                 if v_state = 'OFF_DUTY' then
-                    v.anomalies := app.add_code(v.anomalies, 'EVENT_WITHOUT_SHIFT');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
                 elsif v_state = 'ON_LUNCH' then
                     v_state := 'ON_SHIFT';
                     if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
                 else
-                    v.anomalies := app.add_code(v.anomalies, 'LUNCH_MISMATCH');
-                    anomaly_events := app.add_anomaly_event(anomaly_events, 'LUNCH_MISMATCH', e.id);
+                    select * into v.anomalies, anomaly_events
+                    from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
                     v_reason := 'LUNCH_END_WITHOUT_START';
                 end if;
         end case;
@@ -193,7 +236,7 @@ $$;
 comment on function app.replay_day(uuid, date) is
 'Replay one employee-day: the derived daily_status and the events behind each anomaly.';
 grant execute on function app.replay_day(uuid, date), app.add_anomaly_event(jsonb, text, bigint),
-app.add_code(text[], text) to hr_admin;
+app.flag_anomaly(text[], jsonb, text, bigint) to hr_admin;
 
 create or replace function app.derive_day(p_employee_id uuid, p_date date)
 returns app.daily_status

@@ -12,15 +12,17 @@ as $$
     select hashtextextended('hithonix.employee:' || p_employee_id::text, 0)
 $$;
 
-create or replace function app.require_role(p_roles text[]) returns void
-language plpgsql stable
+-- Which sources are people punching live (as opposed to admin, import, system
+-- rows, which record history): the punch path accepts only these, and the
+-- ledger's BEFORE INSERT trigger runs the live state machine only for these.
+-- SQL and immutable so that it inlines into the callers' cached plans.
+create or replace function app.is_live_punch_source(p_source text) returns boolean
+language sql immutable
 as $$
-begin
-    if not app.current_app_role() = any(p_roles) then
-        perform app.fail(403, 'FORBIDDEN', format('This needs one of the roles %s.', array_to_string(p_roles, ', ')));
-    end if;
-end
+    select coalesce(p_source in ('web', 'slack', 'kiosk', 'api', 'mobile'), false)
 $$;
+comment on function app.is_live_punch_source(text) is
+'Is this a source people punch from live (web, slack, kiosk, api, mobile)?';
 
 -- The event and the resulting day, as every punch returns them.
 create or replace function app.punch_result(p_event_id bigint) returns jsonb
@@ -66,7 +68,7 @@ begin
     if p_employee_id is null then
         perform app.fail(401, 'NOT_AUTHENTICATED', 'This call needs a token that names an employee.');
     end if;
-    if p_source is null or p_source not in ('web', 'slack', 'kiosk', 'api', 'mobile') then
+    if not app.is_live_punch_source(p_source) then
         perform app.fail(422, 'INVALID_ARGUMENT', 'source must be one of web, slack, kiosk, api, mobile.');
     end if;
     perform pg_advisory_xact_lock(app.employee_lock_key(p_employee_id));

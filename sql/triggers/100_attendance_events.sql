@@ -158,7 +158,7 @@ begin
     end if;
 
     new.business_date_ist := app.business_date_for(new.employee_id, new.event_type, new.occurred_at);
-    if new.source in ('web', 'slack', 'kiosk', 'api', 'mobile') then
+    if app.is_live_punch_source(new.source) then
         perform app.check_live_transition(new.employee_id, new.event_type, new.occurred_at);
     end if;
     return new;
