@@ -44,7 +44,8 @@ begin
 end
 $$;
 
--- Primary keys: whatever they are called today, (id) becomes (id, employee_id).
+-- Primary keys: whatever they are called today, (id) becomes (id, employee_id),
+-- unless an operator already did it (the concurrent path in docs/scale-out.md).
 do $$
 declare
     r record;
@@ -55,6 +56,10 @@ begin
         inner join pg_class as t on c.conrelid = t.oid
         where c.contype = 'p'
             and c.conrelid in ('app.attendance_events'::regclass, 'app.day_unlocks'::regclass)
+            and not exists (
+                select 1 from pg_attribute as a
+                where a.attrelid = c.conrelid and a.attname = 'employee_id' and a.attnum = any(c.conkey)
+            )
     loop
         execute format('alter table %s drop constraint %I', r.tbl, r.conname);
         execute format(
@@ -64,11 +69,21 @@ begin
 end
 $$;
 
--- One VOID per event, checked within the employee's rows.
-drop index if exists app.attendance_events_one_void_idx;
-create unique index attendance_events_one_void_idx
-on app.attendance_events (corrects_event_id, employee_id)
-where corrects_event_id is not null;
+-- One VOID per event, checked within the employee's rows (unless already so).
+do $$
+begin
+    if not exists (
+        select 1 from pg_index as i
+        inner join pg_attribute as a on i.indrelid = a.attrelid and a.attnum = any(i.indkey::int2 [])
+        where i.indexrelid = to_regclass('app.attendance_events_one_void_idx') and a.attname = 'employee_id'
+    ) then
+        drop index if exists app.attendance_events_one_void_idx;
+        create unique index attendance_events_one_void_idx
+        on app.attendance_events (corrects_event_id, employee_id)
+        where corrects_event_id is not null;
+    end if;
+end
+$$;
 
 -- The references come back with employee_id on both sides, under their names.
 do $$

@@ -1,6 +1,8 @@
 """Upgrade in place (issue 17): a database built and filled by the previous
 release gets employee_id into its keys from today's migrations, keeps every
-row and message, and ends with the same schema as a fresh build."""
+row and message, and ends with the same schema as a fresh build; the same
+holds when an operator took the concurrent path first
+(scripts/employee_keys_concurrently.sql, docs/scale-out.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from tests import dbtools
 from tests.factories import allow_backdating, employee
 from tests.test_drift import schema_dump
 from tests.upgrade import PREVIOUS_RELEASE, build_at_revision, revision_available
-from worker.migrate import Migrator
+from worker.config import ROOT
+from worker.migrate import Migrator, split_statements
 
 pytestmark = pytest.mark.skipif(
     not revision_available(), reason=f"commit {PREVIOUS_RELEASE} is not in this checkout (shallow clone?)"
@@ -27,6 +30,7 @@ SNAPSHOT = {
     ),
     "day_unlocks": "select jsonb_agg(to_jsonb(t) order by t.id) from app.day_unlocks as t",
 }
+CONCURRENT_PATH = ROOT / "scripts" / "employee_keys_concurrently.sql"
 DIFFERENCES = "select count(*) from app.daily_status_differences('2026-11-01', '2026-11-30')"
 KEY_COLUMNS = """
     select array_agg(a.attname::text order by k.ord)
@@ -88,7 +92,8 @@ def seed_previous_release(conn: psycopg.Connection) -> dict[str, object]:
     return {"kay": kay, "lou": lou, **ids}
 
 
-def test_previous_release_upgrades_in_place(previous_release_db: str, fresh_db: str) -> None:
+@pytest.mark.parametrize("path", ["migration", "concurrently"])
+def test_previous_release_upgrades_in_place(path: str, previous_release_db: str, fresh_db: str) -> None:
     with psycopg.connect(previous_release_db, autocommit=True) as conn:
         seeded = seed_previous_release(conn)
         before = {name: conn.execute(sql).fetchone() for name, sql in SNAPSHOT.items()}
@@ -99,6 +104,14 @@ def test_previous_release_upgrades_in_place(previous_release_db: str, fresh_db: 
         assert conn.execute(KEY_COLUMNS, ["app.attendance_events", "p", None, None]).fetchone() == (["id"],)
         assert conn.execute(DIFFERENCES).fetchone() == (0,)
 
+    if path == "concurrently":
+        # statement by statement, as psql runs it: CREATE INDEX CONCURRENTLY outside any transaction
+        with psycopg.connect(previous_release_db, autocommit=True) as conn:
+            for statement in split_statements(CONCURRENT_PATH.read_text()):
+                conn.execute(statement)
+            assert conn.execute(KEY_COLUMNS, ["app.attendance_events", "p", None, None]).fetchone() == (
+                ["id", "employee_id"],
+            )
     applied, _ = Migrator(previous_release_db).migrate()
     assert "0045_employee_keys.sql" in applied
 
