@@ -1,24 +1,26 @@
 """Native monthly partitioning of the ledger, measured (issue 17, docs/scale-out.md).
 
 ``python -m bench.partitioning`` (also the last phase of ``make bench``) builds
-two copies of the ledger's storage in one migrated database and measures both
-in the same run:
+three copies of the ledger's storage in one migrated database and measures
+them in the same run:
 
 - ``plain``: the columns, CHECK constraints and every index of
   ``app.attendance_events`` as the catalog has them today;
 - ``partitioned``: the same, ``PARTITION BY RANGE (business_date_ist)`` with
   one partition per month; each unique index (the primary key too) gains
   ``business_date_ist``, since PostgreSQL only enforces uniqueness on a
-  partitioned table when the key contains the partition key.
+  partitioned table when the key contains the partition key;
+- ``dated``: plain plus one index on ``(business_date_ist, employee_id)``, the
+  cheaper alternative for month-wide reads.
 
-Neither copy has the ledger's triggers (they name ``app.attendance_events``),
+No copy has the ledger's triggers (they name ``app.attendance_events``),
 so the ratios are those of the storage layout alone, an upper bound of what
 partitioning would change in the product, where the triggers cost most of a
 punch. The same rows (``--employees`` x ``--months`` of days, four events a
 day, a backlog of 2,000 PENDING with queue messages and 200 FAILED without)
-go into both, in time order.
+go into each, in time order.
 
-Figures (partitioned against plain):
+Figures (each layout against plain):
 - bulk load: one ``INSERT … SELECT`` of the whole history, rows/s;
 - single-row insert rate: ``pgbench -M prepared -c 4 -j 2``, tx/s, into the
   current month;
@@ -47,6 +49,7 @@ from typing import Any
 
 import psycopg
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bench.database import server
@@ -56,7 +59,7 @@ from bench.timing import Latency
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 DATABASE = "hithonix_bench_partitioning"
 SCHEMA = "bench_partitioning"
-LAYOUTS = ("plain", "partitioned")
+LAYOUTS = ("plain", "partitioned", "dated")
 FIRST_DAY = dt.date(2025, 1, 1)
 
 
@@ -130,6 +133,8 @@ def ledger_ddl(conn: psycopg.Connection, layout: str, months: list[dt.date]) -> 
                 " ON app.attendance_events ", f" ON {table} "
             )
         )
+    if layout == "dated":
+        ddl.append(f"create index dated_business_date_employee_idx on {table} (business_date_ist, employee_id)")
     return ddl
 
 
@@ -326,7 +331,7 @@ def run(options: Options, console: Console) -> dict[str, Any]:
             conn.execute(STAGING, {"employees": options.employees, "first": FIRST_DAY, "last": last})
             conn.execute(BACKLOG)
             conn.execute(f"analyze {SCHEMA}.staging; analyze {SCHEMA}.queue")
-            console.print("loading and measuring both layouts …")
+            console.print("loading and measuring each layout …")
             results = measure(conn, db.owner_url, options, months)
         server_version = srv.facts().get("server_version", "?")
     return {"options": asdict(options), "server_version": server_version, "layouts": results}
@@ -350,23 +355,29 @@ def figures(results: dict[str, LayoutResult]) -> list[dict[str, Any]]:
         for layout, r in results.items():
             value = getattr(r, attr)
             values[layout] = value.p50_ms if isinstance(value, Latency) else float(value)
-        ratio = values["partitioned"] / values["plain"] if values["plain"] else float("nan")
-        out.append({"figure": name, "unit": unit, **values, "ratio": ratio, "higher_is_better": higher_is_better})
+        ratios = {layout: values[layout] / values["plain"] for layout in LAYOUTS[1:] if values["plain"]}
+        out.append({"figure": name, "unit": unit, **values, "ratios": ratios, "higher_is_better": higher_is_better})
     return out
 
 
 def render(console: Console, document: dict[str, Any]) -> None:
     opts = document["options"]
     table = Table(
-        title=f"ledger partitioned by month vs plain: {opts['employees']:,} employees x {opts['months']} months, "
+        title=f"ledger layouts: {opts['employees']:,} employees x {opts['months']} months, "
         f"{document['rows']:,} rows, PostgreSQL {document['server_version']}"
     )
-    for column in ("figure", "plain", "partitioned", "partitioned / plain"):
-        table.add_column(column, justify="left" if column == "figure" else "right")
+    table.add_column("figure")
+    for layout in LAYOUTS:
+        table.add_column(layout, justify="right")
+    for layout in LAYOUTS[1:]:
+        table.add_column(f"{layout} / plain", justify="right")
     for f in document["figures"]:
         better = "higher is better" if f["higher_is_better"] else "lower is better"
-        ratio = f"{f['ratio']:.2f}x ({better})"
-        table.add_row(f"{f['figure']} [{f['unit']}]", f"{f['plain']:,.2f}", f"{f['partitioned']:,.2f}", ratio)
+        table.add_row(
+            escape(f"{f['figure']} [{f['unit']}, {better}]"),
+            *(f"{f[layout]:,.2f}" for layout in LAYOUTS),
+            *(f"{f['ratios'][layout]:.2f}x" for layout in LAYOUTS[1:]),
+        )
     console.print(table)
 
 
