@@ -1,28 +1,21 @@
 """PostgREST's per-request transaction on a persistent connection.
 
-worker.pgrest opens a connection per request (right for tests); PostgREST
-keeps a pool, so the benchmark replays the same statements on long-lived
-``authenticator`` connections: BEGIN (READ ONLY for reads), one statement of
-``set_config``s, ``app.pre_request()``, the query, COMMIT.
+worker.devtools.pgrest opens a connection per request (right for tests);
+PostgREST keeps a pool, so the benchmark replays the same statements on
+long-lived ``authenticator`` connections: BEGIN (READ ONLY for reads), the
+request preamble of worker.devtools.pgrest (one statement of ``set_config``s,
+``app.pre_request()``), the query, COMMIT.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
 import psycopg
 
-SET_CONFIG = """
-select set_config('search_path', %s, true),
-       set_config('role', %s, true),
-       set_config('request.jwt.claims', %s, true),
-       set_config('request.method', %s, true),
-       set_config('request.path', %s, true),
-       set_config('request.headers', '{}', true)
-"""
+from worker.devtools.pgrest import start_request, transaction_mode
 
 PLAN = "Finish API integration and manager dashboard"
 
@@ -70,14 +63,9 @@ class Session:
     ) -> Any:
         """One request in its own transaction; returns its first row."""
         conn = self.conn
-        conn.execute(
-            "begin isolation level read committed, read only"
-            if read_only
-            else "begin isolation level read committed, read write"
-        )
+        conn.execute(f"begin {transaction_mode(read_only)}")
         try:
-            conn.execute(SET_CONFIG, ['"api", "public"', who["role"], json.dumps(who), method, path])
-            conn.execute("select app.pre_request()")
+            start_request(conn, role=who["role"], claims=who, method=method, path=path)
             row = conn.execute(query, params).fetchone()
             conn.execute("commit")
         except BaseException:
@@ -97,10 +85,9 @@ class Session:
 
     def request_rows(self, who: dict[str, str], query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         conn = self.conn
-        conn.execute("begin isolation level read committed, read only")
+        conn.execute(f"begin {transaction_mode(read_only=True)}")
         try:
-            conn.execute(SET_CONFIG, ['"api", "public"', who["role"], json.dumps(who), "GET", "/explain"])
-            conn.execute("select app.pre_request()")
+            start_request(conn, role=who["role"], claims=who, method="GET", path="/explain")
             rows = conn.execute(query, params).fetchall()
         finally:
             conn.execute("rollback")

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import PLAN, allow_backdating, claims, employee
-from worker.pgrest import PostgrestEmulator
+from worker.devtools.pgrest import PostgrestEmulator
 
 START = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))
 PUNCHES = ["clock_in", "clock_out", "break_start", "break_end", "lunch_start", "lunch_end"]
