@@ -32,7 +32,6 @@ Figures (each layout against plain):
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import itertools
 import json
@@ -47,6 +46,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 import psycopg
 from rich.console import Console
 from rich.markup import escape
@@ -381,19 +381,9 @@ def render(console: Console, document: dict[str, Any]) -> None:
     console.print(table)
 
 
-def main(argv: list[str] | None = None, console: Console | None = None) -> int:
-    d = Options()
-    p = argparse.ArgumentParser(prog="python -m bench.partitioning", description=__doc__.splitlines()[0])
-    p.add_argument("--employees", type=int, default=d.employees, help=f"employees (default {d.employees})")
-    p.add_argument("--months", type=int, default=d.months, help=f"months of history (default {d.months})")
-    p.add_argument("--pgbench-seconds", type=int, default=d.pgbench_seconds, help="seconds per pgbench run")
-    p.add_argument("--database-url", default=None, help="use this server instead of a throwaway cluster")
-    a = p.parse_args(sys.argv[1:] if argv is None else argv)
-    if a.months < 2 or a.employees < 10:
-        p.error("--months must be at least 2 and --employees at least 10")
-    options = Options(a.employees, a.months, a.pgbench_seconds, a.database_url)
-    console = console or Console(width=None if sys.stdout.isatty() else 160)
-    console.rule("ledger partitioning (issue 17)")
+def measure_and_report(options: Options, console: Console) -> Path:
+    """Run, print the table, save ``bench/results/partitioning-latest.json``; ``make bench`` calls it last."""
+    console.rule("ledger partitioning (issue 17, docs/scale-out.md)")
     raw = run(options, console)
     layouts: dict[str, LayoutResult] = raw["layouts"]
     document = {
@@ -409,8 +399,27 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     path = RESULTS_DIR / "partitioning-latest.json"
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     console.print(f"saved {path}")
-    return 0
+    return path
+
+
+_DEFAULTS = Options()
+
+
+@click.command(name="partitioning", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--employees", type=click.IntRange(min=10), default=_DEFAULTS.employees, show_default=True)
+@click.option("--months", type=click.IntRange(min=2), default=_DEFAULTS.months, show_default=True)
+@click.option(
+    "--pgbench-seconds",
+    type=click.IntRange(min=1),
+    default=_DEFAULTS.pgbench_seconds,
+    show_default=True,
+    help="seconds per pgbench run (three runs per layout)",
+)
+@click.option("--database-url", default=None, help="use this server instead of a throwaway cluster")
+def main(**given: Any) -> None:
+    """The ledger partitioned by month vs plain vs plain + a date index, same rows, same run."""
+    measure_and_report(Options(**given), Console(width=None if sys.stdout.isatty() else 160))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(prog_name="python -m bench.partitioning")

@@ -20,36 +20,30 @@
 -- the concurrent path (unique index built CONCURRENTLY, then PRIMARY KEY USING
 -- INDEX; foreign key NOT VALID, then VALIDATE).
 
--- Foreign keys that reference the ledger by id alone: remember, then drop them
--- (the primary key they depend on is replaced below).
-create temporary table ledger_references on commit drop as
-select
-    c.conname,
-    c.conrelid::regclass as child,
-    a.attname as child_column
-from pg_constraint as c
-inner join pg_attribute as a on c.conrelid = a.attrelid and a.attnum = c.conkey[1]
-where
-    c.contype = 'f'
-    and c.confrelid = 'app.attendance_events'::regclass
-    and cardinality(c.conkey) = 1;
-
+-- One block, so that the foreign keys dropped first can be rebuilt last.
 do $$
 declare
     r record;
+    v_references jsonb := '[]';
 begin
-    for r in select * from pg_temp.ledger_references loop
+    -- Foreign keys that reference the ledger by id alone: remember, then drop
+    -- them (the primary key they depend on is replaced below).
+    for r in
+        select c.conname, c.conrelid::regclass::text as child, a.attname::text as child_column
+        from pg_constraint as c
+        inner join pg_attribute as a on c.conrelid = a.attrelid and a.attnum = c.conkey[1]
+        where c.contype = 'f'
+            and c.confrelid = 'app.attendance_events'::regclass
+            and cardinality(c.conkey) = 1
+    loop
+        v_references := v_references || jsonb_build_object(
+            'conname', r.conname, 'child', r.child, 'child_column', r.child_column
+        );
         execute format('alter table %s drop constraint %I', r.child, r.conname);
     end loop;
-end
-$$;
 
--- Primary keys: whatever they are called today, (id) becomes (id, employee_id),
--- unless an operator already did it (the concurrent path in docs/scale-out.md).
-do $$
-declare
-    r record;
-begin
+    -- Primary keys: whatever they are called today, (id) becomes (id, employee_id),
+    -- unless an operator already did it (the concurrent path in docs/scale-out.md).
     for r in
         select c.conname, c.conrelid::regclass as tbl, t.relname
         from pg_constraint as c
@@ -66,12 +60,8 @@ begin
             'alter table %s add constraint %I primary key (id, employee_id)', r.tbl, r.relname || '_pkey'
         );
     end loop;
-end
-$$;
 
--- One VOID per event, checked within the employee's rows (unless already so).
-do $$
-begin
+    -- One VOID per event, checked within the employee's rows (unless already so).
     if not exists (
         select 1 from pg_index as i
         inner join pg_attribute as a on i.indrelid = a.attrelid and a.attnum = any(i.indkey::int2 [])
@@ -82,15 +72,11 @@ begin
         on app.attendance_events (corrects_event_id, employee_id)
         where corrects_event_id is not null;
     end if;
-end
-$$;
 
--- The references come back with employee_id on both sides, under their names.
-do $$
-declare
-    r record;
-begin
-    for r in select * from pg_temp.ledger_references loop
+    -- The references come back with employee_id on both sides, under their names.
+    for r in
+        select * from jsonb_to_recordset(v_references) as x (conname text, child text, child_column text)
+    loop
         execute format(
             'alter table %s add constraint %I foreign key (employee_id, %I) '
             'references app.attendance_events (employee_id, id)',

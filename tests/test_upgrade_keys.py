@@ -17,7 +17,7 @@ from tests.factories import allow_backdating, employee
 from tests.test_drift import schema_dump
 from tests.upgrade import PREVIOUS_RELEASE, build_at_revision, revision_available
 from worker.config import ROOT
-from worker.migrate import Migrator, split_statements
+from worker.db.migrate import Migrator, split_statements
 
 pytestmark = pytest.mark.skipif(
     not revision_available(), reason=f"commit {PREVIOUS_RELEASE} is not in this checkout (shallow clone?)"
