@@ -24,12 +24,13 @@ cross join lateral dblink(c, format(
              set_config('role', 'employee', true)$$, :'race_id'
 )) as t (claims text, role text);
 select tests.next_monday() as mon \gset
+-- a's request is done and its transaction still open when b's starts
 select dblink_send_query('a', format($$select api.request_leave('UNPAID', %L, %L)::text$$, :'mon', :'mon'::date + 2));
-select dblink_send_query('b', format($$select api.request_leave('UNPAID', %L, %L)::text$$, :'mon'::date + 1, :'mon'::date + 3));
-select pg_sleep(0.5);
-select is(dblink_is_busy('b'), 1, 'the second session waits for the first');
 select ok((select r like '{%PENDING%' from dblink_get_result('a') as t (r text)), 'the first request is accepted');
 select dblink_get_result('a');
+select dblink_send_query('b', format($$select api.request_leave('UNPAID', %L, %L)::text$$, :'mon'::date + 1, :'mon'::date + 3));
+select pg_sleep(0.5);
+select is(dblink_is_busy('b'), 1, 'the second session waits for the first transaction');
 select dblink_exec('a', 'commit');
 select is((select count(*)::int from dblink_get_result('b', false) as t (r text)), 0, 'the second gets no row...');
 select ok(dblink_error_message('b') like '%LEAVE_OVERLAP%', '...but 409 LEAVE_OVERLAP, once the first committed');
