@@ -60,9 +60,9 @@ def test_plan_places_every_table_by_its_keys(owner: psycopg.Connection) -> None:
 
 
 def test_plan_check_reports_unplaced_tables(owner: psycopg.Connection) -> None:
-    owner.execute("create table app.leave_balances (employee_id uuid not null primary key)")
-    owner.execute("create table app.holidays (day date primary key)")
+    owner.execute("create table app.zz_unplaced_balances (employee_id uuid not null primary key)")
+    owner.execute("create table app.zz_unplaced_days (day date primary key)")
     assert plan_problems(owner) == [
-        f"app.holidays is not placed in {PLAN.name}",
-        f"app.leave_balances is not placed in {PLAN.name}",
+        f"app.zz_unplaced_balances is not placed in {PLAN.name}",
+        f"app.zz_unplaced_days is not placed in {PLAN.name}",
     ]

@@ -19,10 +19,15 @@ language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_first integer := 2 * (p_date - date '2000-01-01');
+    v_first integer;
     v_am boolean;
     v_pm boolean;
 begin
+    -- leave exists only inside the requests' date bounds (infinite or absurd days have none)
+    if p_date is null or p_date not between date '2000-01-01' and date '2100-12-31' then
+        return null;
+    end if;
+    v_first := 2 * (p_date - date '2000-01-01');
     select bool_or(r.slots @> v_first), bool_or(r.slots @> (v_first + 1)) into v_am, v_pm
     from app.leave_requests as r
     where r.employee_id = p_employee_id
