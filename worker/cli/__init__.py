@@ -30,6 +30,7 @@ from worker.config import (
     child_environment,
     database_url,
     jwt_secret,
+    log_level,
     worker_database_url,
 )
 from worker.db.cluster import Cluster, ClusterError
@@ -126,11 +127,14 @@ def _keka_settings() -> KekaSettings:
 def worker() -> None:
     """Run the Keka sync worker (procrastinate) as hithonix_worker."""
     settings = _keka_settings()
-    configure_logging()
-    serve_metrics(settings.metrics_port)
-    from worker.tasks import JOB_QUEUE, create_app
+    configure_logging(log_level())
+    import asyncio
 
-    app = create_app(worker_database_url(), settings)
+    from worker.tasks import create_app, open_pool, run_lanes
+
+    pool = open_pool(worker_database_url())
+    serve_metrics(settings.metrics_port, pool.connection)
+    app = create_app(worker_database_url(), settings, pool)
     log.info(
         "worker_starting",
         concurrency=settings.concurrency,
@@ -138,8 +142,10 @@ def worker() -> None:
         ingestion=settings.ingestion_base_url,
         hris=settings.hris_base_url,
     )
-    with app.open():
-        app.run_worker(queues=[JOB_QUEUE], concurrency=settings.concurrency, install_signal_handlers=True)
+    try:
+        asyncio.run(run_lanes(app, settings.concurrency))
+    finally:
+        pool.close()
 
 
 @main.command("push")
@@ -147,7 +153,7 @@ def worker() -> None:
 def push(budget: float) -> None:
     """Drain the keka_sync outbox once, now (what the worker does every few seconds)."""
     settings = _keka_settings()
-    configure_logging()
+    configure_logging(log_level())
     from worker.keka.client import KekaLogsClient
     from worker.keka.sync import Pusher
 
@@ -163,7 +169,7 @@ def push(budget: float) -> None:
 def import_employees_cmd() -> None:
     """Import employees from Keka now (the worker also does it hourly)."""
     settings = _keka_settings()
-    configure_logging()
+    configure_logging(log_level())
     from worker.keka.employee_import import import_employees
     from worker.tasks import hris_client
 
@@ -264,15 +270,21 @@ def token(employee: str | None, role: str | None, kiosk: str | None, ttl: str) -
 
 
 @main.command()
-def status() -> None:
-    """Migrations, queue depths, sync status counts, oldest pending event, last employee import.
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the table")
+def status(as_json: bool) -> None:
+    """Migrations, sync lag, queue and dead-letter depths, circuit, last employee import.
 
-    Exit 0 when all is well, 3 when something needs attention (listed)."""
-    from worker.status import collect, show
+    Exit codes: 0 all well; 3 something needs attention (listed); 4 the oldest
+    unsynced punch is older than ops_max_sync_lag_seconds; 5 keka_sync_dlq holds
+    more than ops_max_dead_letters (5 wins over 4, 4 over 3)."""
+    from worker.status import collect, show, to_json
 
     current = collect(database_url())
-    show(current, console.print)
-    sys.exit(3 if current.needs_attention else 0)
+    if as_json:
+        click.echo(to_json(current))
+    else:
+        show(current, console)
+    sys.exit(current.exit_code)
 
 
 @main.command("create-indexes")
