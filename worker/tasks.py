@@ -35,6 +35,9 @@ from worker.push_lane import PushLane
 JOB_QUEUE = "keka"  # procrastinate's job queue (not the pgmq outbox, queries.OUTBOX_QUEUE)
 PUSH_QUEUE = "keka_push"  # the push lane's own procrastinate queue: nothing else runs there
 STALLED_AFTER_SECONDS = 60
+# on SIGTERM, running jobs get this long; a job still running then (an import asleep on a
+# 429) is abandoned and retried as stalled by the retention job
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 def hris_client(settings: KekaSettings, conn: psycopg.Connection) -> KekaHrisClient:
@@ -143,12 +146,14 @@ async def run_lanes(app: procrastinate.App, concurrency: int) -> None:
                     name="push",
                     concurrency=1,
                     delete_jobs="successful",
+                    shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
                     install_signal_handlers=False,
                 ),
                 app.run_worker_async(
                     queues=[JOB_QUEUE],
                     name="jobs",
                     concurrency=concurrency,
+                    shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
                     install_signal_handlers=False,
                 ),
             )

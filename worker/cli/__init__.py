@@ -142,10 +142,16 @@ def worker() -> None:
         ingestion=settings.ingestion_base_url,
         hris=settings.hris_base_url,
     )
+    loop = asyncio.new_event_loop()  # not asyncio.run: it would wait for an abandoned job's thread
     try:
-        asyncio.run(run_lanes(app, settings.concurrency))
+        loop.run_until_complete(run_lanes(app, settings.concurrency))
     finally:
         pool.close()
+        log.info("worker_stopped")
+        sys.stdout.flush()
+        # a sync job's thread (an import asleep on Keka's 429) cannot be interrupted: leave
+        # it; the job is retried as stalled (see SHUTDOWN_GRACE_SECONDS)
+        os._exit(0)
 
 
 @main.command("push")
