@@ -1,16 +1,20 @@
 """`make run` (python -m worker run) when a child dies: the worker is restarted,
 the sandbox dying stops everything with a message naming it; `make sandbox`
-listens on KEKA_SANDBOX_PORT."""
+listens on KEKA_SANDBOX_PORT; the deploy files (.env.example, systemd units) match the code."""
 
 from __future__ import annotations
 
+import configparser
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.test_worker_process import free_port, wait_for
+from worker.config import ROOT
 
 
 def children_of(pid: int) -> dict[int, str]:
@@ -66,3 +70,35 @@ def test_make_sandbox_listens_on_keka_sandbox_port() -> None:
     finally:
         sandbox.terminate()
         sandbox.wait(10)
+
+
+def test_env_example_names_every_setting_the_project_reads() -> None:
+    config = (ROOT / "worker" / "config.py").read_text()
+    read = set(re.findall(r'"((?:KEKA|WORKER|HITHONIX|PGRST|DATABASE|PG|LOG)_[A-Z0-9_]*[A-Z0-9])"', config))
+    example = (ROOT / ".env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.M))
+    assert read and not read - named, f"missing from .env.example: {sorted(read - named)}"
+
+
+def test_systemd_units_run_the_product_commands() -> None:
+    units = {p.name: p for p in (ROOT / "deploy" / "systemd").glob("*.service")}
+    assert set(units) == {"hithonix-worker.service", "hithonix-postgrest.service", "hithonix-keka-sandbox.service"}
+    for name, path in units.items():
+        unit = configparser.ConfigParser(strict=False, interpolation=None)
+        unit.optionxform = str  # type: ignore[assignment,method-assign]
+        unit.read(path)
+        assert {"Unit", "Service", "Install"} <= set(unit.sections()), name
+        assert "EnvironmentFile" in unit["Service"] and unit["Service"].get("User") == "hithonix", name
+    assert unit_exec(units["hithonix-worker.service"]).endswith("-m worker worker")
+    assert unit_exec(units["hithonix-keka-sandbox.service"]).endswith("-m worker sandbox")
+    assert "postgrest.conf" in unit_exec(units["hithonix-postgrest.service"])
+    if shutil.which("systemd-analyze"):
+        done = subprocess.run(
+            ["systemd-analyze", "verify", *map(str, units.values())], capture_output=True, text=True, timeout=60
+        )
+        problems = [line for line in done.stderr.splitlines() if "is not executable" not in line and line.strip()]
+        assert not problems, problems
+
+
+def unit_exec(path: Path) -> str:
+    return next(line.split("=", 1)[1] for line in path.read_text().splitlines() if line.startswith("ExecStart="))
