@@ -31,6 +31,7 @@ BATCH_LATENCY = Histogram(
 )
 QUEUE_DEPTH = Gauge("keka_sync_queue_depth", "Messages waiting in keka_sync", registry=None)
 DLQ_DEPTH = Gauge("keka_sync_dlq_depth", "Messages in keka_sync_dlq", registry=None)
+CIRCUIT_OPEN = Gauge("keka_push_circuit_open", "1 while the Keka push circuit is open (kind)", ["kind"], registry=None)
 EMPLOYEES_IMPORTED = Counter("keka_employee_import_changes_total", "Employee import changes", ["change"])
 RETENTION_DELETED = Counter("hithonix_retention_deleted_total", "Rows deleted by the retention job", ["table"])
 
@@ -109,6 +110,8 @@ class SignalsCollector(Collector):
             ("keka_sync_failed_events", "failed", "Punches in sync_status FAILED (will be retried)"),
             ("keka_sync_permanent_failure_events", "permanent_failure", "Punches in PERMANENT_FAILURE"),
             ("keka_sync_archive_rows", "archive_rows", "Rows in the pgmq archive of keka_sync"),
+            ("keka_sync_unconfirmed_events", "unconfirmed", "Punches Keka may not hold (UNCONFIRMED)"),
+            ("keka_sync_held_back_events", "held_back", "Punches held back: attendance number unknown"),
             ("keka_sync_max_lag_seconds", "max_sync_lag_seconds", "Threshold: ops_max_sync_lag_seconds"),
             ("keka_sync_max_dead_letters", "max_dead_letters", "Threshold: ops_max_dead_letters"),
         ):

@@ -24,7 +24,7 @@ OK, ATTENTION, SYNC_LAG, DEAD_LETTERS = 0, 3, 4, 5
 
 IMPORT = (
     "select id, status, started_at, finished_at, pages, created_count, updated_count,"
-    " deactivated_count, unchanged_count from app.keka_employee_imports order by id desc limit 1"
+    " deactivated_count, unchanged_count, skipped_count from app.keka_employee_imports order by id desc limit 1"
 )
 EVENTS = "select reltuples::bigint from pg_class where oid = 'app.attendance_events'::regclass"
 
@@ -62,12 +62,27 @@ class Status:
                 f"the oldest unsynced punch is {float(self.sync['oldest_unsynced_seconds']):.0f} s old"
                 f" (threshold {self.sync.get('max_sync_lag_seconds')} s)"
             )
-        if self.sync.get("circuit_state") == "OPEN":
-            issues.append(f"the Keka push circuit is open ({self.sync.get('circuit_kind')})")
         if self.sync.get("permanent_failure"):
             issues.append(f"{self.sync['permanent_failure']} event(s) in PERMANENT_FAILURE: see api.retry_sync")
+        if self.sync.get("circuit_state") == "OPEN":
+            issues.append(
+                f"Keka push circuit OPEN ({self.sync.get('circuit_kind')}) since {self.sync.get('circuit_since')}:"
+                f" {self.sync.get('circuit_reason')}"
+            )
+        for key, what in (
+            ("unconfirmed", "punch(es) Keka may not hold (UNCONFIRMED): check them in Keka"),
+            ("held_back", "punch(es) held back: attendance number unknown to the last import"),
+            ("needs_keka_correction", "voided punch(es) to correct in Keka by hand: api.keka_corrections"),
+        ):
+            if self.sync.get(key):
+                issues.append(f"{self.sync[key]} {what}")
         if self.last_import and self.last_import["status"] == "FAILED":
             issues.append("the last employee import failed")
+        if self.last_import and self.last_import.get("skipped_count"):
+            issues.append(
+                f"the last employee import skipped {self.last_import['skipped_count']} profile(s):"
+                " see errors in app.keka_employee_imports"
+            )
         return issues
 
     @property
@@ -120,7 +135,15 @@ def show(status: Status, console: Console) -> None:
         f"[{dlq_colour}]{sync.get('dlq_depth', 0)}[/{dlq_colour}] (threshold {sync.get('max_dead_letters')})",
     )
     circuit = sync.get("circuit_state", "UNKNOWN")
-    table.add_row("Keka circuit", circuit + (f" ({sync['circuit_kind']})" if sync.get("circuit_kind") else ""))
+    table.add_row(
+        "Keka circuit",
+        circuit + (f" ({sync['circuit_kind']} since {sync.get('circuit_since')})" if sync.get("circuit_kind") else ""),
+    )
+    table.add_row(
+        "needing a person",
+        f"unconfirmed {sync.get('unconfirmed', 0)}, held back {sync.get('held_back', 0)},"
+        f" Keka corrections {sync.get('needs_keka_correction', 0)}",
+    )
     table.add_row(
         "sync status",
         f"pending {sync.get('pending')}, failed {sync.get('failed')}, permanent_failure "
@@ -134,7 +157,7 @@ def show(status: Status, console: Console) -> None:
         (
             f"#{last['id']} {last['status']} at {last['started_at']:%Y-%m-%d %H:%M} — created {last['created_count']}, "
             f"updated {last['updated_count']}, deactivated {last['deactivated_count']}, unchanged "
-            f"{last['unchanged_count']} ({last['pages']} pages)"
+            f"{last['unchanged_count']}, skipped {last['skipped_count']} ({last['pages']} pages)"
             if last
             else "never"
         ),

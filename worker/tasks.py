@@ -73,7 +73,13 @@ def create_app(db_url: str, settings: KekaSettings, pool: ConnectionPool | None 
         stats = lane.drain(wait=False)
         if stats is None:
             return {"skipped": 1}  # the listener is draining right now
-        return {"succeeded": stats.succeeded, "failed": stats.failed, "permanent": stats.permanent}
+        return {
+            "succeeded": stats.succeeded,
+            "failed": stats.failed,
+            "permanent": stats.permanent,
+            "unconfirmed": stats.unconfirmed,
+            "circuit_open": stats.circuit_open,
+        }
 
     @app.periodic(cron="17 * * * *", periodic_id="import")
     @app.task(queue=JOB_QUEUE, queueing_lock="import_employees", name="import_employees")

@@ -3,18 +3,13 @@
 -- pruning of the pgmq archive. The ledger and daily_status are the record
 -- and are never pruned.
 
--- Signals, always current (read at each scrape / status call).
--- circuit_state is the Keka push circuit breaker (app.keka_sync_circuit)
--- when that table exists, else 'UNKNOWN'.
+-- Signals, always current (read at each scrape / status call): the sync
+-- overview, the circuit breaker and what needs a person (app.keka_sync_signals),
+-- the archive size and the thresholds from settings.
 create or replace function app.ops_signals_v1() returns jsonb
-language plpgsql stable security definer
+language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_signals jsonb;
-    v_state text := 'UNKNOWN';
-    v_kind text;
-begin
     select jsonb_build_object(
         'pending', o.pending,
         'failed', o.failed,
@@ -30,13 +25,8 @@ begin
         'max_dead_letters', coalesce(
             (select s.value::integer from app.settings as s where s.key = 'ops_max_dead_letters'), 0
         )
-    ) into v_signals
-    from app.sync_overview() as o;
-    if to_regclass('app.keka_sync_circuit') is not null then
-        execute 'select state, kind from app.keka_sync_circuit limit 1' into v_state, v_kind;
-    end if;
-    return v_signals || jsonb_build_object('circuit_state', coalesce(v_state, 'UNKNOWN'), 'circuit_kind', v_kind);
-end
+    ) || coalesce((select to_jsonb(k) from app.keka_sync_signals() as k), '{}')
+    from app.sync_overview() as o
 $$;
 grant execute on function app.ops_signals_v1() to hithonix_worker, hr_admin;
 
