@@ -2,9 +2,14 @@
 the employee import held on a 429 in the Keka sandbox, and punches committed
 meanwhile reach Keka while the import job is still running — through the
 LISTEN/NOTIFY push lane, with the periodic safety-net drain set to a minute so
-it cannot be what delivered them."""
+it cannot be what delivered them. And an idle worker is quiet."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
 
 import psycopg
 from procrastinate import App, PsycopgConnector
@@ -53,3 +58,22 @@ def test_pushes_are_delivered_while_the_import_waits_on_a_429(
         finally:
             worker.terminate()
             worker.wait(20)
+
+
+def test_an_idle_worker_is_quiet_at_the_default_log_level(db_url: str) -> None:
+    """Issue 19, noise: scheduler chatter and per-request lines only at LOG_LEVEL=DEBUG."""
+    with KekaSandbox("127.0.0.1", 0) as sandbox:
+        lines = {}
+        for level in ("INFO", "DEBUG"):
+            env = worker_env(db_url, sandbox.url, free_port())
+            env["LOG_LEVEL"] = level
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "worker", "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            time.sleep(6)  # an observation window (push interval 1 s: six safety-net drains), not a timing assertion
+            worker.terminate()
+            out, _ = worker.communicate(timeout=30)
+            lines[level] = [line for line in out.decode().splitlines() if line.strip()]
+    events = [json.loads(line).get("event", "") for line in lines["INFO"]]
+    assert set(events) <= {"worker_starting", "worker_stopping", "worker_stopped"}, lines["INFO"]
+    assert len(lines["DEBUG"]) > len(lines["INFO"]) + 5, "DEBUG shows the per-job detail"
