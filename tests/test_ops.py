@@ -46,6 +46,8 @@ def test_outbox_notifies_at_commit_and_not_on_rollback(owner: psycopg.Connection
             punch(writer, me, 5)
             writer.rollback()
         assert list(listener.notifies(timeout=0.5)) == [], "a rolled-back punch notifies nobody"
+        owner.execute("insert into pgmq.q_keka_sync (message) select '{}'::jsonb where false")
+        assert list(listener.notifies(timeout=0.5)) == [], "an insert of no message notifies nobody"
         punch(owner, me, 5)
         got = list(listener.notifies(timeout=5, stop_after=1))
         assert [n.channel for n in got] == ["keka_sync"]

@@ -3,17 +3,21 @@
 -- re-enqueue, api.retry_sync). PostgreSQL delivers it at commit, and only if
 -- the transaction commits; the worker's push lane LISTENs and drains at once.
 -- The worker's periodic drain stays as the safety net for a missed notice.
+-- A statement that inserted no row (a plain INSERT … SELECT of nothing) sends none.
 
 create or replace function app.tg_keka_sync__notify() returns trigger
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform pg_notify('keka_sync', '');
+    if exists (select from new_rows) then
+        perform pg_notify('keka_sync', '');
+    end if;
     return null;
 end
 $$;
 
 create or replace trigger _900_notify
 after insert on pgmq.q_keka_sync
+referencing new table as new_rows
 for each statement execute function app.tg_keka_sync__notify();
