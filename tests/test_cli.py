@@ -155,6 +155,12 @@ def test_status_exit_codes(owner: psycopg.Connection, db_url: str) -> None:
     assert cli("status", db_url=db_url).returncode == 0
 
 
+def test_status_on_an_unmigrated_database_says_so(admin_url: str) -> None:
+    done = cli("status", db_url=derive_url(admin_url, dbname="postgres"))
+    assert done.returncode == 1 and "Run `make migrate`." in done.stderr, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_create_indexes_concurrently_matches_the_schema(owner: psycopg.Connection, db_url: str) -> None:
     defs = dict(
         owner.execute(

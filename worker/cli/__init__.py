@@ -285,7 +285,15 @@ def status(as_json: bool) -> None:
     more than ops_max_dead_letters (5 wins over 4, 4 over 3)."""
     from worker.status import collect, show, to_json
 
-    current = collect(database_url())
+    try:
+        current = collect(database_url())
+    except (psycopg.errors.UndefinedFunction, psycopg.errors.InvalidSchemaName, psycopg.errors.UndefinedTable) as exc:
+        why = exc.diag.message_primary
+        err.print(f"[red]the database is not migrated (or is behind):[/red] {why}. Run `make migrate`.", soft_wrap=True)
+        sys.exit(1)
+    except (psycopg.OperationalError, MigrationError) as exc:
+        err.print(f"[red]cannot read the status:[/red] {exc}")
+        sys.exit(1)
     if as_json:
         click.echo(to_json(current))
     else:
