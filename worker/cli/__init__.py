@@ -143,15 +143,19 @@ def worker() -> None:
         hris=settings.hris_base_url,
     )
     loop = asyncio.new_event_loop()  # not asyncio.run: it would wait for an abandoned job's thread
+    code = 0
     try:
         loop.run_until_complete(run_lanes(app, settings.concurrency))
+    except Exception as exc:  # reported, and the exit code tells systemd
+        log.error("worker_failed", error=repr(exc))
+        code = 1
     finally:
         pool.close()
-        log.info("worker_stopped")
+        log.info("worker_stopped", exit_code=code)
         sys.stdout.flush()
         # a sync job's thread (an import asleep on Keka's 429) cannot be interrupted: leave
         # it; the job is retried as stalled (see SHUTDOWN_GRACE_SECONDS)
-        os._exit(0)
+        os._exit(code)
 
 
 @main.command("push")
