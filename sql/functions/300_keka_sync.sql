@@ -207,6 +207,9 @@ grant execute on function app.strike_sync_v1(bigint, text, integer) to hithonix_
 -- 'DEAD_LETTERED: read …', or escalated by attempts, 'ESCALATED: …') come
 -- back too, and their dead letters go. Poison (dead-lettered after failing on
 -- its own), refused and unconfirmed events stay for HR.
+-- An event never has more than one live message: the unique index
+-- keka_sync_one_live_message_idx enforces it, and re-enqueuers (this and
+-- retry_sync) take one lock so they do not race into it.
 create or replace function app.reconcile_sync_v1() returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -215,6 +218,7 @@ declare
     v_requeue jsonb[];
     v_restore bigint[];
 begin
+    perform pg_advisory_xact_lock(app.requeue_lock_key());
     select array_agg(ev.id) into v_restore
     from app.attendance_events as ev
     where ev.sync_status = 'PERMANENT_FAILURE'
@@ -245,7 +249,16 @@ end
 $$;
 grant execute on function app.reconcile_sync_v1() to hithonix_worker;
 
--- hr_admin: put failed events back on the queue (audited).
+-- The one lock of everything that re-enqueues existing events.
+create or replace function app.requeue_lock_key() returns bigint
+language sql immutable
+as $$
+    select hashtextextended('hithonix.keka_sync.requeue', 0)
+$$;
+
+-- hr_admin: put failed events back on the queue (audited). An event whose
+-- message is still on the queue (hidden by its visibility timeout after a
+-- failed push) gets that message made visible now, not a second one.
 create or replace function app.retry_sync(p_event_ids bigint[]) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -253,11 +266,16 @@ as $$
 declare
     v_ids bigint[];
     v_before jsonb;
+    v_live bigint[];
+    v_new jsonb[];
 begin
     perform app.require_role(array['hr_admin']);
-    if p_event_ids is null or cardinality(p_event_ids) = 0 then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'event_ids must name at least one event.');
+    if p_event_ids is null or cardinality(p_event_ids) = 0 or cardinality(p_event_ids) > 500 then
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', 'event_ids must name from 1 to 500 events.', '{"field": "event_ids"}'
+        );
     end if;
+    perform pg_advisory_xact_lock(app.requeue_lock_key());
     select jsonb_object_agg(ev.id, ev.sync_status), array_agg(ev.id)
     into v_before, v_ids
     from app.attendance_events as ev
@@ -268,7 +286,21 @@ begin
     update app.attendance_events as ev
     set sync_status = 'PENDING', last_sync_error = null
     where ev.id = any(v_ids);
-    perform pgmq.send_batch('keka_sync', array(select jsonb_build_object('event_id', i) from unnest(v_ids) as i));
+    select array_agg(m.msg_id) into v_live
+    from pgmq.q_keka_sync as m
+    where (m.message ->> 'event_id')::bigint = any(v_ids);
+    if v_live is not null then
+        perform pgmq.set_vt('keka_sync', v_live, clock_timestamp());
+    end if;
+    v_new := array(
+        select jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id)
+        from app.attendance_events as ev
+        where ev.id = any(v_ids)
+            and not exists (select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id)
+    );
+    if cardinality(v_new) > 0 then
+        perform pgmq.send_batch('keka_sync', v_new);
+    end if;
     perform app.audit(
         'RETRY_SYNC', 'attendance_events', array_to_string(v_ids, ','), null, null,
         v_before, jsonb_build_object('sync_status', 'PENDING', 'event_ids', to_jsonb(v_ids))

@@ -42,7 +42,16 @@ create table app.attendance_events (
     constraint attendance_events_attempts_nonnegative check (attempt_count >= 0),
     constraint attendance_events_success_has_time check (
         sync_status <> 'SUCCESS' or synced_at is not null
-    )
+    ),
+    -- bounds (issue 10): finite, sane instants; bounded text and payload
+    constraint attendance_events_occurred_at_window check (
+        occurred_at >= '2000-01-01 00:00:00+00' and occurred_at < '2100-01-01 00:00:00+00'
+    ),
+    constraint attendance_events_request_hash_length check (length(request_hash) <= 64),
+    constraint attendance_events_created_by_length check (length(created_by) <= 320),
+    constraint attendance_events_last_sync_error_length check (length(last_sync_error) <= 2000),
+    constraint attendance_events_keka_ref_length check (length(keka_ref) <= 200),
+    constraint attendance_events_payload_size check (octet_length(payload::text) <= 32768)
 );
 
 -- One employee-day's events, in order: the derivation's and the API's main path.

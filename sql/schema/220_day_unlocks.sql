@@ -10,7 +10,10 @@ create table app.day_unlocks (
     reason text not null,
     unlocked_by text not null,
     unlocked_at timestamptz not null default now(),
-    constraint day_unlocks_reason_present check (length(btrim(reason)) >= 3)
+    constraint day_unlocks_reason_present check (length(btrim(reason)) >= 3),
+    constraint day_unlocks_reason_length check (length(reason) <= 1000),
+    constraint day_unlocks_lock_reason_length check (length(lock_reason) <= 64),
+    constraint day_unlocks_unlocked_by_length check (length(unlocked_by) <= 320)
 );
 
 create index day_unlocks_day_idx on app.day_unlocks (employee_id, business_date_ist);

@@ -6,14 +6,17 @@
 select pgmq.create('keka_sync');
 select pgmq.create('keka_sync_dlq');
 
--- Reconciliation asks "does a live message cover this event?"
-create index keka_sync_event_idx on pgmq.q_keka_sync (((message ->> 'event_id')::bigint));
+-- At most one live message per event (retries, reconciliation and crashed
+-- workers included); reconciliation asks "does a live message cover this event?".
+create unique index keka_sync_one_live_message_idx on pgmq.q_keka_sync (((message ->> 'event_id')::bigint));
 
 create table app.keka_tokens (
     name text primary key,
     access_token text not null,
     expires_at timestamptz not null,
-    updated_at timestamptz not null default now()
+    updated_at timestamptz not null default now(),
+    constraint keka_tokens_name_length check (length(name) <= 64),
+    constraint keka_tokens_access_token_length check (length(access_token) <= 16384)
 );
 
 alter table app.keka_tokens enable row level security;
