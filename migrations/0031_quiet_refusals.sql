@@ -1,3 +1,4 @@
+-- hithonix:as-superuser
 -- Business refusals (app.fail, SQLSTATE PTxxx) are answers, not faults: app.fail
 -- raises them with log_min_messages = fatal for the failing transaction, so
 -- PostgreSQL writes no ERROR line per refused punch. Setting that parameter
@@ -8,10 +9,10 @@ do $$
 begin
     if (select r.rolsuper from pg_catalog.pg_roles as r where r.rolname = current_user) then
         grant set on parameter log_min_messages
-        to authenticator, anon, employee, approver, hr_admin, kiosk, hithonix_worker;
+        to authenticator, anon, employee, approver, hr_admin, kiosk, hithonix_worker, hithonix_owner;
     else
         raise notice 'not a superuser: run "grant set on parameter log_min_messages to authenticator, anon, '
-        'employee, approver, hr_admin, kiosk, hithonix_worker" as one to keep refusals out of the log';
+        'employee, approver, hr_admin, kiosk, hithonix_worker, hithonix_owner" as one to keep refusals out of the log';
     end if;
 end
 $$;

@@ -23,11 +23,12 @@ from worker.tasks import JOB_QUEUE
 
 
 def import_job_state(owner: psycopg.Connection) -> str | None:
-    row = owner.execute(
+    """'doing' while any import job runs (ours, or the hourly one when the test runs near :17)."""
+    rows = owner.execute(
         "select status::text from procrastinate.procrastinate_jobs where task_name = 'import_employees'"
-        " order by id desc limit 1"
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    states = {row[0] for row in rows}
+    return "doing" if "doing" in states else (sorted(states)[0] if states else None)
 
 
 def test_pushes_are_delivered_while_the_import_waits_on_a_429(
@@ -75,5 +76,8 @@ def test_an_idle_worker_is_quiet_at_the_default_log_level(db_url: str) -> None:
             out, _ = worker.communicate(timeout=30)
             lines[level] = [line for line in out.decode().splitlines() if line.strip()]
     events = [json.loads(line).get("event", "") for line in lines["INFO"]]
-    assert set(events) <= {"worker_starting", "worker_stopping", "worker_stopped"}, lines["INFO"]
+    # the hourly employee import may be due while the test runs (near :17): its summary is not chatter
+    assert set(events) <= {"worker_starting", "worker_stopping", "worker_stopped", "keka_employee_import"}, lines[
+        "INFO"
+    ]
     assert len(lines["DEBUG"]) > len(lines["INFO"]) + 5, "DEBUG shows the per-job detail"
