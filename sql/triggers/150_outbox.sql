@@ -1,6 +1,7 @@
 -- The transactional outbox: every ledger insert Keka should receive (sync_status
 -- PENDING after _100_prepare) puts one message on keka_sync in the inserting
--- transaction, with one send_batch per statement. Messages carry ids only.
+-- transaction, with one send_batch per statement. Messages carry ids only: the
+-- event's, and its employee's (the ledger's key, docs/scale-out.md).
 
 create or replace function app.tg_attendance_events__enqueue() returns trigger
 language plpgsql volatile security definer
@@ -9,7 +10,8 @@ as $$
 declare
     v_messages jsonb[];
 begin
-    select array_agg(jsonb_build_object('event_id', n.id) order by n.id) into v_messages
+    select array_agg(jsonb_build_object('event_id', n.id, 'employee_id', n.employee_id) order by n.id)
+    into v_messages
     from new_rows as n
     where n.sync_status = 'PENDING';
     if v_messages is not null then
