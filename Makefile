@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker sandbox run bench bench-leave psql
+.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker sandbox run demo status bench bench-leave bench-latency psql
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -43,18 +43,28 @@ api: ## run PostgREST on postgrest.conf (needs the postgrest binary on PATH)
 worker: ## run the Keka sync worker (needs KEKA_* settings; see README)
 	$(PY) -m worker worker
 
-sandbox: ## run the local Keka sandbox on :8765
+sandbox: ## run the local Keka sandbox on KEKA_SANDBOX_HOST:KEKA_SANDBOX_PORT (default 127.0.0.1:8765)
 	$(PY) -m worker sandbox
 
 run: ## database + migrations + Keka sandbox + worker (+ PostgREST when on PATH)
 	$(PY) -m worker run
 
+demo: ## see it work: seed a company, play a day through the API, sync to the Keka sandbox
+	$(PY) -m worker demo
+
+status: ## migrations, sync lag, queue/dead-letter depth, circuit (exit 0/3/4/5; ARGS=--json)
+	$(PY) -m worker status $(ARGS)
+
 psql: ## psql on the target database
 	psql "$$($(PY) -m worker db-url)"
 
-bench: ## run the benchmarks (ARGS="--scale 10000"), then the leave benchmarks
+bench: ## run the benchmarks (ARGS="--scale 10000"), then the leave benchmarks and the commit→Keka latency
 	$(PY) -m bench $(ARGS)
 	$(PY) -m bench.leave
+	$(PY) -m bench.latency
 
 bench-leave: ## only the leave benchmarks (request+approve with pgbench, leave_summary at 10,000 employees)
 	$(PY) -m bench.leave $(ARGS)
+
+bench-latency: ## only the commit→Keka-acknowledged latency of the push lane (p50/p95)
+	$(PY) -m bench.latency

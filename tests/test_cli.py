@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import jwt
@@ -129,10 +130,35 @@ def test_token_carries_the_contract_claims(owner: psycopg.Connection, db_url: st
 def test_status_exit_codes(owner: psycopg.Connection, db_url: str) -> None:
     ok = cli("status", db_url=db_url)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "keka_sync_dlq 0" in ok.stdout and "last employee import: never" in ok.stdout
+    assert "keka_sync_dlq" in ok.stdout and "never" in ok.stdout and "exit code 0" in ok.stdout
+    # a punch nobody pushed, older than the threshold: 4
+    me = employee(owner, "late@example.com")
+    owner.execute(
+        "insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)"
+        " values (%s, 'CLOCK_IN', now() - interval '1 minute', 'import', 't')",
+        [me],
+    )
+    assert cli("status", db_url=db_url).returncode == 0, "a fresh punch is within ops_max_sync_lag_seconds"
+    owner.execute("update app.settings set value = '0.5' where key = 'ops_max_sync_lag_seconds'")
+    time.sleep(1)  # the punch is now older than the half-second threshold
+    lagging = cli("status", "--json", db_url=db_url)
+    assert lagging.returncode == 4, lagging.stdout + lagging.stderr
+    report = json.loads(lagging.stdout)
+    assert report["exit_code"] == 4 and report["sync"]["oldest_unsynced_seconds"] > 0.5
+    assert any("oldest unsynced punch" in issue for issue in report["needs_attention"])
+    # a dead letter beyond ops_max_dead_letters (0) wins: 5
     owner.execute("select pgmq.send('keka_sync_dlq', '{\"event_id\": 1}')")
     bad = cli("status", db_url=db_url)
-    assert bad.returncode == 3 and "keka_sync_dlq" in bad.stdout
+    assert bad.returncode == 5 and "keka_sync_dlq" in bad.stdout
+    owner.execute("update app.settings set value = '1' where key = 'ops_max_dead_letters'")
+    owner.execute("update app.settings set value = '3600' where key = 'ops_max_sync_lag_seconds'")
+    assert cli("status", db_url=db_url).returncode == 0
+
+
+def test_status_on_an_unmigrated_database_says_so(admin_url: str) -> None:
+    done = cli("status", db_url=derive_url(admin_url, dbname="postgres"))
+    assert done.returncode == 1 and "Run `make migrate`." in done.stderr, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_create_indexes_concurrently_matches_the_schema(owner: psycopg.Connection, db_url: str) -> None:

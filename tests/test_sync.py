@@ -7,6 +7,7 @@ hithonix_worker, and the Keka sandbox over real HTTP on loopback.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import time
 
@@ -15,6 +16,7 @@ import pytest
 
 from tests.factories import PLAN, allow_backdating, claims, employee
 from tests.keka_fixtures import FakeClock
+from tests.test_cli import cli
 from worker.config import KekaSettings
 from worker.devtools.keka_sandbox import KekaSandbox, seed_employees
 from worker.devtools.keka_sandbox import keka_settings as sandbox_keka_settings
@@ -115,10 +117,13 @@ def test_outage_longer_than_the_old_dead_letter_horizon_delivers_every_punch_onc
     owner: psycopg.Connection,
     worker_conn: psycopg.Connection,
     sandbox: KekaSandbox,
+    db_url: str,
 ) -> None:
     """Issue 19 item 2: an outage of any length ends with every punch delivered once,
-    automatically, nothing dead-lettered; reads during it count against no punch."""
+    automatically, nothing dead-lettered; reads during it count against no punch.
+    Item 1: `status` exits non-zero during the outage (sync lag, exit 4) and 0 after."""
     allow_backdating(owner)
+    owner.execute("update app.settings set value = '1' where key = 'ops_max_sync_lag_seconds'")
     for n in range(5):
         punch_day(api, claims("employee", employee(owner, f"e{n}@example.com")), 20)
     owner.execute("update app.settings set value = '2' where key = 'keka_sync_max_attempts'")
@@ -142,6 +147,9 @@ def test_outage_longer_than_the_old_dead_letter_horizon_delivers_every_punch_onc
         during = overview(api, owner)
         assert (during["circuit_state"], during["circuit_kind"]) == ("OPEN", "OUTAGE")
         assert "503" in during["circuit_reason"] and during["permanent_failure"] == 0
+        late = cli("status", "--json", db_url=db_url)
+        assert late.returncode == 4, late.stdout + late.stderr
+        assert json.loads(late.stdout)["sync"]["circuit_state"] == "OPEN"
         # Keka comes back: the next probe (within probe_interval, not a backoff) resumes
         sandbox.clear_faults()
         drain_until_quiet(pusher, owner, seconds=10)
@@ -150,6 +158,8 @@ def test_outage_longer_than_the_old_dead_letter_horizon_delivers_every_punch_onc
     assert owner.execute("select count(*) from pgmq.q_keka_sync").fetchone() == (0,)
     after = overview(api, owner)
     assert (after["circuit_state"], after["dlq_depth"], after["failed"]) == ("CLOSED", 0, 0)
+    healthy = cli("status", db_url=db_url)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
 
 
 def test_recovery_after_assorted_faults_and_retry_after(

@@ -91,6 +91,14 @@ def child_environment(**extra: str) -> dict[str, str]:
     return {**os.environ, **extra}
 
 
+def log_level() -> str:
+    """LOG_LEVEL: INFO by default (the idle worker is silent); DEBUG shows per-job and per-request lines."""
+    level = (_env("LOG_LEVEL", "INFO") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    return level
+
+
 def jwt_secret() -> str:
     secret = _env("PGRST_JWT_SECRET", "hithonix-local-development-secret-change-me!!")
     assert secret is not None

@@ -1,36 +1,44 @@
-"""The procrastinate app and its tasks: push to Keka, import employees,
-reconcile, and recover jobs stalled by a dead worker.
+"""The procrastinate app, its tasks, and the worker's lanes.
+
+Lanes (``run_worker``): pushes never wait behind another job.
+- the push lane: a LISTEN keka_sync thread that drains the outbox at each
+  commit (worker.push_lane), plus ``push_to_keka`` on its own procrastinate
+  queue ``keka_push`` with its own worker (concurrency 1): the periodic
+  safety-net drain;
+- the jobs lane: queue ``keka`` (employee import, reconcile, retention) with
+  WORKER_CONCURRENCY workers (default 1, the company's rollout rule).
 
 Tasks are periodic (workers do the deferring, so no worker means no
 schedule) and carry a queueing lock, so a slow run is never doubled up.
-Concurrency defaults to 1, the company's rollout rule.
+Database work runs on one connection pool (psycopg_pool).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+import signal
+import threading
 
 import procrastinate
 import psycopg
 from psycopg.conninfo import make_conninfo
+from psycopg_pool import ConnectionPool
 
 from worker.config import KekaSettings
 from worker.keka import queries
 from worker.keka.client import KekaHrisClient, KekaLogsClient
 from worker.keka.employee_import import DbTokenStore, import_employees
-from worker.keka.sync import Pusher
 from worker.leave import jobs as leave_jobs
-from worker.observability import log
+from worker.observability import RETENTION_DELETED, log
+from worker.push_lane import PushLane
 
 JOB_QUEUE = "keka"  # procrastinate's job queue (not the pgmq outbox, queries.OUTBOX_QUEUE)
-
-
-@contextmanager
-def connect(url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(url, autocommit=True) as conn:
-        yield conn
+PUSH_QUEUE = "keka_push"  # the push lane's own procrastinate queue: nothing else runs there
+STALLED_AFTER_SECONDS = 60
+# on SIGTERM, running jobs get this long; a job still running then (an import asleep on a
+# 429) is abandoned and retried as stalled by the retention job
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 def hris_client(settings: KekaSettings, conn: psycopg.Connection) -> KekaHrisClient:
@@ -45,20 +53,27 @@ def hris_client(settings: KekaSettings, conn: psycopg.Connection) -> KekaHrisCli
     )
 
 
-def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
+def open_pool(db_url: str, max_size: int = 4) -> ConnectionPool:
+    """Autocommit connections as hithonix_worker, shared by the lanes and /metrics."""
+    return ConnectionPool(db_url, min_size=1, max_size=max_size, kwargs={"autocommit": True}, open=True, name="worker")
+
+
+def create_app(db_url: str, settings: KekaSettings, pool: ConnectionPool | None = None) -> procrastinate.App:
     """Build the app; ``db_url`` connects as hithonix_worker."""
     conninfo = make_conninfo(db_url, options="-c search_path=procrastinate,public")
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
+    pool = pool or open_pool(db_url)
     logs_client = KekaLogsClient(settings.ingestion_base_url, settings.ingestion_key, settings.timeout_seconds)
+    lane = PushLane(db_url, pool, logs_client, settings)
+    app.push_lane = lane  # type: ignore[attr-defined]  # run_worker starts its listener
     every = max(1, settings.push_interval_seconds)
 
     @app.periodic(cron=f"* * * * * */{every}", periodic_id="push")
-    @app.task(queue=JOB_QUEUE, queueing_lock="push_to_keka", name="push_to_keka")
+    @app.task(queue=PUSH_QUEUE, queueing_lock="push_to_keka", name="push_to_keka")
     def push_to_keka(timestamp: int) -> dict[str, int]:
-        with connect(db_url) as conn:
-            stats = Pusher(conn, logs_client, settings).drain(budget_seconds=max(every * 4, 20))
-        if stats.read:
-            log.info("keka_push_run", **{k: v for k, v in vars(stats).items() if k != "event_ids"})
+        stats = lane.drain(wait=False)
+        if stats is None:
+            return {"skipped": 1}  # the listener is draining right now
         return {
             "succeeded": stats.succeeded,
             "failed": stats.failed,
@@ -70,26 +85,88 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
     @app.periodic(cron="17 * * * *", periodic_id="import")
     @app.task(queue=JOB_QUEUE, queueing_lock="import_employees", name="import_employees")
     def import_employees_task(timestamp: int) -> dict[str, object]:
-        with connect(db_url) as conn:
+        with pool.connection() as conn:
             report = import_employees(conn, hris_client(settings, conn))
         return {"run_id": report.run_id, **report.counts}
 
     @app.periodic(cron="* * * * *", periodic_id="reconcile")
     @app.task(queue=JOB_QUEUE, queueing_lock="reconcile", name="reconcile")
-    async def reconcile(timestamp: int) -> dict[str, object]:
-        with connect(db_url) as conn:
+    def reconcile(timestamp: int) -> dict[str, object]:
+        with pool.connection() as conn:
             row = conn.execute(queries.RECONCILE).fetchone()
         counts = row[0] if row else {}
-        stalled = 0
-        for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=60):
-            if job.task_name == "reconcile":
-                continue
-            await app.job_manager.retry_job(job, retry_at=dt.datetime.now(dt.UTC))
-            stalled += 1
-        # the periodic push leaves a finished job every few seconds: keep a day of them
-        await app.job_manager.delete_old_jobs(nb_hours=24, queue=JOB_QUEUE)
-        log.info("keka_reconcile", stalled_jobs_retried=stalled, **counts)
-        return {**counts, "stalled_jobs_retried": stalled}
+        if any(counts.values()):
+            log.info("keka_reconcile", **counts)
+        return dict(counts)
+
+    @app.periodic(cron="*/5 * * * *", periodic_id="retention")
+    @app.task(queue=JOB_QUEUE, queueing_lock="retention", name="retention")
+    async def retention(timestamp: int) -> dict[str, object]:
+        """Retry stalled jobs (a dead worker's reconcile or import), then prune."""
+        return await run_retention(app, pool)
 
     leave_jobs.register(app, db_url)
     return app
+
+
+async def run_retention(app: procrastinate.App, pool: ConnectionPool) -> dict[str, object]:
+    """Retry jobs stalled by a dead worker; delete old jobs, dead worker rows and the old pgmq archive."""
+    stalled = 0
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
+        await app.job_manager.retry_job(job, retry_at=dt.datetime.now(dt.UTC))
+        log.warning("stalled_job_retried", job_id=job.id, task=job.task_name)
+        stalled += 1
+    with pool.connection() as conn:
+        row = conn.execute("select app.job_retention_v1()").fetchone()
+        periods = row[0] if row else {"finished_hours": 24, "failed_hours": 336}
+        row = conn.execute("select app.prune_sync_archive_v1()").fetchone()
+        archive = row[0] if row else {}
+    await app.job_manager.delete_old_jobs(nb_hours=int(periods["finished_hours"]))
+    await app.job_manager.delete_old_jobs(
+        nb_hours=int(periods["failed_hours"]), include_failed=True, include_cancelled=True, include_aborted=True
+    )
+    workers = await app.job_manager.prune_stalled_workers(seconds_since_heartbeat=STALLED_AFTER_SECONDS * 5)
+    result: dict[str, object] = {
+        "stalled_jobs_retried": stalled,
+        "dead_workers_deleted": len(workers),
+        **archive,
+    }
+    RETENTION_DELETED.labels("pgmq.a_keka_sync").inc(int(archive.get("archive_deleted", 0)))
+    RETENTION_DELETED.labels("procrastinate_workers").inc(len(workers))
+    return result
+
+
+async def run_lanes(app: procrastinate.App, concurrency: int) -> None:
+    """The push lane's listener thread and two procrastinate workers, until SIGTERM/SIGINT."""
+    lane: PushLane = app.push_lane  # type: ignore[attr-defined]
+    stop = threading.Event()
+    listener = threading.Thread(target=lane.run, args=(stop,), name="push-lane", daemon=True)
+    listener.start()
+    main = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, lambda: main.cancel() if main else None)
+    try:
+        async with app.open_async():
+            await asyncio.gather(
+                app.run_worker_async(
+                    queues=[PUSH_QUEUE],
+                    name="push",
+                    concurrency=1,
+                    delete_jobs="successful",
+                    shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                    install_signal_handlers=False,
+                ),
+                app.run_worker_async(
+                    queues=[JOB_QUEUE, leave_jobs.QUEUE],
+                    name="jobs",
+                    concurrency=concurrency,
+                    shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                    install_signal_handlers=False,
+                ),
+            )
+    except asyncio.CancelledError:
+        log.info("worker_stopping")
+    finally:
+        stop.set()
+        listener.join(5)

@@ -64,6 +64,13 @@ create or replace function app.fail(
 language plpgsql volatile
 as $$
 begin
+    -- a refusal is an answer, not a fault: keep it out of the server log (the
+    -- setting ends with the failing transaction; see migration 0031, README "Noise")
+    begin
+        perform pg_catalog.set_config('log_min_messages', 'fatal', true);
+    exception when insufficient_privilege then
+        null;
+    end;
     if p_hint is null then
         raise exception using errcode = 'PT' || p_status::text, message = p_code, detail = p_detail;
     end if;

@@ -30,6 +30,7 @@ from worker.config import (
     child_environment,
     database_url,
     jwt_secret,
+    log_level,
     worker_database_url,
 )
 from worker.db.cluster import Cluster, ClusterError
@@ -127,11 +128,14 @@ def _keka_settings() -> KekaSettings:
 def worker() -> None:
     """Run the Keka sync worker (procrastinate) as hithonix_worker."""
     settings = _keka_settings()
-    configure_logging()
-    serve_metrics(settings.metrics_port)
-    from worker.tasks import JOB_QUEUE, create_app
+    configure_logging(log_level())
+    import asyncio
 
-    app = create_app(worker_database_url(), settings)
+    from worker.tasks import create_app, open_pool, run_lanes
+
+    pool = open_pool(worker_database_url())
+    serve_metrics(settings.metrics_port, pool.connection)
+    app = create_app(worker_database_url(), settings, pool)
     log.info(
         "worker_starting",
         concurrency=settings.concurrency,
@@ -139,8 +143,20 @@ def worker() -> None:
         ingestion=settings.ingestion_base_url,
         hris=settings.hris_base_url,
     )
-    with app.open():
-        app.run_worker(queues=[JOB_QUEUE], concurrency=settings.concurrency, install_signal_handlers=True)
+    loop = asyncio.new_event_loop()  # not asyncio.run: it would wait for an abandoned job's thread
+    code = 0
+    try:
+        loop.run_until_complete(run_lanes(app, settings.concurrency))
+    except Exception as exc:  # reported, and the exit code tells systemd
+        log.error("worker_failed", error=repr(exc))
+        code = 1
+    finally:
+        pool.close()
+        log.info("worker_stopped", exit_code=code)
+        sys.stdout.flush()
+        # a sync job's thread (an import asleep on Keka's 429) cannot be interrupted: leave
+        # it; the job is retried as stalled (see SHUTDOWN_GRACE_SECONDS)
+        os._exit(code)
 
 
 @main.command("push")
@@ -148,7 +164,7 @@ def worker() -> None:
 def push(budget: float) -> None:
     """Drain the keka_sync outbox once, now (what the worker does every few seconds)."""
     settings = _keka_settings()
-    configure_logging()
+    configure_logging(log_level())
     from worker.keka.client import KekaLogsClient
     from worker.keka.sync import Pusher
 
@@ -164,7 +180,7 @@ def push(budget: float) -> None:
 def import_employees_cmd() -> None:
     """Import employees from Keka now (the worker also does it hourly)."""
     settings = _keka_settings()
-    configure_logging()
+    configure_logging(log_level())
     from worker.keka.employee_import import import_employees
     from worker.tasks import hris_client
 
@@ -265,15 +281,29 @@ def token(employee: str | None, role: str | None, kiosk: str | None, ttl: str) -
 
 
 @main.command()
-def status() -> None:
-    """Migrations, queue depths, sync status counts, oldest pending event, last employee import.
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the table")
+def status(as_json: bool) -> None:
+    """Migrations, sync lag, queue and dead-letter depths, circuit, last employee import.
 
-    Exit 0 when all is well, 3 when something needs attention (listed)."""
-    from worker.status import collect, show
+    Exit codes: 0 all well; 3 something needs attention (listed); 4 the oldest
+    unsynced punch is older than ops_max_sync_lag_seconds; 5 keka_sync_dlq holds
+    more than ops_max_dead_letters (5 wins over 4, 4 over 3)."""
+    from worker.status import collect, show, to_json
 
-    current = collect(database_url())
-    show(current, console.print)
-    sys.exit(3 if current.needs_attention else 0)
+    try:
+        current = collect(database_url())
+    except (psycopg.errors.UndefinedFunction, psycopg.errors.InvalidSchemaName, psycopg.errors.UndefinedTable) as exc:
+        why = exc.diag.message_primary
+        err.print(f"[red]the database is not migrated (or is behind):[/red] {why}. Run `make migrate`.", soft_wrap=True)
+        sys.exit(1)
+    except (psycopg.OperationalError, MigrationError) as exc:
+        err.print(f"[red]cannot read the status:[/red] {exc}")
+        sys.exit(1)
+    if as_json:
+        click.echo(to_json(current))
+    else:
+        show(current, console)
+    sys.exit(current.exit_code)
 
 
 @main.command("create-indexes")

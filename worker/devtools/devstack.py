@@ -3,6 +3,11 @@
 Starts the embedded cluster (unless DATABASE_URL names a server), applies the
 migrations, starts the Keka sandbox, the worker pointed at it and — when the
 binary is on PATH — PostgREST. Ctrl-C stops what it started.
+
+When a child dies: the worker is restarted (it is built to be: a job it held
+is retried), at most WORKER_RESTARTS times a minute; when the sandbox or
+PostgREST dies, or the worker keeps dying, everything is stopped with a
+message naming the child and its exit code, and `make run` exits 1.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from worker.db.migrate import Migrator
 from worker.devtools.keka_sandbox import keka_settings
 
 SEED_EMPLOYEES = 25  # what `make run` starts the sandbox with unless KEKA_SANDBOX_SEED_EMPLOYEES says
+WORKER_RESTARTS = 5  # per RESTART_WINDOW_SECONDS before `make run` gives up
+RESTART_WINDOW_SECONDS = 60.0
 
 
 def sandbox_settings(url: str) -> dict[str, str]:
@@ -58,33 +65,61 @@ def main() -> int:
         Cluster().start()
     done, _ = Migrator(database_url()).migrate()
     print(f"database ready: {database_url()} ({len(done)} migrations applied)")
-    children: list[subprocess.Popen[str]] = []
+    children: dict[str, subprocess.Popen[str]] = {}
     sandbox_config = SandboxSettings()
     seed = SEED_EMPLOYEES if sandbox_config.seed_employees is None else sandbox_config.seed_employees
     sandbox, url = start_sandbox(sandbox_config.port, seed)
-    children.append(sandbox)
+    children["Keka sandbox"] = sandbox
     print(f"Keka sandbox: {url}  (punches: {url}/_sandbox/logs)")
     env = child_environment(**sandbox_settings(url), DATABASE_URL=database_url())
-    children.append(subprocess.Popen([sys.executable, "-m", "worker", "worker"], env=env, text=True))
+
+    def start_worker() -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "worker", "worker"], env=env, text=True)
+
+    children["worker"] = start_worker()
     print("worker: started (JSON logs below; metrics on :{}/metrics)".format(env.get("WORKER_METRICS_PORT", "9108")))
     postgrest = shutil.which("postgrest")
     if postgrest:
         api_env = child_environment(PGRST_DB_URI=authenticator_url(), PGRST_JWT_SECRET=jwt_secret())
-        children.append(subprocess.Popen([postgrest, str(ROOT / "postgrest.conf")], env=api_env, text=True))
+        children["PostgREST"] = subprocess.Popen([postgrest, str(ROOT / "postgrest.conf")], env=api_env, text=True)
         print("PostgREST: http://127.0.0.1:3000")
     else:
         print("PostgREST: not on PATH, not started (see README, 'Running PostgREST')")
+    restarts: list[float] = []
     try:
-        while all(child.poll() is None for child in children):
+        while True:
+            for name, child in children.items():
+                code = child.poll()
+                if code is None:
+                    continue
+                now = time.monotonic()
+                restarts[:] = [t for t in restarts if now - t < RESTART_WINDOW_SECONDS]
+                if name == "worker" and len(restarts) < WORKER_RESTARTS:
+                    restarts.append(now)
+                    print(
+                        f"make run: the worker exited with code {code}; restarting it"
+                        f" ({len(restarts)}/{WORKER_RESTARTS} this minute)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    children["worker"] = start_worker()
+                    break
+                why = "keeps dying" if name == "worker" else "exited"
+                print(
+                    f"make run: the {name} {why} (exit code {code}); stopping everything."
+                    " Fix the cause (its output is above) and run `make run` again.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                return 1
             time.sleep(0.5)
-        return 1
     except KeyboardInterrupt:
         return 0
     finally:
-        for child in children:
+        for child in children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
+        for child in children.values():
             try:
                 child.wait(10)
             except subprocess.TimeoutExpired:
