@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker sandbox run bench psql
+.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker sandbox run bench bench-leave psql
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -52,5 +52,9 @@ run: ## database + migrations + Keka sandbox + worker (+ PostgREST when on PATH)
 psql: ## psql on the target database
 	psql "$$($(PY) -m worker db-url)"
 
-bench: ## run the benchmarks (ARGS="--scale 10000")
+bench: ## run the benchmarks (ARGS="--scale 10000"), then the leave benchmarks
 	$(PY) -m bench $(ARGS)
+	$(PY) -m bench.leave
+
+bench-leave: ## only the leave benchmarks (request+approve with pgbench, leave_summary at 10,000 employees)
+	$(PY) -m bench.leave $(ARGS)

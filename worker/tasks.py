@@ -21,6 +21,7 @@ from worker.keka import queries
 from worker.keka.client import KekaHrisClient, KekaLogsClient
 from worker.keka.employee_import import DbTokenStore, import_employees
 from worker.keka.sync import Pusher
+from worker.leave import jobs as leave_jobs
 from worker.observability import log
 
 JOB_QUEUE = "keka"  # procrastinate's job queue (not the pgmq outbox, queries.OUTBOX_QUEUE)
@@ -84,4 +85,5 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
         log.info("keka_reconcile", stalled_jobs_retried=stalled, **counts)
         return {**counts, "stalled_jobs_retried": stalled}
 
+    leave_jobs.register(app, db_url)
     return app

@@ -24,12 +24,16 @@ grant select on api.attendance_events to employee, approver, hr_admin;
 
 -- A day still open after max_shift_hours shows MISSING_CLOCK_OUT: that depends
 -- on the clock, so it is added at read time (app.with_missing_clock_out) rather
--- than stored.
+-- than stored. A full-day leave without punches shows ON_LEAVE; leave_portion
+-- marks any approved leave (sql/functions/600_leave_day.sql).
 create view api.daily_status with (security_invoker = true) as
 select
     ds.employee_id,
     ds.business_date_ist,
-    ds.current_status,
+    case
+        when ds.leave_portion = 'FULL_DAY' and ds.event_count = 0 then 'ON_LEAVE'::app.day_status
+        else ds.current_status
+    end as current_status,
     ds.first_clock_in,
     ds.last_clock_out,
     ds.last_event_id,
@@ -43,7 +47,8 @@ select
     ds.is_locked,
     ds.lock_reason,
     ds.has_sync_errors,
-    ds.updated_at
+    ds.updated_at,
+    ds.leave_portion
 from app.daily_status as ds;
 comment on view api.daily_status is 'Each employee-day''s derived status (own, reports, or all).';
 grant select on api.daily_status to employee, approver, hr_admin;

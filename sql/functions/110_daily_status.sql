@@ -230,7 +230,7 @@ begin
             and ev.sync_status in ('FAILED', 'PERMANENT_FAILURE')
     );
     v.updated_at := now();
-    day := v;
+    day := app.leave_day(v);  -- approved leave (sql/functions/600_leave_day.sql)
 end
 $$;
 comment on function app.replay_day(uuid, date) is

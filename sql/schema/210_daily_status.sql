@@ -2,7 +2,7 @@
 -- ledger's statement-level trigger from the ledger (and day_unlocks) alone.
 -- app.daily_status_differences() proves stored == recomputed.
 
-create type app.day_status as enum ('OFF_DUTY', 'ON_SHIFT', 'ON_BREAK', 'ON_LUNCH');
+create type app.day_status as enum ('OFF_DUTY', 'ON_SHIFT', 'ON_BREAK', 'ON_LUNCH', 'ON_LEAVE');
 
 create table app.daily_status (
     employee_id uuid not null references app.employees (id),
@@ -21,6 +21,8 @@ create table app.daily_status (
     lock_reason text,
     has_sync_errors boolean not null,
     updated_at timestamptz not null default now(),
+    -- approved leave on this day (sql/functions/600_leave_day.sql): FULL_DAY, FIRST_HALF, SECOND_HALF
+    leave_portion text,
     primary key (employee_id, business_date_ist),
     constraint daily_status_lock_has_reason check (is_locked = (lock_reason is not null)),
     constraint daily_status_lock_reason_known check (
@@ -28,6 +30,9 @@ create table app.daily_status (
             'BREAK_OVERLIMIT', 'LUNCH_OVERLIMIT', 'EARLY_CLOCK_OUT_BEFORE_7PM',
             'BREAK_END_WITHOUT_START', 'LUNCH_END_WITHOUT_START'
         )
+    ),
+    constraint daily_status_leave_portion_known check (
+        leave_portion in ('FULL_DAY', 'FIRST_HALF', 'SECOND_HALF')
     ),
     constraint daily_status_minutes_nonnegative check (
         worked_minutes >= 0 and break_minutes_used >= 0 and lunch_minutes >= 0

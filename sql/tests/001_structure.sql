@@ -12,11 +12,17 @@ select functions_are(
     array[
         'add_event', 'anomaly_report', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
         'health', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role',
-        'unlock_day', 'upsert_employee', 'validate_shift_plan', 'void_event'
+        'unlock_day', 'upsert_employee', 'validate_shift_plan', 'void_event',
+        -- leave (issue 12)
+        'adjust_leave_balance', 'approve_leave', 'calendar_sync', 'cancel_leave', 'delete_holiday', 'leave_summary',
+        'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy'
     ],
     'the api function surface is exactly the contract''s'
 );
-select views_are('api', array['attendance_events', 'audit_logs', 'daily_status', 'employees', 'sync_overview']);
+select views_are('api', array[
+    'attendance_events', 'audit_logs', 'daily_status', 'employees', 'sync_overview',
+    'holidays', 'leave_balances', 'leave_policies', 'leave_requests'
+]);
 select tables_are('api', '{}'::name [], 'no table is exposed in api');
 
 select is(

@@ -34,6 +34,7 @@ from worker.config import (
 )
 from worker.db.cluster import Cluster, ClusterError
 from worker.db.migrate import MigrationError, Migrator
+from worker.leave import cli as leave_cli
 from worker.observability import configure_logging, log, serve_metrics
 
 console = Console(width=None if sys.stdout.isatty() else 130)
@@ -293,7 +294,8 @@ def create_indexes_cmd(concurrently: bool) -> None:
 main.add_command(development.demo)
 main.add_command(development.run)
 main.add_command(development.sandbox)
-
+main.add_command(leave_cli.leave_accrual)
+main.add_command(leave_cli.leave_year_end)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,66 @@
+-- Triggers of the leave tables, in firing order:
+--   leave_ledger    _010_append_only / _011_no_truncate  the ledger is append-only,
+--                   owner included (same guard as audit_logs and day_unlocks)
+--   leave_requests  _010_no_delete / _011_no_truncate     requests are never removed
+--                   _100_transition (BEFORE UPDATE)      what a request was asked for
+--                   never changes; status moves only PENDING → APPROVED | REJECTED |
+--                   CANCELLED and APPROVED → CANCELLED
+--   daily_status    _500_leave (BEFORE INSERT OR UPDATE)  overlay approved leave on
+--                   every stored day, whichever path writes it (600_leave_day.sql)
+
+create or replace function app.tg_leave_requests__transition() returns trigger
+language plpgsql volatile
+as $$
+begin
+    if (
+        new.employee_id, new.id, new.policy_code, new.start_date, new.end_date, new.half_day_start,
+        new.half_day_end, new.days, new.reason, new.requested_by, new.requested_at
+    ) is distinct from (
+        old.employee_id, old.id, old.policy_code, old.start_date, old.end_date, old.half_day_start,
+        old.half_day_end, old.days, old.reason, old.requested_by, old.requested_at
+    ) then
+        perform app.fail(403, 'LEAVE_REQUEST_IMMUTABLE', 'What a leave request asked for never changes; cancel it and request again.');
+    end if;
+    if new.status is distinct from old.status and not (
+        (old.status = 'PENDING' and new.status in ('APPROVED', 'REJECTED', 'CANCELLED'))
+        or (old.status = 'APPROVED' and new.status = 'CANCELLED')
+    ) then
+        perform app.fail(
+            409, 'LEAVE_INVALID_TRANSITION', format('A %s request cannot become %s.', old.status, new.status)
+        );
+    end if;
+    return new;
+end
+$$;
+
+create or replace function app.tg_daily_status__leave() returns trigger
+language plpgsql volatile
+as $$
+begin
+    return app.leave_day(new);
+end
+$$;
+
+create or replace trigger _010_append_only
+before update or delete on app.leave_ledger
+for each row execute function app.tg_append_only();
+
+create or replace trigger _011_no_truncate
+before truncate on app.leave_ledger
+for each statement execute function app.tg_append_only();
+
+create or replace trigger _010_no_delete
+before delete on app.leave_requests
+for each row execute function app.tg_append_only();
+
+create or replace trigger _011_no_truncate
+before truncate on app.leave_requests
+for each statement execute function app.tg_append_only();
+
+create or replace trigger _100_transition
+before update on app.leave_requests
+for each row execute function app.tg_leave_requests__transition();
+
+create or replace trigger _500_leave
+before insert or update on app.daily_status
+for each row execute function app.tg_daily_status__leave();
