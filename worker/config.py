@@ -252,8 +252,8 @@ class GraphSettings:
     max_reads: int = 3
     retry_attempts: int = 3
     retry_max_wait_seconds: float = 20.0
-    backoff_base_seconds: float = 5.0
-    backoff_cap_seconds: float = 300.0
+    backoff_base_seconds: float = 60.0
+    backoff_cap_seconds: float = 900.0
     interval_seconds: int = 10
     time_zone: str = "India Standard Time"
     metrics_port: int = 9109
@@ -313,9 +313,9 @@ class GraphSettings:
             max_reads=_env_int("CALENDAR_SYNC_MAX_READS", 3),
             retry_attempts=max(1, _env_int("CALENDAR_SYNC_RETRY_ATTEMPTS", 3)),
             retry_max_wait_seconds=_env_float("CALENDAR_SYNC_RETRY_MAX_WAIT_SECONDS", 20.0),
-            backoff_base_seconds=_env_float("CALENDAR_SYNC_BACKOFF_BASE_SECONDS", 5.0),
-            backoff_cap_seconds=_env_float("CALENDAR_SYNC_BACKOFF_CAP_SECONDS", 300.0),
-            interval_seconds=max(1, _env_int("CALENDAR_SYNC_INTERVAL_SECONDS", 10)),
+            backoff_base_seconds=_env_float("CALENDAR_SYNC_BACKOFF_BASE_SECONDS", 60.0),
+            backoff_cap_seconds=_env_float("CALENDAR_SYNC_BACKOFF_CAP_SECONDS", 900.0),
+            interval_seconds=min(59, max(1, _env_int("CALENDAR_SYNC_INTERVAL_SECONDS", 10))),
             time_zone=_env("CALENDAR_SYNC_TIME_ZONE", cls.time_zone) or cls.time_zone,
             metrics_port=_env_int("CALENDAR_METRICS_PORT", 9109),
         )

@@ -248,7 +248,7 @@ class GraphCalendarClient:
 
     def _wait(self, state: RetryCallState) -> float:
         """Exponential backoff with jitter, at least the server's Retry-After."""
-        backoff = wait_exponential_jitter(initial=0.5, max=self.settings.retry_max_wait_seconds)(state)
+        backoff = wait_exponential_jitter(multiplier=0.5, jitter=0.5, max=self.settings.retry_max_wait_seconds)(state)
         error = state.outcome.exception() if state.outcome else None
         retry_after = error.retry_after if isinstance(error, _Retryable) else None
         return max(backoff, retry_after or 0.0)
