@@ -42,5 +42,6 @@ begin
 end
 $$;
 comment on function app.calendar_dead_letter_v1(bigint, integer) is
-'Worker: move a calendar_sync message read more than p_max_reads times to calendar_sync_dlq; its request becomes FAILED.';
+'Worker: move a calendar_sync message read more than p_max_reads times to calendar_sync_dlq; '
+'its request becomes FAILED.';
 grant execute on function app.calendar_dead_letter_v1(bigint, integer) to hithonix_worker;

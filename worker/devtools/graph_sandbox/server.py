@@ -471,6 +471,9 @@ class GraphSandbox:
     def clear_faults(self) -> None:
         self._state.clear_faults()
 
+    def faults(self) -> dict[str, Json]:
+        return self._state.faults_json()
+
     def reset(self) -> None:
         self._state.reset()
 
