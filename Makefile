@@ -43,10 +43,16 @@ api: ## run PostgREST on postgrest.conf (needs the postgrest binary on PATH)
 worker: ## run the Keka sync worker (needs KEKA_* settings; see README)
 	$(PY) -m worker worker
 
+calendar-worker: ## run the calendar lane (Microsoft Graph; needs GRAPH_* settings; see README)
+	$(PY) -m worker calendar-worker
+
 sandbox: ## run the local Keka sandbox on :8765
 	$(PY) -m worker sandbox
 
-run: ## database + migrations + Keka sandbox + worker (+ PostgREST when on PATH)
+graph-sandbox: ## run the local Microsoft Graph sandbox (HTTPS) on :8766
+	$(PY) -m worker graph-sandbox
+
+run: ## database + migrations + Keka and Graph sandboxes + both workers (+ PostgREST when on PATH)
 	$(PY) -m worker run
 
 psql: ## psql on the target database
