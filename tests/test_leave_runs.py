@@ -12,7 +12,7 @@ from psycopg.conninfo import make_conninfo
 
 from tests.factories import employee
 from tests.test_cli import cli
-from worker.config import KekaSettings
+from worker.devtools.keka_sandbox import keka_settings
 from worker.tasks import create_app
 
 
@@ -50,7 +50,7 @@ def test_cli_dry_run_then_apply_then_nothing(owner: psycopg.Connection, db_url: 
 def test_worker_jobs_run_as_the_worker_role(owner: psycopg.Connection, db_url: str) -> None:
     employee(owner, "job@example.com")
     worker_url = make_conninfo(db_url, user="hithonix_worker")
-    app = create_app(worker_url, KekaSettings.for_sandbox("http://127.0.0.1:9"))
+    app = create_app(worker_url, keka_settings("http://127.0.0.1:9"))
     assert {"leave_accrual", "leave_year_end"} <= set(app.tasks)
     first = app.tasks["leave_accrual"](timestamp=0)
     assert first["written"] >= 2  # at least the yearly sick and casual allocations
