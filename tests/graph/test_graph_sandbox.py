@@ -5,7 +5,10 @@ control API."""
 
 from __future__ import annotations
 
+import os
 import ssl
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -182,3 +185,20 @@ def test_reset_forgets_everything(graph: GraphSandbox, http: httpx.Client) -> No
     assert http.post("/_sandbox/reset").json() == {"reset": True}
     assert graph.events() == [] and graph.stats()["tokens_issued"] == 0
     assert http.get(f"/v1.0/users/{USER}/events", headers=auth).status_code == 401
+
+
+def test_the_command_announces_url_and_ca_and_stops_on_sigterm() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPH_SANDBOX_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "worker", "graph-sandbox", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout
+        ready, url, ca_bundle = proc.stdout.readline().split()
+        assert ready == "GRAPH_SANDBOX_READY" and url.startswith("https://127.0.0.1:")
+        context = ssl.create_default_context(cafile=ca_bundle)
+        assert httpx.get(f"{url}/_sandbox/stats", verify=context, timeout=5).json()["live_events"] == 0
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0
+    assert not os.path.exists(ca_bundle), "the throwaway CA is removed on exit"
