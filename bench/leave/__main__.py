@@ -20,16 +20,17 @@ of accruals (monthly annual leave, yearly sick and casual: 14 ledger rows),
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import re
 import statistics
 import subprocess
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 import psycopg
 from rich.console import Console
 from rich.table import Table
@@ -137,16 +138,26 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.leave", description=__doc__.split("\n")[0])
-    parser.add_argument("--employees", type=int, default=10_000, help="employees in the summary (default 10,000)")
-    parser.add_argument("--clients", type=int, default=4, help="pgbench clients")
-    parser.add_argument("--pairs", type=int, default=400, help="request+approve pairs per client")
-    parser.add_argument("--repeat", type=int, default=15, help="leave_summary runs")
-    parser.add_argument("--database-url", default=None, help="use this server instead of a throwaway cluster")
-    opts = parser.parse_args()
+@dataclass(frozen=True)
+class Options:
+    employees: int
+    clients: int
+    pairs: int
+    repeat: int
+    database_url: str | None
+
+
+@click.command(name="bench.leave", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--employees", type=click.IntRange(10, 100_000), default=10_000, show_default=True, help="employees")
+@click.option("--clients", type=click.IntRange(1, 16), default=4, show_default=True, help="pgbench clients")
+@click.option("--pairs", type=click.IntRange(1), default=400, show_default=True, help="pairs per client")
+@click.option("--repeat", type=click.IntRange(3), default=15, show_default=True, help="leave_summary runs")
+@click.option("--database-url", default=None, help="use this server instead of a throwaway cluster")
+def main(employees: int, clients: int, pairs: int, repeat: int, database_url: str | None) -> None:
+    """Leave benchmarks: request+approve (pgbench) and leave_summary at company scale."""
+    opts = Options(employees, clients, pairs, repeat, database_url)
     console = Console()
-    raw: dict[str, Any] = {"options": vars(opts)}
+    raw: dict[str, Any] = {"options": asdict(opts)}
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=5, minutes=30))).date()
     base = base_monday(today)
     weeks_needed = opts.pairs // PAIR_EMPLOYEES_PER_CLIENT // 5 + 1

@@ -38,6 +38,18 @@ as $$
             )
         from days as d
         where app.is_missing_clock_out(d.current_status, d.first_clock_in, app.max_shift_interval())
+        union all
+        -- approved leave's flag (sql/functions/600_leave_day.sql): every live punch of the day
+        select d.employee_id, d.business_date_ist, 'PUNCH_ON_LEAVE',
+            array(
+                select ev.id from app.attendance_events as ev
+                where ev.employee_id = d.employee_id and ev.business_date_ist = d.business_date_ist
+                    and ev.event_type <> 'VOID'
+                    and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
+                order by ev.occurred_at, ev.id
+            )
+        from days as d
+        where 'PUNCH_ON_LEAVE' = any(d.anomalies)
     )
     select
         f.employee_id,
@@ -53,6 +65,7 @@ as $$
                 when 'LUNCH_MISMATCH' then '%s (%s) has lunch punches that do not pair up on %s.'
                 when 'MISSING_CLOCK_OUT' then '%s (%s) clocked in on %s and never clocked out.'
                 when 'EVENT_WITHOUT_SHIFT' then '%s (%s) punched outside any shift on %s.'
+                when 'PUNCH_ON_LEAVE' then '%s (%s) punched on %s, a day of approved full-day leave.'
                 else '%s (%s): ' || f.kind || ' on %s.'
             end,
             e.full_name, e.email, to_char(f.business_date_ist, 'YYYY-MM-DD')

@@ -56,6 +56,9 @@ begin
             sum(l.days) as closing
         from app.leave_ledger as l
         where l.effective_date between make_date(extract(year from p_from)::integer, 1, 1) and p_to
+            and (p_department is null or l.employee_id in (
+                select d.id from app.employees as d where d.department = p_department
+            ))
         group by l.employee_id, l.policy_code
     ),
     waiting as (

@@ -3,7 +3,7 @@
 -- marked as such, a punch on a full-day leave is accepted and flagged
 -- PUNCH_ON_LEAVE, and stored == recomputed holds throughout.
 begin;
-select plan(18);
+select plan(19);
 
 select tests.create_employee('boss@example.com', null, 'approver') as boss \gset
 select tests.create_employee('dev@example.com', :'boss') as dev \gset
@@ -40,6 +40,10 @@ select tests.clear_authentication();
 select ok('PUNCH_ON_LEAVE' = any((tests.day(:'dev', tests.today())).anomalies), 'and flagged PUNCH_ON_LEAVE');
 select is((tests.day(:'dev', tests.today())).current_status::text, 'ON_SHIFT', 'the punch state machine still runs');
 select is((tests.day(:'dev', tests.today())).leave_portion, 'FULL_DAY', 'the day is still marked as leave');
+select is(
+    (select count(*)::int from app.anomaly_report(tests.today(), tests.today()) where kind = 'PUNCH_ON_LEAVE' and cardinality(event_ids) = 1),
+    1, 'the anomaly report lists it with the punch behind it'
+);
 select tests.authenticate_as('hr_admin', :'hr');
 select api.cancel_leave(:r3, 'came in after all');
 select tests.clear_authentication();
