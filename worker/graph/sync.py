@@ -16,7 +16,8 @@ one transaction.
 - delete: the recorded event is deleted (404 = already gone) → DELETED. With no
   recorded event id a create may still have reached Graph before a crash, so the
   event is looked up again by its transactionId (Graph answers the create with
-  the existing event, or makes one) and deleted: no event outlives its leave.
+  the existing event, or makes one) and deleted. (Not covered: a create the
+  client abandoned on a timeout that Graph completes after this delete.)
 - transient (429, 5xx, timeouts, no token after the client's own retries):
   PENDING / DELETE_PENDING with the error, message hidden for an exponential,
   jittered backoff (at least Retry-After).
