@@ -35,56 +35,51 @@ begin
         'a date from from_date to the end of that leave year.');
     perform app.leave_arg(length(p_department) <= 200 or p_department is null, 'department', 'at most 200 characters.');
     return query
+    -- ledger rows of the leave year up to p_to, and pending requests in the
+    -- period, aggregated in one pass (one GROUP BY, no join between two aggregates)
     with moves as (
         select
-            l.employee_id,
-            l.policy_code,
-            coalesce(sum(l.days) filter (where l.effective_date < p_from), 0) as opening,
-            coalesce(sum(l.days) filter (
-                where l.effective_date >= p_from
-                    and (l.entry_type in ('ALLOCATION', 'ACCRUAL') or (l.entry_type = 'CARRY_FORWARD' and l.days > 0))
-            ), 0) as accrued,
-            coalesce(-sum(l.days) filter (
-                where l.effective_date >= p_from and l.entry_type in ('CONSUMPTION', 'REVERSAL')
-            ), 0) as taken,
-            coalesce(sum(l.days) filter (where l.effective_date >= p_from and l.entry_type = 'ADJUSTMENT'), 0)
-                as adjusted,
-            coalesce(-sum(l.days) filter (where l.effective_date >= p_from and l.entry_type = 'EXPIRY'), 0) as expired,
-            coalesce(-sum(l.days) filter (
-                where l.effective_date >= p_from and l.entry_type = 'CARRY_FORWARD' and l.days < 0
-            ), 0) as carried_out,
-            sum(l.days) as closing
+            l.employee_id, l.policy_code, l.entry_type, l.days,
+            l.effective_date >= p_from as in_period, false as is_pending
         from app.leave_ledger as l
         where l.effective_date between make_date(extract(year from p_from)::integer, 1, 1) and p_to
             and (p_department is null or l.employee_id in (
                 select d.id from app.employees as d where d.department = p_department
             ))
-        group by l.employee_id, l.policy_code
-    ),
-    waiting as (
-        select r.employee_id, r.policy_code, sum(r.days) as pending
+        union all
+        select r.employee_id, r.policy_code, 'PENDING', r.days, true, true
         from app.leave_requests as r
         where r.status = 'PENDING' and r.start_date between p_from and p_to
-        group by r.employee_id, r.policy_code
+            and (p_department is null or r.employee_id in (
+                select d.id from app.employees as d where d.department = p_department
+            ))
+    ),
+    totals as (
+        select
+            m.employee_id,
+            m.policy_code,
+            coalesce(sum(m.days) filter (where not m.in_period), 0) as opening,
+            coalesce(sum(m.days) filter (
+                where m.in_period
+                    and (m.entry_type in ('ALLOCATION', 'ACCRUAL') or (m.entry_type = 'CARRY_FORWARD' and m.days > 0))
+            ), 0) as accrued,
+            coalesce(-sum(m.days) filter (where m.in_period and m.entry_type in ('CONSUMPTION', 'REVERSAL')), 0)
+                as taken,
+            coalesce(sum(m.days) filter (where m.in_period and m.entry_type = 'ADJUSTMENT'), 0) as adjusted,
+            coalesce(-sum(m.days) filter (where m.in_period and m.entry_type = 'EXPIRY'), 0) as expired,
+            coalesce(-sum(m.days) filter (
+                where m.in_period and m.entry_type = 'CARRY_FORWARD' and m.days < 0
+            ), 0) as carried_out,
+            coalesce(sum(m.days) filter (where m.is_pending), 0) as pending,
+            coalesce(sum(m.days) filter (where not m.is_pending), 0) as closing
+        from moves as m
+        group by m.employee_id, m.policy_code
     )
     select
-        e.id,
-        e.employee_number,
-        e.full_name,
-        e.department,
-        coalesce(m.policy_code, w.policy_code),
-        coalesce(m.opening, 0),
-        coalesce(m.accrued, 0),
-        coalesce(m.taken, 0),
-        coalesce(m.adjusted, 0),
-        coalesce(m.expired, 0),
-        coalesce(m.carried_out, 0),
-        coalesce(w.pending, 0),
-        coalesce(m.closing, 0)
-    from moves as m
-    full join waiting as w on w.employee_id = m.employee_id and w.policy_code = m.policy_code
-    inner join app.employees as e on e.id = coalesce(m.employee_id, w.employee_id)
-    where p_department is null or e.department = p_department;
+        e.id, e.employee_number, e.full_name, e.department, t.policy_code, t.opening, t.accrued, t.taken,
+        t.adjusted, t.expired, t.carried_out, t.pending, t.closing
+    from totals as t
+    inner join app.employees as e on e.id = t.employee_id;
 end
 $$;
 comment on function app.leave_summary(date, date, text) is
