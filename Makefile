@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker sandbox run demo status bench bench-leave bench-latency psql
+.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker sandbox graph-sandbox run demo status bench bench-leave bench-latency psql
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -43,10 +43,16 @@ api: ## run PostgREST on postgrest.conf (needs the postgrest binary on PATH)
 worker: ## run the Keka sync worker (needs KEKA_* settings; see README)
 	$(PY) -m worker worker
 
+calendar-worker: ## run the calendar lane (Microsoft Graph; needs GRAPH_* settings; see README)
+	$(PY) -m worker calendar-worker
+
 sandbox: ## run the local Keka sandbox on KEKA_SANDBOX_HOST:KEKA_SANDBOX_PORT (default 127.0.0.1:8765)
 	$(PY) -m worker sandbox
 
-run: ## database + migrations + Keka sandbox + worker (+ PostgREST when on PATH)
+graph-sandbox: ## run the local Microsoft Graph sandbox (HTTPS) on :8766
+	$(PY) -m worker graph-sandbox
+
+run: ## database + migrations + Keka and Graph sandboxes + both workers (+ PostgREST when on PATH)
 	$(PY) -m worker run
 
 demo: ## see it work: seed a company, play a day through the API, sync to the Keka sandbox

@@ -192,6 +192,10 @@ def test_demo_runs_and_tells_the_story(admin_url: str) -> None:
         "unlocked",
         "punches received by the Keka sandbox",
         "dead letters 0",
+        # leave approved by the manager, its event in the Graph sandbox; a cancelled one removed
+        "Outlook calendars (Graph sandbox)",
+        "meera@hithonix.example",
+        "1 event(s) in the sandbox, 1 removed after a cancel",
     ]:
         assert expected in out, expected
 

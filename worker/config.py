@@ -242,3 +242,130 @@ class SandboxSettings:
 def sandbox_environment() -> dict[str, str]:
     """Every KEKA_SANDBOX_* variable that is set: the sandbox's credential and limit overrides."""
     return {name: value for name, value in os.environ.items() if name.startswith("KEKA_SANDBOX_") and value}
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    """How the calendar worker reaches Microsoft Graph (or the local Graph sandbox) and paces itself.
+
+    ``authority_url`` is the identity host without the tenant (msal gets ``<authority_url>/<tenant_id>``);
+    ``ca_bundle`` a PEM file of extra trusted certificates (a corporate proxy, the sandbox), else the
+    system's. With ``enabled`` false the worker reads nothing and messages wait in ``calendar_sync``.
+    """
+
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    scope: str = "https://graph.microsoft.com/.default"
+    authority_url: str = "https://login.microsoftonline.com"
+    base_url: str = "https://graph.microsoft.com/v1.0"
+    ca_bundle: str | None = None
+    timeout_seconds: float = 10.0
+    enabled: bool = True
+    batch_size: int = 10
+    visibility_timeout_seconds: int = 60
+    max_reads: int = 3
+    retry_attempts: int = 3
+    retry_max_wait_seconds: float = 20.0
+    backoff_base_seconds: float = 60.0
+    backoff_cap_seconds: float = 900.0
+    interval_seconds: int = 10
+    time_zone: str = "India Standard Time"
+    metrics_port: int = 9109
+
+    # where Graph is and the credentials: field → environment variable
+    CONNECTION_ENV: ClassVar[dict[str, str]] = {
+        "tenant_id": "GRAPH_TENANT_ID",
+        "client_id": "GRAPH_CLIENT_ID",
+        "client_secret": "GRAPH_CLIENT_SECRET",
+        "scope": "GRAPH_SCOPE",
+        "authority_url": "GRAPH_AUTHORITY_URL",
+        "base_url": "GRAPH_BASE_URL",
+        "ca_bundle": "GRAPH_CA_BUNDLE",
+    }
+    REQUIRED: ClassVar[tuple[str, ...]] = ("GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET")
+
+    @property
+    def authority(self) -> str:
+        return f"{self.authority_url.rstrip('/')}/{self.tenant_id}"
+
+    @classmethod
+    def connection_env_given(cls) -> dict[str, str]:
+        """The GRAPH_* connection variables this environment sets (they win over the sandbox's)."""
+        return {name: value for name in cls.CONNECTION_ENV.values() if (value := _env(name))}
+
+    def connection_env(self) -> dict[str, str]:
+        """These settings as the environment a calendar worker process reads."""
+        return {name: str(value) for field, name in self.CONNECTION_ENV.items() if (value := getattr(self, field))}
+
+    @classmethod
+    def sync_enabled(cls) -> bool:
+        """CALENDAR_SYNC_ENABLED (default true); false keeps every message waiting."""
+        return _env_bool("CALENDAR_SYNC_ENABLED", True)
+
+    @classmethod
+    def from_env(cls) -> GraphSettings:
+        enabled = cls.sync_enabled()
+        missing = [name for name in cls.REQUIRED if not _env(name)]
+        if missing and enabled:
+            raise ConfigError(
+                "calendar sync needs these settings, which are missing: "
+                + ", ".join(missing)
+                + " (or CALENDAR_SYNC_ENABLED=false; see README, Configuration)"
+            )
+        return cls(
+            tenant_id=_env("GRAPH_TENANT_ID", "") or "",
+            client_id=_env("GRAPH_CLIENT_ID", "") or "",
+            client_secret=_env("GRAPH_CLIENT_SECRET", "") or "",
+            scope=_env("GRAPH_SCOPE", cls.scope) or cls.scope,
+            authority_url=(_env("GRAPH_AUTHORITY_URL", cls.authority_url) or cls.authority_url).rstrip("/"),
+            base_url=(_env("GRAPH_BASE_URL", cls.base_url) or cls.base_url).rstrip("/"),
+            ca_bundle=_env("GRAPH_CA_BUNDLE"),
+            timeout_seconds=_env_float("GRAPH_TIMEOUT_SECONDS", 10.0),
+            enabled=enabled,
+            batch_size=max(1, _env_int("CALENDAR_SYNC_BATCH_SIZE", 10)),
+            visibility_timeout_seconds=_env_int("CALENDAR_SYNC_VISIBILITY_TIMEOUT_SECONDS", 60),
+            max_reads=_env_int("CALENDAR_SYNC_MAX_READS", 3),
+            retry_attempts=max(1, _env_int("CALENDAR_SYNC_RETRY_ATTEMPTS", 3)),
+            retry_max_wait_seconds=_env_float("CALENDAR_SYNC_RETRY_MAX_WAIT_SECONDS", 20.0),
+            backoff_base_seconds=_env_float("CALENDAR_SYNC_BACKOFF_BASE_SECONDS", 60.0),
+            backoff_cap_seconds=_env_float("CALENDAR_SYNC_BACKOFF_CAP_SECONDS", 900.0),
+            interval_seconds=min(59, max(1, _env_int("CALENDAR_SYNC_INTERVAL_SECONDS", 10))),
+            time_zone=_env("CALENDAR_SYNC_TIME_ZONE", cls.time_zone) or cls.time_zone,
+            metrics_port=_env_int("CALENDAR_METRICS_PORT", 9109),
+        )
+
+
+@dataclass(frozen=True)
+class GraphSandboxSettings:
+    """Where the local Microsoft Graph sandbox listens (development only)."""
+
+    host: str = field(default_factory=lambda: _env("GRAPH_SANDBOX_HOST", "127.0.0.1") or "127.0.0.1")
+    port: int = field(default_factory=lambda: _env_int("GRAPH_SANDBOX_PORT", 8766))
+
+
+def graph_sandbox_environment() -> dict[str, str]:
+    """Every GRAPH_SANDBOX_* variable that is set: the Graph sandbox's credential overrides."""
+    return {name: value for name, value in os.environ.items() if name.startswith("GRAPH_SANDBOX_") and value}

@@ -20,7 +20,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from worker.cli import development
+from worker.cli import calendar_lane, development
 from worker.config import (
     ROOT,
     ClusterSettings,
@@ -321,9 +321,12 @@ def create_indexes_cmd(concurrently: bool) -> None:
     create_indexes(database_url(), concurrently, console.print)
 
 
+main.add_command(calendar_lane.calendar_worker)
+main.add_command(calendar_lane.calendar_sync)
 main.add_command(development.demo)
 main.add_command(development.run)
 main.add_command(development.sandbox)
+main.add_command(development.graph_sandbox)
 main.add_command(leave_cli.leave_accrual)
 main.add_command(leave_cli.leave_year_end)
 

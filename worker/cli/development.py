@@ -1,4 +1,4 @@
-"""The CLI's development commands: demo, run (the dev stack), sandbox.
+"""The CLI's development commands: demo, run (the dev stack), sandbox, graph-sandbox.
 
 The only CLI module allowed to import ``worker.devtools`` (ruff TID251); it does
 so inside each command, so the product commands load without the dev tools.
@@ -12,7 +12,7 @@ import time
 import click
 from rich.console import Console
 
-from worker.config import SandboxSettings, database_url, target_is_embedded
+from worker.config import GraphSandboxSettings, SandboxSettings, database_url, target_is_embedded
 from worker.db.cluster import Cluster
 
 console = Console(width=None if sys.stdout.isatty() else 130)
@@ -48,3 +48,14 @@ def sandbox(context: click.Context, host: str, port: int) -> None:
     from worker.devtools.keka_sandbox import main as sandbox_main
 
     context.invoke(sandbox_main, host=host, port=port)
+
+
+@click.command("graph-sandbox")
+@click.option("--host", default=GraphSandboxSettings().host, show_default=True, help="GRAPH_SANDBOX_HOST")
+@click.option("--port", default=GraphSandboxSettings().port, show_default=True, type=int, help="GRAPH_SANDBOX_PORT")
+@click.pass_context
+def graph_sandbox(context: click.Context, host: str, port: int) -> None:
+    """Run the local Microsoft Graph sandbox (HTTPS: token endpoint, calendar events, fault switches)."""
+    from worker.devtools.graph_sandbox import main as graph_sandbox_main
+
+    context.invoke(graph_sandbox_main, host=host, port=port)

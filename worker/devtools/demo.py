@@ -1,5 +1,6 @@
 """`demo`: a small company's working day, played through the API, synced to the
-Keka sandbox, summarised for a new HR admin.
+Keka sandbox, plus leave approved by a manager and synced to the Graph sandbox
+(``demo_calendar``), summarised for a new HR admin.
 
 It builds its own database (``hithonix_demo``, recreated each run) on the
 embedded cluster or on the server of DATABASE_URL, migrates it, seeds a team
@@ -24,6 +25,7 @@ from rich.table import Table
 
 from worker.db.migrate import Migrator
 from worker.db.urls import derive_url
+from worker.devtools.demo_calendar import play_leave, show_leave
 from worker.devtools.keka_sandbox import KekaSandbox
 from worker.devtools.pgrest import PostgrestEmulator
 from worker.keka.client import KekaLogsClient
@@ -192,6 +194,7 @@ def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
     lines = play_day(api, ids, day)
     lines.append(kiosk_today(api))
     synced = sync(url, say)
+    leave = play_leave(api, ids, url, say)
     hr = {"role": "hr_admin", "employee_id": ids["vikram"], "sub": "vikram@hithonix.example"}
     days = api.get("daily_status", claims=hr).body
     names = {member[0]: member[1] for member in TEAM}
@@ -212,6 +215,7 @@ def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
         "sync_counts": counts,
         "audit_rows": audits[0] if audits else 0,
         "database": url,
+        "leave": leave,
     }
 
 
@@ -258,4 +262,5 @@ def show(result: dict[str, Any], console: Console) -> None:
         f"{result['sync_counts']} (breaks and lunches are not sent to Keka: SKIPPED). "
         f"Queue {overview['queue_depth']}, dead letters {overview['dlq_depth']}, pending {overview['pending']}."
     )
+    show_leave(result["leave"], console)
     console.print(f"Audit trail: {result['audit_rows']} row(s). Database: {result['database']}")

@@ -1,8 +1,9 @@
 """``make run``: the whole product on one machine.
 
 Starts the embedded cluster (unless DATABASE_URL names a server), applies the
-migrations, starts the Keka sandbox, the worker pointed at it and — when the
-binary is on PATH — PostgREST. Ctrl-C stops what it started.
+migrations, starts the Keka sandbox and the worker pointed at it, the Graph
+sandbox and the calendar worker pointed at it, and — when the binary is on
+PATH — PostgREST. Ctrl-C stops what it started.
 
 When a child dies: the worker is restarted (it is built to be: a job it held
 is retried), at most WORKER_RESTARTS times a minute; when the sandbox or
@@ -20,6 +21,8 @@ import time
 
 from worker.config import (
     ROOT,
+    GraphSandboxSettings,
+    GraphSettings,
     KekaSettings,
     SandboxSettings,
     authenticator_url,
@@ -30,6 +33,7 @@ from worker.config import (
 )
 from worker.db.cluster import Cluster
 from worker.db.migrate import Migrator
+from worker.devtools.graph_sandbox import graph_settings
 from worker.devtools.keka_sandbox import keka_settings
 
 SEED_EMPLOYEES = 25  # what `make run` starts the sandbox with unless KEKA_SANDBOX_SEED_EMPLOYEES says
@@ -42,17 +46,34 @@ def sandbox_settings(url: str) -> dict[str, str]:
     return {**keka_settings(url).connection_env(), **KekaSettings.connection_env_given()}
 
 
+def _start_announcing(args: list[str], ready: str, what: str) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start a sandbox process and wait for its ``<READY> field…`` line; returns the process and the fields."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout
+    line = proc.stdout.readline().strip()
+    if not line.startswith(f"{ready} "):
+        proc.kill()
+        raise RuntimeError(f"the {what} did not start: {line!r}")
+    return proc, line.split(" ")[1:]
+
+
 def start_sandbox(port: int, seed: int = 0) -> tuple[subprocess.Popen[str], str]:
     args = [sys.executable, "-m", "worker.devtools.keka_sandbox", "--port", str(port)]
     if seed:
         args += ["--seed-employees", str(seed)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout
-    line = proc.stdout.readline().strip()
-    if not line.startswith("KEKA_SANDBOX_READY "):
-        proc.kill()
-        raise RuntimeError(f"the Keka sandbox did not start: {line!r}")
-    return proc, line.split(" ", 1)[1]
+    proc, (url,) = _start_announcing(args, "KEKA_SANDBOX_READY", "Keka sandbox")
+    return proc, url
+
+
+def graph_sandbox_settings(url: str, ca_bundle: str) -> dict[str, str]:
+    """GRAPH_* for the local Graph sandbox, unless the environment already names a tenant."""
+    return {**graph_settings(url, ca_bundle).connection_env(), **GraphSettings.connection_env_given()}
+
+
+def start_graph_sandbox(port: int) -> tuple[subprocess.Popen[str], str, str]:
+    args = [sys.executable, "-m", "worker.devtools.graph_sandbox", "--port", str(port)]
+    proc, (url, ca_bundle) = _start_announcing(args, "GRAPH_SANDBOX_READY", "Graph sandbox")
+    return proc, url, ca_bundle
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -78,6 +99,14 @@ def main() -> int:
 
     children["worker"] = start_worker()
     print("worker: started (JSON logs below; metrics on :{}/metrics)".format(env.get("WORKER_METRICS_PORT", "9108")))
+    graph, graph_url, ca_bundle = start_graph_sandbox(GraphSandboxSettings().port)
+    children["Graph sandbox"] = graph
+    print(f"Graph sandbox: {graph_url}  (events: {graph_url}/_sandbox/events, CA: {ca_bundle})")
+    calendar_env = child_environment(**graph_sandbox_settings(graph_url, ca_bundle), DATABASE_URL=database_url())
+    children["calendar worker"] = subprocess.Popen(
+        [sys.executable, "-m", "worker", "calendar-worker"], env=calendar_env, text=True
+    )
+    print("calendar worker: started (metrics on :{}/metrics)".format(calendar_env.get("CALENDAR_METRICS_PORT", "9109")))
     postgrest = shutil.which("postgrest")
     if postgrest:
         api_env = child_environment(PGRST_DB_URI=authenticator_url(), PGRST_JWT_SECRET=jwt_secret())
