@@ -45,6 +45,14 @@ as $$
         ->> 'x-request-id'
 $$;
 
+-- One request header (PostgREST lower-cases the names), or null.
+create or replace function app.request_header(p_name text) returns text
+language sql stable
+as $$
+    select coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb
+        ->> lower(p_name)
+$$;
+
 create or replace function app.fail(
     p_status integer, p_code text, p_detail text, p_hint jsonb default null
 ) returns void
@@ -88,5 +96,5 @@ comment on function app.require_reason(text) is
 'Refuse (422 INVALID_ARGUMENT) a missing or too short reason for an audited change.';
 
 grant execute on function app.jwt_claims(), app.current_app_role(), app.current_employee_id(),
-app.current_actor(), app.request_id()
+app.current_actor(), app.request_id(), app.request_header(text)
 to anon, employee, approver, hr_admin, kiosk, hithonix_worker;
