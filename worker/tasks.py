@@ -17,6 +17,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from worker.config import KekaSettings
+from worker.imports import job as import_job
 from worker.keka import queries
 from worker.keka.client import KekaHrisClient, KekaLogsClient
 from worker.keka.employee_import import DbTokenStore, import_employees
@@ -84,4 +85,5 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
         log.info("keka_reconcile", stalled_jobs_retried=stalled, **counts)
         return {**counts, "stalled_jobs_retried": stalled}
 
+    import_job.register(app, db_url)
     return app

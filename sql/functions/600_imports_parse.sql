@@ -32,7 +32,8 @@ as $$
 $$;
 
 create or replace function app.import_template(p_format text) returns text
-language plpgsql immutable
+language plpgsql immutable security definer
+set search_path = pg_catalog, pg_temp
 as $$
 begin
     if p_format = 'csv' then
@@ -57,6 +58,7 @@ end
 $$;
 comment on function app.import_template(text) is
 'The header and two example rows of an import format (csv or dingtalk).';
+grant execute on function app.import_template(text) to hr_admin;
 
 -- The fields of one CSV line, or null when its quoting is broken. A line
 -- without quotes is split directly; a quoted field may hold commas and ""

@@ -207,7 +207,7 @@ begin
         order by h.k limit 1;
         if found or cardinality(v_header) <> cardinality(v_expected) then
             perform app.import_file_error(
-                'IMPORT_BAD_HEADER', 1, coalesce(v_bad.k, cardinality(v_expected) + 1),
+                'IMPORT_BAD_HEADER', 1, coalesce(v_bad.k::integer, cardinality(v_expected) + 1),
                 format('expected the header %s', array_to_string(v_expected, ','))
             );
         end if;
@@ -394,7 +394,8 @@ $$;
 -- X-Import-Time-Zone and X-Import-File-Name headers; without X-Import-Format the
 -- header line decides (工号 → dingtalk, else csv).
 create or replace function app.import_prepare(p_body text) returns jsonb
-language plpgsql volatile
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_format text := lower(app.request_header('x-import-format'));

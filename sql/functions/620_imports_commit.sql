@@ -141,6 +141,21 @@ as $$
     from app.import_batches as b where b.id = p_batch_id
 $$;
 
+-- The worker job for a large commit, deferred in the committing transaction
+-- (queue "imports", task "commit_import", one queued job per batch).
+-- procrastinate's SQL names its tables unqualified: its schema goes on the path.
+create or replace function app.import_defer_commit(p_batch_id bigint) returns void
+language sql volatile security definer
+set search_path = procrastinate, pg_catalog, pg_temp
+as $$
+    select procrastinate.procrastinate_defer_jobs_v1(array[
+        row(
+            'imports', 'commit_import', 0, null, 'import-' || p_batch_id,
+            jsonb_build_object('batch_id', p_batch_id), null
+        )::procrastinate.procrastinate_job_to_defer_v1
+    ]);
+$$;
+
 create or replace function app.import_commit(p_token text, p_idempotency_key text default null)
 returns jsonb
 language plpgsql volatile security definer
@@ -195,12 +210,7 @@ begin
         v_result := app.import_result(v_batch.id, 'QUEUED');
         update app.import_batches as b set status = 'QUEUED', result = v_result, progress_rows = 0
         where b.id = v_batch.id;
-        perform procrastinate.procrastinate_defer_jobs_v1(array[
-            row(
-                'imports', 'commit_import', 0, null, 'import-' || v_batch.id,
-                jsonb_build_object('batch_id', v_batch.id), null
-            )::procrastinate.procrastinate_job_to_defer_v1
-        ]);
+        perform app.import_defer_commit(v_batch.id);
         perform set_config('response.status', '202', true);
         perform app.audit(
             'IMPORT_COMMIT_QUEUED', 'import_batches', v_batch.id::text, null, null, null, v_result,

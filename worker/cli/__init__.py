@@ -20,7 +20,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from worker.cli import development
+from worker.cli import development, imports
 from worker.config import (
     ROOT,
     ClusterSettings,
@@ -128,6 +128,7 @@ def worker() -> None:
     settings = _keka_settings()
     configure_logging()
     serve_metrics(settings.metrics_port)
+    from worker.imports.job import IMPORT_QUEUE
     from worker.tasks import JOB_QUEUE, create_app
 
     app = create_app(worker_database_url(), settings)
@@ -139,7 +140,7 @@ def worker() -> None:
         hris=settings.hris_base_url,
     )
     with app.open():
-        app.run_worker(queues=[JOB_QUEUE], concurrency=settings.concurrency, install_signal_handlers=True)
+        app.run_worker(queues=[JOB_QUEUE, IMPORT_QUEUE], concurrency=settings.concurrency, install_signal_handlers=True)
 
 
 @main.command("push")
@@ -290,6 +291,7 @@ def create_indexes_cmd(concurrently: bool) -> None:
     create_indexes(database_url(), concurrently, console.print)
 
 
+main.add_command(imports.import_file)
 main.add_command(development.demo)
 main.add_command(development.run)
 main.add_command(development.sandbox)
