@@ -11,7 +11,8 @@ select functions_are(
     'api',
     array[
         'add_event', 'anomaly_report', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
-        'health', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role',
+        'health', 'import_commit', 'import_prepare', 'import_preview', 'import_rollback', 'import_status',
+        'import_template', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role',
         'unlock_day', 'upsert_employee', 'validate_shift_plan', 'void_event'
     ],
     'the api function surface is exactly the contract''s'
