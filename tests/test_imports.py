@@ -341,8 +341,8 @@ def test_dingtalk_shifts_night_and_blank_cells(api: PostgrestEmulator, owner: ps
     assert api.rpc("import_commit", {"token": r.body["token"]}, claims=who).status == 200
     got = owner.execute(
         """
-        select e.employee_number, ev.event_type::text, to_char(ev.occurred_at at time zone 'Asia/Kolkata', 'MM-DD HH24:MI'),
-               ev.business_date_ist::text
+        select e.employee_number, ev.event_type::text,
+               to_char(ev.occurred_at at time zone 'Asia/Kolkata', 'MM-DD HH24:MI'), ev.business_date_ist::text
         from app.attendance_events as ev join app.employees as e on e.id = ev.employee_id
         order by e.employee_number, ev.occurred_at
         """
