@@ -32,7 +32,7 @@ from worker.config import ROOT
 
 MIGRATIONS_DIR = ROOT / "migrations"
 SCHEMA_DIR = ROOT / "sql" / "schema"
-REPEATABLE_DIRS = [ROOT / "sql" / d for d in ("functions", "triggers", "policies")]
+REPEATABLE_DIRS = [ROOT / "sql" / d for d in ("functions", "triggers", "policies", "api")]
 NO_TRANSACTION = "-- hithonix:no-transaction"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|py)$")
 _LOCK_KEY = 7_402_113_001

@@ -1,6 +1,7 @@
 -- Request identity and errors: the one place that reads request.jwt.claims and
--- request.headers, and the one way business errors are raised (PTxxx SQLSTATE,
--- stable upper-case code as MESSAGE, a sentence as DETAIL, JSON as HINT).
+-- request.headers, the one way business errors are raised (PTxxx SQLSTATE,
+-- stable upper-case code as MESSAGE, a sentence as DETAIL, JSON as HINT), and
+-- the caller checks built on both (require_role, require_reason).
 
 create or replace function app.jwt_claims() returns jsonb
 language sql stable
@@ -59,6 +60,32 @@ end
 $$;
 comment on function app.fail(integer, text, text, jsonb) is
 'Raise a business error: SQLSTATE PT<status>, MESSAGE = stable code.';
+
+-- The checks every privileged app function opens with (they run as the owner,
+-- so the role comes from the request, not from current_user).
+create or replace function app.require_role(p_roles text[]) returns void
+language plpgsql stable
+as $$
+begin
+    if not app.current_app_role() = any(p_roles) then
+        perform app.fail(403, 'FORBIDDEN', format('This needs one of the roles %s.', array_to_string(p_roles, ', ')));
+    end if;
+end
+$$;
+comment on function app.require_role(text[]) is
+'Refuse (403 FORBIDDEN) unless the request runs as one of these roles.';
+
+create or replace function app.require_reason(p_reason text) returns void
+language plpgsql immutable
+as $$
+begin
+    if p_reason is null or length(btrim(p_reason)) < 3 then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'A reason of at least 3 characters is required.');
+    end if;
+end
+$$;
+comment on function app.require_reason(text) is
+'Refuse (422 INVALID_ARGUMENT) a missing or too short reason for an audited change.';
 
 grant execute on function app.jwt_claims(), app.current_app_role(), app.current_employee_id(),
 app.current_actor(), app.request_id()

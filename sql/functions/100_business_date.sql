@@ -3,10 +3,22 @@
 -- anything else takes its Asia/Kolkata calendar date. A shift open longer than
 -- max_shift_hours owns nothing new.
 
+-- The company's wall clock: what a clock on the wall in India shows at p_at.
+-- Business dates, the 7 PM early-clock-out rule and the timestamps sent to Keka
+-- all read it from here.
+create or replace function app.ist_wall_clock(p_at timestamptz) returns timestamp
+language sql immutable strict
+as $$
+    select p_at at time zone 'Asia/Kolkata'
+$$;
+comment on function app.ist_wall_clock(timestamptz) is 'The Asia/Kolkata wall-clock time of an instant.';
+-- hr_admin replays days (anomaly report); the worker builds Keka timestamps
+grant execute on function app.ist_wall_clock(timestamptz) to hr_admin, hithonix_worker;
+
 create or replace function app.ist_date(p_at timestamptz) returns date
 language sql immutable strict
 as $$
-    select (p_at at time zone 'Asia/Kolkata')::date
+    select app.ist_wall_clock(p_at)::date
 $$;
 
 -- The business date of the open shift that owns p_at, or null when none does.

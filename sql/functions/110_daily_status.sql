@@ -15,11 +15,55 @@
 -- seconds are kept in the row). Lock reasons raised by events at or below the
 -- latest unlock's through_event_id are cleared; the first later one sticks.
 
--- Add a code to a list of anomaly codes once.
-create or replace function app.add_code(p_list text[], p_code text) returns text[]
+-- An anomaly code added to a day's list of codes, once (the list keeps the
+-- order in which the codes were first raised). Also used by api.daily_status
+-- for the read-time MISSING_CLOCK_OUT.
+create or replace function app.add_anomaly_code(p_codes text[], p_code text) returns text[]
 language sql immutable
 as $$
-    select case when p_code = any(p_list) then p_list else p_list || p_code end
+    select case when p_code = any(p_codes) then p_codes else p_codes || p_code end
+$$;
+grant execute on function app.add_anomaly_code(text[], text) to employee, approver, hr_admin;
+
+-- MISSING_CLOCK_OUT depends on the clock, so it is never stored: a day still open
+-- after max_shift_hours is missing its clock-out at read time (api.daily_status,
+-- the anomaly report). SQL so that both inline into the view's plan; the caller
+-- passes max_shift_hours as an interval, looked up once per query.
+create or replace function app.is_missing_clock_out(
+    p_status app.day_status, p_first_clock_in timestamptz, p_max_shift interval
+) returns boolean
+language sql stable
+as $$
+    select p_status <> 'OFF_DUTY' and now() - p_first_clock_in > p_max_shift
+$$;
+
+create or replace function app.with_missing_clock_out(
+    p_codes text[], p_status app.day_status, p_first_clock_in timestamptz, p_max_shift interval
+) returns text[]
+language sql stable
+as $$
+    select case
+        when app.is_missing_clock_out(p_status, p_first_clock_in, p_max_shift)
+            then app.add_anomaly_code(p_codes, 'MISSING_CLOCK_OUT')
+        else p_codes
+    end
+$$;
+grant execute on function app.is_missing_clock_out(app.day_status, timestamptz, interval),
+app.with_missing_clock_out(text[], app.day_status, timestamptz, interval) to employee, approver, hr_admin;
+
+-- Flag one anomaly during a replay: the code in the day's list and, when the
+-- caller collects them (the anomaly report), the event in the map code -> ids.
+create or replace function app.flag_anomaly(
+    inout p_codes text[], inout p_events jsonb, p_code text, p_event_id bigint
+)
+language plpgsql immutable
+as $$
+begin
+    p_codes := app.add_anomaly_code(p_codes, p_code);
+    if p_events is not null then
+        p_events := p_events || jsonb_build_object(p_code, coalesce(p_events -> p_code, '[]') || to_jsonb(p_event_id));
+    end if;
+end
 $$;
 
 -- The settings, merged once per statement by their callers: app.policy() is
@@ -134,7 +178,7 @@ begin
             v_state := 'OFF_DUTY';
             v_since := null;
             v_lunches := 0;
-            anomaly_events := '{}';
+            anomaly_events := case when p_with_events then '{}'::jsonb end;
             v_open := true;
         end if;
         continue when r.id is null;
@@ -184,7 +228,7 @@ begin
                     end if;
                     v_state := 'OFF_DUTY';
                     v.last_clock_out := r.occurred_at;
-                    if v_general and (r.occurred_at at time zone 'Asia/Kolkata') < r.day + v_shift_end then
+                    if v_general and app.ist_wall_clock(r.occurred_at) < r.day + v_shift_end then
                         v_reason := coalesce(v_reason, 'EARLY_CLOCK_OUT_BEFORE_7PM');
                     end if;
                 end if;
@@ -232,11 +276,7 @@ begin
         end case;
 
         foreach v_code in array v_raised loop
-            v.anomalies := app.add_code(v.anomalies, v_code);
-            if p_with_events then
-                anomaly_events := anomaly_events
-                    || jsonb_build_object(v_code, coalesce(anomaly_events -> v_code, '[]') || to_jsonb(r.id));
-            end if;
+            select * into v.anomalies, anomaly_events from app.flag_anomaly(v.anomalies, anomaly_events, v_code, r.id);
         end loop;
         if v_reason is not null and v.lock_reason is null and r.id > v_watermark then
             v.lock_reason := v_reason;
@@ -258,7 +298,7 @@ $$;
 comment on function app.replay_day(uuid, date) is
 'Replay one employee-day: the derived daily_status and the events behind each anomaly.';
 grant execute on function app.replay_day(uuid, date), app.derive_days(uuid[], date[], boolean),
-app.settings_object(), app.add_code(text[], text) to hr_admin;
+app.settings_object(), app.flag_anomaly(text[], jsonb, text, bigint) to hr_admin;
 
 create or replace function app.derive_day(p_employee_id uuid, p_date date)
 returns app.daily_status
@@ -354,7 +394,7 @@ begin
             v.current_status := 'OFF_DUTY';
             v.last_clock_out := p_event.occurred_at;
             if coalesce(p_policy ->> 'shift_type', 'GENERAL') = 'GENERAL'
-                and (p_event.occurred_at at time zone 'Asia/Kolkata')
+                and app.ist_wall_clock(p_event.occurred_at)
                 < v.business_date_ist + coalesce(p_policy -> 'general_shift' ->> 'end', '19:00')::time
                 then
                 v_reason := 'EARLY_CLOCK_OUT_BEFORE_7PM';

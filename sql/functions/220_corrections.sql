@@ -2,16 +2,6 @@
 -- VOIDs, and unlocking a policy-locked day. Corrections are new rows; nothing
 -- in the ledger is changed.
 
-create or replace function app.require_reason(p_reason text) returns void
-language plpgsql immutable
-as $$
-begin
-    if p_reason is null or length(btrim(p_reason)) < 3 then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'A reason of at least 3 characters is required.');
-    end if;
-end
-$$;
-
 create or replace function app.add_event(
     p_employee_id uuid, p_event_type text, p_occurred_at timestamptz, p_reason text
 ) returns jsonb

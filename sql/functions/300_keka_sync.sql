@@ -16,7 +16,7 @@ as $$
         ev.id,
         ev.sync_status,
         e.attendance_number,
-        date_trunc('second', ev.occurred_at at time zone 'Asia/Kolkata'),
+        date_trunc('second', app.ist_wall_clock(ev.occurred_at)),
         case ev.event_type when 'CLOCK_IN' then 0 when 'CLOCK_OUT' then 1 end
     from app.attendance_events as ev
     inner join app.employees as e on e.id = ev.employee_id

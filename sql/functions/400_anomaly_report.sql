@@ -1,8 +1,9 @@
--- The anomaly report (operator CLI `anomalies`, and api.anomaly_report for
--- hr_admin): every anomaly of every employee-day in a range, with the events
--- behind it and a sentence for people. Detection is the derivation's own
--- (app.replay_day); MISSING_CLOCK_OUT depends on the clock and is added here,
--- as in api.daily_status. Runs with the caller's rights: RLS decides the rows.
+-- The anomaly report (operator CLI `anomalies`; hr_admin's api.anomaly_report
+-- in sql/api/600_reports.sql returns the same rows): every anomaly of every
+-- employee-day in a range, with the events behind it and a sentence for people.
+-- Detection is the derivation's own (app.replay_day); MISSING_CLOCK_OUT depends
+-- on the clock and is added here by the same rule as api.daily_status
+-- (app.is_missing_clock_out). Runs with the caller's rights: RLS decides the rows.
 
 create or replace function app.anomaly_report(p_from date default null, p_to date default null)
 returns table (
@@ -18,7 +19,7 @@ as $$
             and (p_to is null or ds.business_date_ist <= p_to)
             and (
                 cardinality(ds.anomalies) > 0
-                or (ds.current_status <> 'OFF_DUTY' and now() - ds.first_clock_in > app.max_shift_interval())
+                or app.is_missing_clock_out(ds.current_status, ds.first_clock_in, app.max_shift_interval())
             )
     ),
     found as (
@@ -36,7 +37,7 @@ as $$
                     and ev.event_type = 'CLOCK_IN'
             )
         from days as d
-        where d.current_status <> 'OFF_DUTY' and now() - d.first_clock_in > app.max_shift_interval()
+        where app.is_missing_clock_out(d.current_status, d.first_clock_in, app.max_shift_interval())
     )
     select
         f.employee_id,
@@ -63,13 +64,3 @@ $$;
 comment on function app.anomaly_report(date, date) is
 'Anomalies per employee-day in a date range (default: all), with event ids and a sentence.';
 grant execute on function app.anomaly_report(date, date) to hr_admin;
-
-create or replace function api.anomaly_report(from_date date default null, to_date date default null)
-returns jsonb
-language sql stable
-as $$
-    select coalesce(jsonb_agg(to_jsonb(r)), '[]') from app.anomaly_report(from_date, to_date) as r
-$$;
-comment on function api.anomaly_report(date, date) is
-'hr_admin: the anomaly report for a date range (default: all), one entry per anomaly.';
-grant execute on function api.anomaly_report(date, date) to hr_admin;

@@ -14,7 +14,3 @@ grant usage on schema api to anon, employee, approver, hr_admin, kiosk;
 grant select on app.employees, app.attendance_events, app.daily_status
 to employee, approver, hr_admin;
 grant select on app.audit_logs, app.day_unlocks, app.settings to hr_admin;
-
-grant select on api.attendance_events, api.daily_status, api.employees
-to employee, approver, hr_admin;
-grant select on api.audit_logs to hr_admin;

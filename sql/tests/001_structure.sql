@@ -1,5 +1,6 @@
 -- Structure: the api surface is pinned, RLS is on every app table, every api
--- view is security_invoker, anon can run health() and nothing else.
+-- view is security_invoker, every api object carries a comment (its OpenAPI
+-- description), anon can run health() and nothing else.
 begin;
 select plan(16);
 
@@ -10,7 +11,7 @@ select functions_are(
     'api',
     array[
         'add_event', 'anomaly_report', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
-        'health', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role',
+        'health', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role', 'status_board',
         'unlock_day', 'upsert_employee', 'validate_shift_plan', 'void_event'
     ],
     'the api function surface is exactly the contract''s'
@@ -78,12 +79,19 @@ select is(
     null,
     'every security definer function pins its search_path'
 );
+-- every object in api: functions, views, and anything added there later
 select is(
-    (select array_agg(p.proname::text order by p.proname)
-     from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
-     where n.nspname = 'api' and obj_description(p.oid, 'pg_proc') is null),
+    (select array_agg(o.name order by o.name) from (
+        select 'function ' || p.proname as name, obj_description(p.oid, 'pg_proc') as description
+        from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
+        where n.nspname = 'api'
+        union all
+        select 'relation ' || c.relname, obj_description(c.oid, 'pg_class')
+        from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = 'api'
+    ) as o where o.description is null),
     null,
-    'every api function has a comment (it becomes the OpenAPI description)'
+    'every api function and view has a comment (it becomes the OpenAPI description)'
 );
 select ok(
     (select not r.rolinherit and r.rolcanlogin from pg_roles as r where r.rolname = 'authenticator'),

@@ -159,11 +159,6 @@ begin
     new.synced_at := null;
     new.keka_ref := null;
 
-    if new.source in ('web', 'slack', 'kiosk', 'api', 'mobile') then
-        new.business_date_ist := app.apply_live_punch(new);
-        return new;
-    end if;
-
     if new.event_type = 'VOID' then
         select * into v_target from app.attendance_events as ev where ev.id = new.corrects_event_id;
         if not found then
@@ -173,6 +168,10 @@ begin
             perform app.fail(422, 'INVALID_ARGUMENT', 'A VOID cancels a non-VOID event of the same employee.');
         end if;
         new.business_date_ist := v_target.business_date_ist;
+        return new;
+    end if;
+    if app.is_live_punch_source(new.source) then
+        new.business_date_ist := app.apply_live_punch(new);
         return new;
     end if;
     new.business_date_ist := app.business_date_for(new.employee_id, new.event_type, new.occurred_at);
@@ -195,7 +194,7 @@ begin
     from (
         select distinct n.employee_id, n.business_date_ist
         from new_rows as n
-        where n.source not in ('web', 'slack', 'kiosk', 'api', 'mobile')
+        where not app.is_live_punch_source(n.source)
             or not exists (
                 select 1 from app.daily_status as ds
                 where ds.employee_id = n.employee_id

@@ -1,13 +1,5 @@
 -- api.health(): the one thing anon may call. Status, database time and the
--- newest applied migration.
-
-create or replace function app.schema_version() returns text
-language sql stable security definer
-set search_path = pg_catalog, pg_temp
-as $$
-    select max(a.version) from migrations.applied as a
-$$;
-grant execute on function app.schema_version() to anon, employee, approver, hr_admin, kiosk;
+-- newest applied migration (app.schema_version, sql/functions/050_health.sql).
 
 create or replace function api.health() returns jsonb
 language sql stable

@@ -20,9 +20,11 @@ select
     ev.synced_at
 from app.attendance_events as ev;
 comment on view api.attendance_events is 'The ledger rows you may see (own, reports, or all).';
+grant select on api.attendance_events to employee, approver, hr_admin;
 
 -- A day still open after max_shift_hours shows MISSING_CLOCK_OUT: that depends
--- on the clock, so it is added here rather than stored.
+-- on the clock, so it is added at read time (app.with_missing_clock_out) rather
+-- than stored.
 create view api.daily_status with (security_invoker = true) as
 select
     ds.employee_id,
@@ -35,18 +37,16 @@ select
     ds.break_minutes_used,
     ds.lunch_minutes,
     ds.event_count,
-    case
-        when ds.current_status <> 'OFF_DUTY'
-            and now() - ds.first_clock_in > (select app.max_shift_interval())
-            then app.add_code(ds.anomalies, 'MISSING_CLOCK_OUT')
-        else ds.anomalies
-    end as anomalies,
+    app.with_missing_clock_out(
+        ds.anomalies, ds.current_status, ds.first_clock_in, (select app.max_shift_interval())
+    ) as anomalies,
     ds.is_locked,
     ds.lock_reason,
     ds.has_sync_errors,
     ds.updated_at
 from app.daily_status as ds;
 comment on view api.daily_status is 'Each employee-day''s derived status (own, reports, or all).';
+grant select on api.daily_status to employee, approver, hr_admin;
 
 create view api.employees with (security_invoker = true) as
 select
@@ -71,6 +71,7 @@ select
 from app.employees as e;
 comment on view api.employees is
 'Employees you may see; identifiers used by integrations are shown to hr_admin only.';
+grant select on api.employees to employee, approver, hr_admin;
 
 create view api.audit_logs with (security_invoker = true) as
 select
@@ -90,5 +91,4 @@ select
     a.request_id
 from app.audit_logs as a;
 comment on view api.audit_logs is 'The audit trail (hr_admin).';
-
-grant execute on function app.add_code(text[], text) to employee, approver, hr_admin;
+grant select on api.audit_logs to hr_admin;
