@@ -36,7 +36,7 @@ migrate-status: ## list migrations: applied, pending, edited
 api: ## run PostgREST on postgrest.conf (needs the postgrest binary on PATH)
 	@command -v postgrest >/dev/null 2>&1 || { \
 	  echo "postgrest is not on PATH. Install PostgREST v12+ (a static binary from its GitHub releases," >&2; \
-	  echo "or your OS package) and re-run 'make api'. The API is tested without it (worker/pgrest.py)." >&2; \
+	  echo "or your OS package) and re-run 'make api'. The API is tested without it (worker/devtools/pgrest.py)." >&2; \
 	  exit 1; }
 	$(PY) -m worker api
 

@@ -6,13 +6,14 @@ Exit status 0 whether targets pass or miss (the verdicts are the output);
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import platform
 import sys
 import time
+from typing import Any
 
+import click
 from rich.console import Console
 from rich.table import Table
 
@@ -21,52 +22,61 @@ from bench.profile import FunctionCost
 from bench.run import Options, execute
 from bench.timing import Phases
 
+_DEFAULTS = Options()
 
-def parse(argv: list[str]) -> Options:
-    d = Options()
-    p = argparse.ArgumentParser(prog="python -m bench", description="Hithonix benchmarks (issue #6).")
-    p.add_argument("--scale", type=int, default=d.scale, help=f"employees (default {d.scale}; up to 10000)")
-    p.add_argument("--days", type=int, default=d.days, help=f"days of history (default {d.days})")
-    p.add_argument("--seed", type=int, default=d.seed, help="generator seed (same seed, same data)")
-    p.add_argument(
-        "--database-url",
-        default=None,
-        help="use this server (creates and drops hithonix_bench*) instead of a throwaway cluster",
-    )
-    p.add_argument("--clients", type=int, default=d.clients, help="concurrent punch clients")
-    p.add_argument("--ingest-events", type=int, default=d.ingest_events, help="events in the bulk ingest figure")
-    p.add_argument("--keka-events", type=int, default=d.keka_events, help="events the Keka push drains")
-    p.add_argument("--growth-employees", type=int, default=None, help="employees in the growth database")
-    p.add_argument("--growth-factor", type=int, default=d.growth_factor, help="ledger growth factor")
-    a = p.parse_args(argv)
-    if not 10 <= a.scale <= 10_000:
-        p.error("--scale must be between 10 and 10000")
-    if a.days < 31:
-        p.error("--days must be at least 31 (a month is read)")
-    return Options(
-        scale=a.scale,
-        days=a.days,
-        seed=a.seed,
-        database_url=a.database_url,
-        clients=a.clients,
-        ingest_events=a.ingest_events,
-        keka_events=a.keka_events,
-        growth_employees=a.growth_employees,
-        growth_factor=a.growth_factor,
-    )
+
+@click.command(name="bench", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--scale", type=click.IntRange(10, 10_000), default=_DEFAULTS.scale, show_default=True, help="employees")
+@click.option(
+    "--days",
+    type=click.IntRange(min=31),
+    default=_DEFAULTS.days,
+    show_default=True,
+    help="days of history (a month is read, so at least 31)",
+)
+@click.option(
+    "--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="generator seed (same seed, same data)"
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="use this server (creates and drops hithonix_bench*) instead of a throwaway cluster",
+)
+@click.option("--clients", type=int, default=_DEFAULTS.clients, show_default=True, help="concurrent punch clients")
+@click.option(
+    "--pgbench-seconds",
+    type=click.IntRange(min=2),
+    default=_DEFAULTS.pgbench_seconds,
+    show_default=True,
+    help="duration of each pgbench run (bare INSERT, envelope, punch, bare again)",
+)
+@click.option(
+    "--ingest-events", type=int, default=_DEFAULTS.ingest_events, show_default=True, help="events in the bulk ingest"
+)
+@click.option(
+    "--keka-events", type=int, default=_DEFAULTS.keka_events, show_default=True, help="events the Keka push drains"
+)
+@click.option("--growth-employees", type=int, default=None, help="employees in the growth database")
+@click.option(
+    "--growth-factor", type=int, default=_DEFAULTS.growth_factor, show_default=True, help="ledger growth factor"
+)
+def main(**given: Any) -> None:
+    """Hithonix benchmarks: every figure with its baseline from the same run (bench/README.md)."""
+    run(Options(**given))
 
 
 def costs_table(title: str, costs: list[FunctionCost], unit: str) -> Table:
     table = Table(title=title)
     for column in ("function", f"calls/{unit}", f"total ms/{unit}", f"self ms/{unit}"):
         table.add_column(column, justify="left" if column == "function" else "right")
-    for c in costs[:8]:
-        table.add_row(c.function, f"{c.calls_per_unit:g}", f"{c.total_ms_per_unit:.3f}", f"{c.self_ms_per_unit:.3f}")
+    for cost in costs[:8]:
+        table.add_row(
+            cost.function, f"{cost.calls_per_unit:g}", f"{cost.total_ms_per_unit:.3f}", f"{cost.self_ms_per_unit:.3f}"
+        )
     return table
 
 
-def main(argv: list[str] | None = None) -> int:
-    options = parse(sys.argv[1:] if argv is None else argv)
+def run(options: Options) -> None:
     console = Console(width=None if sys.stdout.isatty() else 160)
     phases = Phases()
     started = time.perf_counter()
@@ -108,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(
         f"saved {path} and {path.parent / 'latest.json'}; {total:.0f} s; misses: {', '.join(misses) or 'none'}"
     )
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(prog_name="python -m bench")

@@ -1,7 +1,7 @@
 """Where the benchmark runs: a throwaway cluster, or databases on a given server.
 
 By default a new cluster under a temporary directory in /tmp on a free port
-(worker.pgcluster runs it as the postgres OS user when we are root), removed
+(worker.db.cluster runs it as the postgres OS user when we are root), removed
 at the end. With ``--database-url`` the benchmark creates (and afterwards
 drops) its own databases on that server instead. Either way every database is
 migrated with the project's own runner, so it is the product as it is.
@@ -18,25 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from worker.config import ClusterSettings
-from worker.migrate import Migrator
-from worker.pgcluster import Cluster
+from worker.db.cluster import Cluster
+from worker.db.migrate import Migrator
+from worker.db.urls import database_name, derive_url
 
 MAIN_DATABASE = "hithonix_bench"
 GROWTH_DATABASE = "hithonix_bench_growth"
-
-
-def url_for(url: str, *, dbname: str | None = None, user: str | None = None) -> str:
-    """The same server with another database and/or login role (password dropped for another role)."""
-    params = conninfo_to_dict(url)
-    if dbname:
-        params["dbname"] = dbname
-    if user and user != params.get("user"):
-        params["user"] = user
-        params.pop("password", None)
-    return make_conninfo(**params)
 
 
 def free_port() -> int:
@@ -53,15 +42,15 @@ class BenchDatabase:
 
     @property
     def name(self) -> str:
-        return str(conninfo_to_dict(self.owner_url)["dbname"])
+        return database_name(self.owner_url)
 
     @property
     def authenticator_url(self) -> str:
-        return url_for(self.owner_url, user="authenticator")
+        return derive_url(self.owner_url, user="authenticator")
 
     @property
     def worker_url(self) -> str:
-        return url_for(self.owner_url, user="hithonix_worker")
+        return derive_url(self.owner_url, user="hithonix_worker")
 
     def connect(self, *, autocommit: bool = True) -> psycopg.Connection:
         return psycopg.connect(self.owner_url, autocommit=autocommit)
@@ -80,7 +69,7 @@ class Server:
             conn.execute(f'drop database if exists "{name}" with (force)')
             conn.execute(f'create database "{name}"')
         self._created.append(name)
-        db = BenchDatabase(url_for(self.admin_url, dbname=name))
+        db = BenchDatabase(derive_url(self.admin_url, dbname=name))
         Migrator(db.owner_url).migrate()
         return db
 

@@ -1,4 +1,4 @@
-"""The worker's push to Keka: worker.sync.Pusher against the in-process sandbox.
+"""The worker's push to Keka: worker.keka.sync.Pusher against the in-process sandbox.
 
 The benchmark enqueues its own punches (CLOCK_IN/CLOCK_OUT pairs through the
 bulk path, so the outbox trigger writes their messages), then drains the
@@ -23,12 +23,9 @@ import structlog
 from bench import loader
 from bench.database import BenchDatabase
 from bench.generator import IST, Employee, Event
-from worker.config import KekaSettings
-from worker.keka_client import KekaLogsClient
-from worker.keka_sandbox import KekaSandbox
-from worker.sync import Pusher
-
-INGESTION_KEY = "sandbox-ingestion-key"
+from worker.devtools.keka_sandbox import KekaSandbox
+from worker.keka.client import KekaLogsClient
+from worker.keka.sync import Pusher
 
 
 def quiet_worker_logs() -> None:
@@ -44,10 +41,6 @@ def quiet_worker_logs() -> None:
         logger_factory=structlog.PrintLoggerFactory(open(os.devnull, "w")),  # noqa: SIM115
         cache_logger_on_first_use=False,
     )
-
-
-def settings(url: str) -> KekaSettings:
-    return KekaSettings.for_sandbox(url, ingestion_key=INGESTION_KEY, device_identifier="bench-device-0001")
 
 
 def punches(employees: Sequence[Employee], before: dt.date, count: int) -> list[Event]:
@@ -92,19 +85,19 @@ def run(db: BenchDatabase, employees: Sequence[Employee], before: dt.date, count
         loader.settle_sync_state(conn, loader.Backlog(pending=0, failed=0))  # only our events in the outbox
         enqueued = loader.bulk_ingest(conn, punches(employees, before, count))
     with KekaSandbox("127.0.0.1", 0, max_batch_size=100) as sandbox:
-        s = settings(sandbox.url)
+        settings = sandbox.keka_settings(device_identifier="bench-device-0001")
         with (
             psycopg.connect(db.worker_url, autocommit=True) as conn,
-            KekaLogsClient(sandbox.url, INGESTION_KEY, s.timeout_seconds, max_batch_size=100) as client,
+            KekaLogsClient(sandbox.url, settings.ingestion_key, settings.timeout_seconds, max_batch_size=100) as client,
         ):
-            pusher = Pusher(conn, client, s)
+            pusher = Pusher(conn, client, settings)
             started = time.perf_counter()
             stats = pusher.drain(budget_seconds=600)
             seconds = time.perf_counter() - started
         logs = len(sandbox.logs())
         with httpx.Client(timeout=10.0) as http:
             url = f"{sandbox.url}/v1/logs"
-            headers = {"X-API-Key": INGESTION_KEY, "Accept": "application/json"}
+            headers = {"X-API-Key": settings.ingestion_key, "Accept": "application/json"}
             http.post(url, json=[], headers=headers).raise_for_status()  # connection up
             started = time.perf_counter()
             for _ in range(stats.requests):

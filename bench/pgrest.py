@@ -1,28 +1,21 @@
 """PostgREST's per-request transaction on a persistent connection.
 
-worker.pgrest opens a connection per request (right for tests); PostgREST
-keeps a pool, so the benchmark replays the same statements on long-lived
-``authenticator`` connections: BEGIN (READ ONLY for reads), one statement of
-``set_config``s, ``app.pre_request()``, the query, COMMIT.
+worker.devtools.pgrest opens a connection per request (right for tests);
+PostgREST keeps a pool, so the benchmark replays the same statements on
+long-lived ``authenticator`` connections: BEGIN (READ ONLY for reads), the
+request preamble of worker.devtools.pgrest (one statement of ``set_config``s,
+``app.pre_request()``), the query, COMMIT.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
 import psycopg
 
-SET_CONFIG = """
-select set_config('search_path', %s, true),
-       set_config('role', %s, true),
-       set_config('request.jwt.claims', %s, true),
-       set_config('request.method', %s, true),
-       set_config('request.path', %s, true),
-       set_config('request.headers', '{}', true)
-"""
+from worker.devtools.pgrest import start_request, transaction_mode
 
 PLAN = "Finish API integration and manager dashboard"
 
@@ -49,6 +42,26 @@ def get_query(view: str, where: str, order: str | None = None, select: str = "*"
     )
 
 
+def rpc_query(function: str, arguments: list[tuple[str, str]]) -> str:
+    """The SQL PostgREST 12 sends for ``POST /rpc/<function>`` with a JSON body (one ``%s``: the body).
+
+    ``arguments``: (name, type) of the keys the body carries, as json_to_record reads them.
+    """
+    names = ", ".join(f'"{name}"' for name, _ in arguments)
+    typed = ", ".join(f'"{name}" {kind}' for name, kind in arguments)
+    named = ", ".join(f'"{name}" := pgrst_body."{name}"' for name, _ in arguments)
+    return (
+        "WITH pgrst_source AS (SELECT pgrst_call.pgrst_scalar FROM (SELECT %s::json AS json_data) pgrst_payload, "
+        f"LATERAL (SELECT {names} FROM json_to_record(pgrst_payload.json_data) AS _({typed}) LIMIT 1) pgrst_body , "
+        f'LATERAL (SELECT "api"."{function}"({named}) pgrst_scalar) pgrst_call) '
+        "SELECT null::bigint AS total_result_set, 1 AS page_total, "
+        "coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null')::text AS body, "
+        "nullif(current_setting('response.headers', true), '') AS response_headers, "
+        "nullif(current_setting('response.status', true), '') AS response_status, "
+        f'\'\' AS response_inserted FROM (SELECT "{function}".* FROM "pgrst_source" AS "{function}") _postgrest_t'
+    )
+
+
 class Session:
     """One persistent ``authenticator`` connection performing PostgREST requests."""
 
@@ -70,14 +83,9 @@ class Session:
     ) -> Any:
         """One request in its own transaction; returns its first row."""
         conn = self.conn
-        conn.execute(
-            "begin isolation level read committed, read only"
-            if read_only
-            else "begin isolation level read committed, read write"
-        )
+        conn.execute(f"begin {transaction_mode(read_only)}")
         try:
-            conn.execute(SET_CONFIG, ['"api", "public"', who["role"], json.dumps(who), method, path])
-            conn.execute("select app.pre_request()")
+            start_request(conn, role=who["role"], claims=who, method=method, path=path)
             row = conn.execute(query, params).fetchone()
             conn.execute("commit")
         except BaseException:
@@ -97,10 +105,9 @@ class Session:
 
     def request_rows(self, who: dict[str, str], query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         conn = self.conn
-        conn.execute("begin isolation level read committed, read only")
+        conn.execute(f"begin {transaction_mode(read_only=True)}")
         try:
-            conn.execute(SET_CONFIG, ['"api", "public"', who["role"], json.dumps(who), "GET", "/explain"])
-            conn.execute("select app.pre_request()")
+            start_request(conn, role=who["role"], claims=who, method="GET", path="/explain")
             rows = conn.execute(query, params).fetchall()
         finally:
             conn.execute("rollback")

@@ -8,7 +8,8 @@ import psycopg
 import pytest
 
 from tests import dbtools
-from worker.pgrest import PostgrestEmulator
+from worker.db.urls import database_name, derive_url
+from worker.devtools.pgrest import PostgrestEmulator
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +23,7 @@ def admin_url() -> Iterator[str]:
 def db_url(admin_url: str) -> Iterator[str]:
     url = dbtools.fresh_database(admin_url)
     yield url
-    dbtools.drop_database(admin_url, psycopg.conninfo.conninfo_to_dict(url)["dbname"])
+    dbtools.drop_database(admin_url, database_name(url))
 
 
 @pytest.fixture
@@ -34,6 +35,4 @@ def owner(db_url: str) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture
 def api(db_url: str) -> PostgrestEmulator:
-    return PostgrestEmulator(
-        dbtools.with_database(db_url, psycopg.conninfo.conninfo_to_dict(db_url)["dbname"], user="authenticator")
-    )
+    return PostgrestEmulator(derive_url(db_url, user="authenticator"))

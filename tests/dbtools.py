@@ -16,21 +16,13 @@ from pathlib import Path
 
 import psycopg
 import testing.postgresql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from worker.migrate import Migrator
+from worker.db.migrate import Migrator
+from worker.db.urls import derive_url
 
 BIN = Path(__file__).resolve().parent / "bin"
 TEMPLATE = "hithonix_template"
 PGTAP_HELPERS = Path(__file__).resolve().parent.parent / "sql" / "tests" / "helpers"
-
-
-def with_database(url: str, dbname: str, user: str | None = None) -> str:
-    params = conninfo_to_dict(url)
-    params["dbname"] = dbname
-    if user:
-        params["user"] = user
-    return make_conninfo(**params)
 
 
 @contextmanager
@@ -65,7 +57,7 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
             conn.execute(f'create database "{name}" template "{template}"')
         else:
             conn.execute(f'create database "{name}"')
-    return with_database(admin_url, name)
+    return derive_url(admin_url, dbname=name)
 
 
 def install_pgtap(url: str) -> None:

@@ -8,7 +8,7 @@ import jwt
 import psycopg
 
 from tests.factories import PLAN, allow_backdating, claims, employee
-from worker.pgrest import PostgrestEmulator, claims_from_token
+from worker.devtools.pgrest import PostgrestEmulator, claims_from_token
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 

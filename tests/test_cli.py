@@ -18,7 +18,8 @@ import psycopg
 import pytest
 
 from tests.factories import employee
-from worker.indexes import INDEXES
+from worker.db.indexes import INDEXES
+from worker.db.urls import derive_url
 
 SECRET = "cli-test-secret-that-is-long-enough-for-postgrest"
 
@@ -155,7 +156,7 @@ def test_create_indexes_concurrently_matches_the_schema(owner: psycopg.Connectio
 
 
 def test_demo_runs_and_tells_the_story(admin_url: str) -> None:
-    done = cli("demo", db_url=psycopg.conninfo.make_conninfo(admin_url, dbname="postgres"))
+    done = cli("demo", db_url=derive_url(admin_url, dbname="postgres"))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for expected in [

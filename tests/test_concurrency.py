@@ -7,7 +7,7 @@ import threading
 import psycopg
 
 from tests.factories import PLAN, claims, employee
-from worker.pgrest import PostgrestEmulator, Response
+from worker.devtools.pgrest import PostgrestEmulator, Response
 
 
 def race(api: PostgrestEmulator, n: int, body: dict, who: dict) -> list[Response]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import dbtools
-from worker.migrate import SCHEMA_DIR, Migrator, build_declared_schema
+from worker.db.migrate import SCHEMA_DIR, Migrator, build_declared_schema
 
 PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
 

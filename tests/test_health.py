@@ -1,7 +1,7 @@
 """api.health() through the PostgREST request path."""
 
-from worker.migrate import discover
-from worker.pgrest import PostgrestEmulator
+from worker.db.migrate import discover
+from worker.devtools.pgrest import PostgrestEmulator
 
 
 def test_health_as_anon_returns_200(api: PostgrestEmulator) -> None:

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from tests import dbtools
-from worker.migrate import MIGRATIONS_DIR, MigrationError, Migrator, discover
+from worker.db.migrate import MIGRATIONS_DIR, MigrationError, Migrator, discover
 
 
 @pytest.fixture

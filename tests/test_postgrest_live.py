@@ -1,7 +1,7 @@
 """Real HTTP against a real PostgREST, when its binary is on PATH.
 
 The binary is not in the package registries these machines reach, so CI skips
-this file and says why; worker/pgrest.py covers the same requests without it.
+this file and says why; worker/devtools/pgrest.py covers the same requests without it.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ import pytest
 
 from tests.factories import PLAN, employee
 from worker.config import ROOT
+from worker.db.urls import derive_url
 
 POSTGREST = shutil.which("postgrest")
 pytestmark = pytest.mark.skipif(
-    POSTGREST is None, reason="postgrest binary not on PATH: live HTTP test skipped (worker/pgrest.py covers the API)"
+    POSTGREST is None,
+    reason="postgrest binary not on PATH: live HTTP test skipped (worker/devtools/pgrest.py covers the API)",
 )
 SECRET = "live-test-secret-that-is-long-enough-32+"
 
@@ -35,7 +37,7 @@ def server(db_url: str) -> Iterator[str]:
         port = s.getsockname()[1]
     env = {
         **os.environ,
-        "PGRST_DB_URI": psycopg.conninfo.make_conninfo(db_url, user="authenticator"),
+        "PGRST_DB_URI": derive_url(db_url, user="authenticator"),
         "PGRST_JWT_SECRET": SECRET,
         "PGRST_SERVER_PORT": str(port),
     }

@@ -1,5 +1,6 @@
 """Property: after any interleaving of live punches (one step on the stored
-day), admin events, voids, imports and unlocks (replays), valid or not, across
+day), admin events, voids, imports (row by row and set-based) and unlocks
+(replays), valid or not, across
 midnight, stored daily_status equals the recomputation, and a refused call
 leaves no trace."""
 
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import PLAN, allow_backdating, claims, employee
-from worker.pgrest import PostgrestEmulator, Response
+from worker.devtools.pgrest import PostgrestEmulator, Response
 
 START = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))
 PUNCHES = ["clock_in", "clock_out", "break_start", "break_end", "lunch_start", "lunch_end"]
@@ -31,6 +32,11 @@ step = st.one_of(
     st.tuples(st.just("void"), st.integers(0, 50), st.just(0)),
     st.tuples(
         st.just("import"),
+        st.lists(st.sampled_from(TYPES), min_size=1, max_size=4),
+        st.integers(-300, 300),
+    ),
+    st.tuples(
+        st.just("bulk"),
         st.lists(st.sampled_from(TYPES), min_size=1, max_size=4),
         st.integers(-300, 300),
     ),
@@ -123,6 +129,20 @@ def test_stored_equals_recomputed(api: PostgrestEmulator, owner: psycopg.Connect
                 },
                 claims=hr,
             )
+        elif kind == "bulk":
+            # the set-based import path: dates by window functions, one pass
+            base = clock + dt.timedelta(minutes=minutes)
+            owner.execute(
+                "select app.import_events_v1(array_fill(%s::uuid, array[%s]), %s::app.event_type[],"
+                " array(select %s::timestamptz + (n * interval '7 minutes') from generate_series(1, %s) as n),"
+                " 'test')",
+                [emp, len(what), what, base, len(what)],
+            )
+            newest = before[0][1] if before[0] else 0
+            mismatched = owner.execute(
+                "select id from app.business_date_mismatches() where id > %s and employee_id = %s", [newest, emp]
+            )
+            assert mismatched.fetchall() == [], "a set-based date differs from the row-by-row rule"
         else:
             base = clock + dt.timedelta(minutes=minutes)
             owner.execute(

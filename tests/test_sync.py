@@ -15,18 +15,19 @@ import pytest
 from tests.factories import PLAN, allow_backdating, claims, employee
 from tests.keka_fixtures import FakeClock
 from worker.config import KekaSettings
-from worker.employee_import import DbTokenStore, import_employees
-from worker.keka_client import KekaHrisClient, KekaLogsClient, KekaUnavailable
-from worker.keka_sandbox import KekaSandbox, seed_employees
-from worker.pgrest import PostgrestEmulator
-from worker.sync import Pusher
+from worker.devtools.keka_sandbox import KekaSandbox, seed_employees
+from worker.devtools.keka_sandbox import keka_settings as sandbox_keka_settings
+from worker.devtools.pgrest import PostgrestEmulator
+from worker.keka.client import KekaHrisClient, KekaLogsClient, KekaUnavailable
+from worker.keka.employee_import import DbTokenStore, import_employees
+from worker.keka.sync import Pusher
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
 
 def keka_settings(url: str, **over: object) -> KekaSettings:
     fast = {"timeout_seconds": 0.5, "visibility_timeout_seconds": 30, "backoff_base_seconds": 1.0}
-    return KekaSettings.for_sandbox(url, **{**fast, "backoff_cap_seconds": 1.0, **over})
+    return sandbox_keka_settings(url, **{**fast, "backoff_cap_seconds": 1.0, **over})
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_committed_punch_reaches_keka_once_rolled_back_never(
             [f'{{"role":"employee","employee_id":"{me}"}}'],
         )
         owner.execute("select api.clock_in(%s, '2026-11-21 10:00+05:30')", [PLAN])
-    with KekaLogsClient(sandbox.url, "sandbox-ingestion-key", 2) as client:
+    with KekaLogsClient(sandbox.url, sandbox.config.ingestion_key, 2) as client:
         drain_until_quiet(Pusher(worker_conn, client, keka_settings(sandbox.url)), owner)
     logs = sandbox.logs()
     assert [(x["EmployeeAttendanceNumber"], x["Timestamp"], x["Status"], x["receipts"]) for x in logs] == [
@@ -111,7 +112,7 @@ def test_outage_then_recovery_every_event_succeeds_once(
         {"logs": {"status": 429, "count": 1, "retry_after": 1}},
         {"logs_hang": {"seconds": 1.5, "count": 1}},  # past the client's 0.5 s timeout
     ]
-    with KekaLogsClient(sandbox.url, "sandbox-ingestion-key", 0.5) as client:
+    with KekaLogsClient(sandbox.url, sandbox.config.ingestion_key, 0.5) as client:
         pusher = Pusher(worker_conn, client, keka_settings(sandbox.url))
         for fault in outage:
             sandbox.set_faults(fault)
@@ -145,7 +146,7 @@ def test_rejected_attendance_number_is_permanent_and_blocks_no_one(
     for who in [bad, employee(owner, "ok1@example.com"), employee(owner, "ok2@example.com")]:
         punch_day(api, claims("employee", who), 20)
     sandbox.set_faults({"reject_attendance_numbers": ["A-BAD"]})
-    with KekaLogsClient(sandbox.url, "sandbox-ingestion-key", 2) as client:
+    with KekaLogsClient(sandbox.url, sandbox.config.ingestion_key, 2) as client:
         drain_until_quiet(Pusher(worker_conn, client, keka_settings(sandbox.url)), owner)
     rows = owner.execute(
         "select e.attendance_number, ev.sync_status::text from app.attendance_events ev"
@@ -170,7 +171,7 @@ def test_dead_letter_after_max_reads_and_hr_retry(
     event_id = api.rpc("clock_in", {"plan": PLAN}, claims=claims("employee", me)).body["event"]["id"]
     sandbox.set_faults({"logs": {"status": 503, "count": None}})
     settings = keka_settings(sandbox.url, max_reads=2)
-    with KekaLogsClient(sandbox.url, "sandbox-ingestion-key", 0.5) as client:
+    with KekaLogsClient(sandbox.url, sandbox.config.ingestion_key, 0.5) as client:
         pusher = Pusher(worker_conn, client, settings)
         for _ in range(3):
             owner.execute("update pgmq.q_keka_sync set vt = now()")  # skip the backoff wait
@@ -229,9 +230,9 @@ class TestEmployeeImport:
         return KekaHrisClient(
             f"{keka.url}/api/v1",
             f"{keka.url}/connect/token",
-            "sandbox-client",
-            "sandbox-secret",
-            "sandbox-api-key",
+            keka.config.client_id,
+            keka.config.client_secret,
+            keka.config.api_key,
             2.0,
             DbTokenStore(conn),
             sleep=clock.advance,

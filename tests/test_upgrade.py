@@ -15,13 +15,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 
 from tests import dbtools
 from tests.factories import PLAN, allow_backdating, claims, employee
 from tests.upgrade import PREVIOUS_RELEASE, build_at_revision, revision_available
-from worker.migrate import Migrator, discover, repeatable_checksum
-from worker.pgrest import PostgrestEmulator
+from worker.db.migrate import Migrator, discover, repeatable_checksum
+from worker.db.urls import derive_url
+from worker.devtools.pgrest import PostgrestEmulator
 
 pytestmark = pytest.mark.skipif(
     not revision_available(),
@@ -46,7 +46,7 @@ def old_db(admin_url: str) -> Iterator[str]:
 
 
 def emulator(url: str) -> PostgrestEmulator:
-    return PostgrestEmulator(dbtools.with_database(url, conninfo_to_dict(url)["dbname"], user="authenticator"))
+    return PostgrestEmulator(derive_url(url, user="authenticator"))
 
 
 def ok(response: Any) -> dict[str, Any]:

@@ -17,9 +17,8 @@ import psycopg
 import pytest
 
 from tests.factories import PLAN, claims, employee
-from worker.config import KekaSettings
-from worker.keka_sandbox import KekaSandbox
-from worker.pgrest import PostgrestEmulator
+from worker.devtools.keka_sandbox import KekaSandbox, keka_settings
+from worker.devtools.pgrest import PostgrestEmulator
 
 
 def free_port() -> int:
@@ -40,7 +39,7 @@ def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
 def worker_env(db_url: str, sandbox_url: str, metrics_port: int) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("KEKA_", "WORKER_"))},
-        **KekaSettings.for_sandbox(sandbox_url).connection_env(),
+        **keka_settings(sandbox_url).connection_env(),
         "DATABASE_URL": db_url,
         "KEKA_TIMEOUT_SECONDS": "10",
         "KEKA_VISIBILITY_TIMEOUT_SECONDS": "3",

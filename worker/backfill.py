@@ -29,14 +29,14 @@ def find(conn: psycopg.Connection, limit: int | None) -> list[dict[str, object]]
     with conn.cursor(row_factory=dict_row) as cur:
         return [
             {
-                "id": r["id"],
-                "employee_id": str(r["employee_id"]),
-                "event_type": r["event_type"],
-                "occurred_at": r["occurred_at"].isoformat(),
-                "before": r["stored"].isoformat(),
-                "after": r["computed"].isoformat(),
+                "id": row["id"],
+                "employee_id": str(row["employee_id"]),
+                "event_type": row["event_type"],
+                "occurred_at": row["occurred_at"].isoformat(),
+                "before": row["stored"].isoformat(),
+                "after": row["computed"].isoformat(),
             }
-            for r in cur.execute(MISMATCHES, {"limit": limit}).fetchall()
+            for row in cur.execute(MISMATCHES, {"limit": limit}).fetchall()
         ]
 
 
@@ -54,12 +54,12 @@ def apply(
             break
         result.changes.extend(
             {
-                "id": r["id"],
-                "employee_id": str(r["employee_id"]),
-                "before": r["before"].isoformat(),
-                "after": r["after"].isoformat(),
+                "id": row["id"],
+                "employee_id": str(row["employee_id"]),
+                "before": row["before"].isoformat(),
+                "after": row["after"].isoformat(),
             }
-            for r in rows
+            for row in rows
         )
         progress(len(result.changes), max(total, len(result.changes)))
     return result

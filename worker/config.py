@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from worker.db.urls import derive_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +67,16 @@ def database_url() -> str:
     return _env("DATABASE_URL") or ClusterSettings().url()
 
 
+def target_is_embedded() -> bool:
+    """True when no DATABASE_URL is set, so commands start and use the embedded cluster."""
+    return _env("DATABASE_URL") is None
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """This process's environment plus ``extra``: what a child process (worker, PostgREST) gets."""
+    return {**os.environ, **extra}
+
+
 def jwt_secret() -> str:
     secret = _env("PGRST_JWT_SECRET", "hithonix-local-development-secret-change-me!!")
     assert secret is not None
@@ -73,23 +85,14 @@ def jwt_secret() -> str:
     return secret
 
 
-def _as_role(url: str, user: str) -> str:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    params = conninfo_to_dict(url)
-    params["user"] = user
-    params.pop("password", None)
-    return make_conninfo(**params)
-
-
 def worker_database_url() -> str:
     """The worker's connection: WORKER_DATABASE_URL, else the target database as hithonix_worker."""
-    return _env("WORKER_DATABASE_URL") or _as_role(database_url(), "hithonix_worker")
+    return _env("WORKER_DATABASE_URL") or derive_url(database_url(), user="hithonix_worker")
 
 
 def authenticator_url() -> str:
     """PostgREST's connection: PGRST_DB_URI, else the target database as authenticator."""
-    return _env("PGRST_DB_URI") or _as_role(database_url(), "authenticator")
+    return _env("PGRST_DB_URI") or derive_url(database_url(), user="authenticator")
 
 
 @dataclass(frozen=True)
@@ -133,27 +136,14 @@ class KekaSettings:
         v for v in CONNECTION_ENV.values() if v not in ("KEKA_HRIS_BASE_URL", "KEKA_TOKEN_URL")
     )
 
+    @classmethod
+    def connection_env_given(cls) -> dict[str, str]:
+        """The KEKA_* connection variables this environment sets (they win over the sandbox's)."""
+        return {name: value for name in cls.CONNECTION_ENV.values() if (value := _env(name))}
+
     def connection_env(self) -> dict[str, str]:
         """These settings as the environment a worker process reads (e.g. to start one)."""
         return {name: str(getattr(self, field)) for field, name in self.CONNECTION_ENV.items()}
-
-    @classmethod
-    def for_sandbox(cls, url: str, **overrides: Any) -> KekaSettings:
-        """Settings for the local Keka sandbox at ``url`` with its default credentials."""
-        base: dict[str, Any] = {
-            "ingestion_base_url": url,
-            "ingestion_key": "sandbox-ingestion-key",
-            "device_identifier": "00000000-0000-4000-8000-000000000001",
-            "api_key": "sandbox-api-key",
-            "company_alias": "sandbox",
-            "env_domain": "kekademo.com",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
-            "hris_base_url": f"{url}/api/v1",
-            "token_url": f"{url}/connect/token",
-            "metrics_port": 0,
-        }
-        return cls(**{**base, **overrides})
 
     @classmethod
     def from_env(cls) -> KekaSettings:
@@ -196,3 +186,22 @@ class KekaSettings:
             metrics_port=_env_int("WORKER_METRICS_PORT", 9108),
             push_interval_seconds=_env_int("WORKER_PUSH_INTERVAL_SECONDS", 5),
         )
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """Where the local Keka sandbox listens and what it starts with (development only)."""
+
+    host: str = field(default_factory=lambda: _env("KEKA_SANDBOX_HOST", "127.0.0.1") or "127.0.0.1")
+    port: int = field(default_factory=lambda: _env_int("KEKA_SANDBOX_PORT", 8765))
+    # None: the caller's default (0 standalone, 25 under `make run`)
+    seed_employees: int | None = field(
+        default_factory=lambda: (
+            _env_int("KEKA_SANDBOX_SEED_EMPLOYEES", 0) if _env("KEKA_SANDBOX_SEED_EMPLOYEES") else None
+        )
+    )
+
+
+def sandbox_environment() -> dict[str, str]:
+    """Every KEKA_SANDBOX_* variable that is set: the sandbox's credential and limit overrides."""
+    return {name: value for name, value in os.environ.items() if name.startswith("KEKA_SANDBOX_") and value}

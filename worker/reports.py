@@ -20,15 +20,15 @@ def anomaly_report(conn: psycopg.Connection, date_from: dt.date | None, date_to:
         rows = cur.execute(QUERY, {"from": date_from, "to": date_to}).fetchall()
     entries = [
         {
-            "employee_id": str(r["employee_id"]),
-            "employee_email": r["employee_email"],
-            "employee_name": r["employee_name"],
-            "business_date": r["business_date_ist"].isoformat(),
-            "kind": r["kind"],
-            "event_ids": r["event_ids"],
-            "message": r["message"],
+            "employee_id": str(row["employee_id"]),
+            "employee_email": row["employee_email"],
+            "employee_name": row["employee_name"],
+            "business_date": row["business_date_ist"].isoformat(),
+            "kind": row["kind"],
+            "event_ids": row["event_ids"],
+            "message": row["message"],
         }
-        for r in rows
+        for row in rows
     ]
     return {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

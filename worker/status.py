@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
-from worker.migrate import Migrator
+from worker.db.migrate import Migrator
 
 SYNC = "select * from app.sync_overview()"
 IMPORT = (
@@ -44,10 +45,36 @@ class Status:
 def collect(url: str) -> Status:
     rows = Migrator(url).status()
     counts: dict[str, int] = {}
-    for r in rows:
-        counts[r.state] = counts.get(r.state, 0) + 1
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
     with psycopg.connect(url) as conn, conn.cursor(row_factory=dict_row) as cur:
         sync = cur.execute(SYNC).fetchone() or {}
         last = cur.execute(IMPORT).fetchone()
-        est = cur.execute(EVENTS).fetchone()
-    return Status(counts, dict(sync), dict(last) if last else None, max(int(est["reltuples"]) if est else 0, 0))
+        estimate = cur.execute(EVENTS).fetchone()
+    events = max(int(estimate["reltuples"]) if estimate else 0, 0)
+    return Status(counts, dict(sync), dict(last) if last else None, events)
+
+
+def show(status: Status, say: Callable[[str], None]) -> None:
+    """The status as the operator reads it, one line at a time (rich markup)."""
+    say(f"migrations: {status.migrations}")
+    sync = status.sync
+    say(
+        f"sync: pending {sync.get('pending')}, failed {sync.get('failed')}, permanent_failure "
+        f"{sync.get('permanent_failure')} (escalated {sync.get('escalated')}); queue keka_sync "
+        f"{sync.get('queue_depth')}, keka_sync_dlq {sync.get('dlq_depth')}; oldest pending "
+        f"{sync.get('oldest_pending_age') or '—'}; ledger ≈ {status.events_estimate} events"
+    )
+    last = status.last_import
+    say(
+        "last employee import: "
+        + (
+            f"#{last['id']} {last['status']} at {last['started_at']:%Y-%m-%d %H:%M} — created {last['created_count']}, "
+            f"updated {last['updated_count']}, deactivated {last['deactivated_count']}, unchanged "
+            f"{last['unchanged_count']} ({last['pages']} pages)"
+            if last
+            else "never"
+        )
+    )
+    for issue in status.needs_attention:
+        say(f"[yellow]attention:[/yellow] {issue}")

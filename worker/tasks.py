@@ -16,14 +16,14 @@ import procrastinate
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from worker import queries as q
 from worker.config import KekaSettings
-from worker.employee_import import DbTokenStore, import_employees
-from worker.keka_client import KekaHrisClient, KekaLogsClient
+from worker.keka import queries
+from worker.keka.client import KekaHrisClient, KekaLogsClient
+from worker.keka.employee_import import DbTokenStore, import_employees
+from worker.keka.sync import Pusher
 from worker.observability import log
-from worker.sync import Pusher
 
-QUEUE = "keka"
+JOB_QUEUE = "keka"  # procrastinate's job queue (not the pgmq outbox, queries.OUTBOX_QUEUE)
 
 
 @contextmanager
@@ -52,7 +52,7 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
     every = max(1, settings.push_interval_seconds)
 
     @app.periodic(cron=f"* * * * * */{every}", periodic_id="push")
-    @app.task(queue=QUEUE, queueing_lock="push_to_keka", name="push_to_keka")
+    @app.task(queue=JOB_QUEUE, queueing_lock="push_to_keka", name="push_to_keka")
     def push_to_keka(timestamp: int) -> dict[str, int]:
         with connect(db_url) as conn:
             stats = Pusher(conn, logs_client, settings).drain(budget_seconds=max(every * 4, 20))
@@ -61,17 +61,17 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
         return {"succeeded": stats.succeeded, "failed": stats.failed, "permanent": stats.permanent}
 
     @app.periodic(cron="17 * * * *", periodic_id="import")
-    @app.task(queue=QUEUE, queueing_lock="import_employees", name="import_employees")
+    @app.task(queue=JOB_QUEUE, queueing_lock="import_employees", name="import_employees")
     def import_employees_task(timestamp: int) -> dict[str, object]:
         with connect(db_url) as conn:
             report = import_employees(conn, hris_client(settings, conn))
         return {"run_id": report.run_id, **report.counts}
 
     @app.periodic(cron="* * * * *", periodic_id="reconcile")
-    @app.task(queue=QUEUE, queueing_lock="reconcile", name="reconcile")
+    @app.task(queue=JOB_QUEUE, queueing_lock="reconcile", name="reconcile")
     async def reconcile(timestamp: int) -> dict[str, object]:
         with connect(db_url) as conn:
-            row = conn.execute(q.RECONCILE).fetchone()
+            row = conn.execute(queries.RECONCILE).fetchone()
         counts = row[0] if row else {}
         stalled = 0
         for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=60):
@@ -80,7 +80,7 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
             await app.job_manager.retry_job(job, retry_at=dt.datetime.now(dt.UTC))
             stalled += 1
         # the periodic push leaves a finished job every few seconds: keep a day of them
-        await app.job_manager.delete_old_jobs(nb_hours=24, queue=QUEUE)
+        await app.job_manager.delete_old_jobs(nb_hours=24, queue=JOB_QUEUE)
         log.info("keka_reconcile", stalled_jobs_retried=stalled, **counts)
         return {**counts, "stalled_jobs_retried": stalled}
 

@@ -15,11 +15,11 @@ _TTL = re.compile(r"^(\d+)([smhd])$")
 
 
 def parse_ttl(text: str) -> dt.timedelta:
-    m = _TTL.match(text)
-    if not m:
+    match = _TTL.match(text)
+    if not match:
         raise ConfigError(f"--ttl takes a number and s/m/h/d, e.g. 1h; got {text!r}")
-    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[m.group(2)]
-    return dt.timedelta(**{unit: int(m.group(1))})
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+    return dt.timedelta(**{unit: int(match.group(1))})
 
 
 def employee_claims(conn: psycopg.Connection, who: str, role: str | None) -> dict[str, Any]:

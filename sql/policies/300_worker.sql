@@ -46,3 +46,7 @@ grant usage on schema procrastinate to hithonix_worker;
 grant select, insert, update, delete on all tables in schema procrastinate to hithonix_worker;
 grant usage, select on all sequences in schema procrastinate to hithonix_worker;
 grant execute on all functions in schema procrastinate to hithonix_worker;
+
+-- the notification outbox (app.enqueue_notification fills it; the worker drains it)
+grant select, insert, update, delete on pgmq.q_notifications, pgmq.q_notifications_dlq to hithonix_worker;
+grant select, insert on pgmq.a_notifications, pgmq.a_notifications_dlq to hithonix_worker;

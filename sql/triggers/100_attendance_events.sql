@@ -174,6 +174,12 @@ begin
         new.business_date_ist := app.apply_live_punch(new);
         return new;
     end if;
+    -- app.import_events_v1 computed the dates set-based (the same rule); only the
+    -- owner can insert into the ledger directly, so only the owner can get here
+    if new.source = 'import' and new.business_date_ist is not null
+        and current_setting('hithonix.import_business_dates', true) = 'on' then
+        return new;
+    end if;
     new.business_date_ist := app.business_date_for(new.employee_id, new.event_type, new.occurred_at);
     return new;
 end

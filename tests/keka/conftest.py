@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.keka_fixtures import API_KEY, CLIENT_ID, CLIENT_SECRET, INGESTION_KEY, TOKEN_TTL, FakeClock
-from worker.keka_sandbox import KekaSandbox
+from worker.devtools.keka_sandbox import KekaSandbox
 
 
 @pytest.fixture(scope="module")

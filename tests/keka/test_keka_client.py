@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.keka_fixtures import API_KEY, CLIENT_ID, CLIENT_SECRET, INGESTION_KEY, TOKEN_TTL
-from worker.keka_client import (
+from worker.devtools.keka_sandbox import seed_employees
+from worker.keka.client import (
     InMemoryTokenStore,
     KekaAuthError,
     KekaError,
@@ -20,7 +21,6 @@ from worker.keka_client import (
     LogItem,
     parse_retry_after,
 )
-from worker.keka_sandbox import seed_employees
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.keka_fixtures import API_KEY, CLIENT_ID, CLIENT_SECRET, INGESTION_KEY
-from worker.keka_sandbox import seed_employees
+from worker.devtools.keka_sandbox import seed_employees
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -464,7 +464,7 @@ def test_runs_as_a_subprocess_and_announces_its_url():
         [
             sys.executable,
             "-m",
-            "worker.keka_sandbox",
+            "worker.devtools.keka_sandbox",
             "--host",
             "127.0.0.1",
             "--port",

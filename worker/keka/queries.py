@@ -6,7 +6,7 @@ Functions the worker calls carry a _v1 suffix so a new version can sit beside
 the old one during a rollout.
 """
 
-QUEUE = "keka_sync"
+OUTBOX_QUEUE = "keka_sync"  # the pgmq outbox the ledger trigger fills (not procrastinate's job queue)
 
 READ_BATCH = "select msg_id, read_ct, message from pgmq.read(%(queue)s, %(vt)s, %(qty)s)"
 

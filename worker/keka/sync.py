@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, namedtuple_row
 
-from worker import queries as q
 from worker.config import KekaSettings
-from worker.keka_client import KekaLogsClient, LogItem, PushResult
+from worker.keka import queries
+from worker.keka.client import KekaLogsClient, LogItem, PushResult
 from worker.observability import (
     BATCH_LATENCY,
     DLQ_DEPTH,
@@ -84,38 +84,43 @@ class Pusher:
     def __init__(self, conn: psycopg.Connection, client: KekaLogsClient, settings: KekaSettings) -> None:
         self.conn = conn
         self.client = client
-        self.s = settings
+        self.settings = settings
 
     def push_once(self) -> PushStats:
         stats = PushStats()
-        msgs = self.conn.execute(
-            q.READ_BATCH,
-            {"queue": q.QUEUE, "vt": self.s.visibility_timeout_seconds, "qty": self.s.batch_size},
-        ).fetchall()
+        with self.conn.cursor(row_factory=namedtuple_row) as cur:
+            msgs = cur.execute(
+                queries.READ_BATCH,
+                {
+                    "queue": queries.OUTBOX_QUEUE,
+                    "vt": self.settings.visibility_timeout_seconds,
+                    "qty": self.settings.batch_size,
+                },
+            ).fetchall()
         stats.read = len(msgs)
         if not msgs:
             return stats
-        dead = [m[0] for m in msgs if m[1] > self.s.max_reads]
+        dead = [message.msg_id for message in msgs if message.read_ct > self.settings.max_reads]
         if dead:
             with self.conn.transaction():
-                self.conn.execute(q.DEAD_LETTER, {"msg_ids": dead, "max_reads": self.s.max_reads})
+                self.conn.execute(queries.DEAD_LETTER, {"msg_ids": dead, "max_reads": self.settings.max_reads})
             stats.dead_lettered = len(dead)
             EVENTS_FAILED.labels("dead_letter").inc(len(dead))
-            log.warning("keka_dead_lettered", msg_ids=dead, max_reads=self.s.max_reads)
-        live = {m[0]: m for m in msgs if m[1] <= self.s.max_reads}
-        by_event = {int(m[2]["event_id"]): m for m in live.values()}
+            log.warning("keka_dead_lettered", msg_ids=dead, max_reads=self.settings.max_reads)
+        live = {message.msg_id: message for message in msgs if message.read_ct <= self.settings.max_reads}
+        by_event = {int(message.message["event_id"]): message for message in live.values()}
         with self.conn.cursor(row_factory=dict_row) as cur:
-            rows = cur.execute(q.EVENTS_FOR_PUSH, {"event_ids": list(by_event)}).fetchall()
+            rows = cur.execute(queries.EVENTS_FOR_PUSH, {"event_ids": list(by_event)}).fetchall()
         sendable: list[Pending] = []
         done_msgs: list[int] = []
         for row in rows:
-            msg = by_event.pop(row["id"])
+            message = by_event.pop(row["id"])
             if row["sync_status"] != "PENDING" and row["sync_status"] != "FAILED":
-                done_msgs.append(msg[0])  # already SUCCESS/PERMANENT/SKIPPED: a duplicate message
+                done_msgs.append(message.msg_id)  # already SUCCESS/PERMANENT/SKIPPED: a duplicate message
                 continue
             if not row["attendance_number"]:
                 self._record(
-                    [msg[0]],
+                    [message.msg_id],
                     [row["id"]],
                     "permanent",
                     "NO_ATTENDANCE_NUMBER: the employee has no Keka attendance number",
@@ -123,15 +128,15 @@ class Pusher:
                 stats.permanent += 1
                 continue
             item = LogItem(
-                self.s.device_identifier,
+                self.settings.device_identifier,
                 row["attendance_number"],
                 row["wall_clock_ist"],
                 row["keka_status"],
             )
-            sendable.append(Pending(msg[0], msg[1], row["id"], item))
-        done_msgs.extend(m[0] for m in by_event.values())  # events that no longer exist to push
+            sendable.append(Pending(message.msg_id, message.read_ct, row["id"], item))
+        done_msgs.extend(message.msg_id for message in by_event.values())  # events that no longer exist to push
         if done_msgs:
-            self.conn.execute(q.ARCHIVE, {"queue": q.QUEUE, "msg_ids": done_msgs})
+            self.conn.execute(queries.ARCHIVE, {"queue": queries.OUTBOX_QUEUE, "msg_ids": done_msgs})
             stats.already_done += len(done_msgs)
         if sendable:
             stats.add(self._send(sendable))
@@ -158,7 +163,7 @@ class Pusher:
             stats.succeeded = len(batch)
             EVENTS_PUSHED.inc(len(batch))
         elif result.kind == "transient":
-            hide = {p.msg_id: backoff_seconds(p.read_ct, self.s, result.retry_after) for p in batch}
+            hide = {p.msg_id: backoff_seconds(p.read_ct, self.settings, result.retry_after) for p in batch}
             self._record(list(hide), [p.event_id for p in batch], "transient", result.error, hide=hide)
             stats.failed = len(batch)
             EVENTS_FAILED.labels("transient").inc(len(batch))
@@ -186,10 +191,10 @@ class Pusher:
         with self.conn.transaction():
             if kind == "ok":
                 ref = f"accepted {result.logs_accepted}/{result.logs_received}" if result else None
-                self.conn.execute(q.RECORD_SUCCESS, {"event_ids": event_ids, "keka_ref": ref})
+                self.conn.execute(queries.RECORD_SUCCESS, {"event_ids": event_ids, "keka_ref": ref})
             else:
                 self.conn.execute(
-                    q.RECORD_FAILURE,
+                    queries.RECORD_FAILURE,
                     {
                         "event_ids": event_ids,
                         "permanent": kind == "permanent",
@@ -197,12 +202,12 @@ class Pusher:
                     },
                 )
             if kind != "transient":
-                self.conn.execute(q.ARCHIVE, {"queue": q.QUEUE, "msg_ids": msg_ids})
+                self.conn.execute(queries.ARCHIVE, {"queue": queries.OUTBOX_QUEUE, "msg_ids": msg_ids})
             for msg_id, seconds in (hide or {}).items():
-                self.conn.execute(q.SET_VT, {"queue": q.QUEUE, "msg_id": msg_id, "seconds": seconds})
+                self.conn.execute(queries.SET_VT, {"queue": queries.OUTBOX_QUEUE, "msg_id": msg_id, "seconds": seconds})
 
     def _gauges(self) -> None:
-        row = self.conn.execute(q.QUEUE_DEPTHS).fetchone()
+        row = self.conn.execute(queries.QUEUE_DEPTHS).fetchone()
         if row:
             QUEUE_DEPTH.set(row[0] or 0)
             DLQ_DEPTH.set(row[1] or 0)

@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from worker import queries as q
-from worker.keka_client import KekaHrisClient
+from worker.keka import queries
+from worker.keka.client import KekaHrisClient
 from worker.observability import EMPLOYEES_IMPORTED, log
 
 
@@ -27,11 +27,11 @@ class DbTokenStore:
         self.conn = conn
 
     def load(self) -> tuple[str, datetime] | None:
-        row = self.conn.execute(q.TOKEN_LOAD).fetchone()
+        row = self.conn.execute(queries.TOKEN_LOAD).fetchone()
         return (row[0], row[1]) if row else None
 
     def save(self, token: str, expires_at: datetime) -> None:
-        self.conn.execute(q.TOKEN_SAVE, {"token": token, "expires_at": expires_at})
+        self.conn.execute(queries.TOKEN_SAVE, {"token": token, "expires_at": expires_at})
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class ImportReport:
 
 
 def import_employees(conn: psycopg.Connection, hris: KekaHrisClient, page_size: int = 100) -> ImportReport:
-    run_row = conn.execute(q.IMPORT_START).fetchone()
+    run_row = conn.execute(queries.IMPORT_START).fetchone()
     assert run_row
     run_id = int(run_row[0])
     pages = 0
@@ -53,11 +53,11 @@ def import_employees(conn: psycopg.Connection, hris: KekaHrisClient, page_size: 
             employees.extend(page.get("data") or [])  # type: ignore[arg-type]
         with conn.transaction():
             row = conn.execute(
-                q.IMPORT_APPLY, {"run_id": run_id, "employees": Jsonb(employees), "pages": pages}
+                queries.IMPORT_APPLY, {"run_id": run_id, "employees": Jsonb(employees), "pages": pages}
             ).fetchone()
     except Exception as exc:
         conn.execute(
-            q.IMPORT_FAIL,
+            queries.IMPORT_FAIL,
             {"run_id": run_id, "pages": pages, "error": f"{type(exc).__name__}: {exc}"},
         )
         log.error("keka_employee_import_failed", run_id=run_id, pages=pages, error=str(exc))

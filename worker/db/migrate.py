@@ -39,7 +39,7 @@ _LOCK_KEY = 7_402_113_001
 
 BOOKKEEPING = """
 create schema if not exists migrations;
-comment on schema migrations is 'Bookkeeping of the migration runner (worker/migrate.py).';
+comment on schema migrations is 'Bookkeeping of the migration runner (worker/db/migrate.py).';
 create table if not exists migrations.applied (
     version text primary key,
     name text not null,
@@ -89,12 +89,12 @@ class StatusRow:
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     found = []
     for path in sorted(directory.iterdir()):
-        m = _NAME.match(path.name)
-        if m:
-            found.append(Migration(m.group(1), m.group(2), path))
+        match = _NAME.match(path.name)
+        if match:
+            found.append(Migration(match.group(1), match.group(2), path))
         elif path.suffix in (".sql", ".py"):
             raise MigrationError(f"{path.name}: migration files are named NNNN_snake_name.sql|py")
-    versions = [m.version for m in found]
+    versions = [migration.version for migration in found]
     if len(versions) != len(set(versions)):
         raise MigrationError("two migration files share a version number")
     return found
@@ -160,32 +160,36 @@ class Migrator:
         with self._connect() as conn:
             applied = self._applied(conn)
         rows = []
-        on_disk = {m.version: m for m in discover(self.migrations_dir)}
-        for m in on_disk.values():
-            if m.version not in applied:
-                rows.append(StatusRow(m.version, m.name, "pending", None))
+        on_disk = {migration.version: migration for migration in discover(self.migrations_dir)}
+        for migration in on_disk.values():
+            if migration.version not in applied:
+                rows.append(StatusRow(migration.version, migration.name, "pending", None))
             else:
-                checksum, at = applied[m.version]
-                state = "applied" if checksum == m.checksum else "edited"
-                rows.append(StatusRow(m.version, m.name, state, at))
-        for v in sorted(set(applied) - set(on_disk)):
-            rows.append(StatusRow(v, "?", "missing-file", applied[v][1]))
-        return sorted(rows, key=lambda r: r.version)
+                checksum, at = applied[migration.version]
+                state = "applied" if checksum == migration.checksum else "edited"
+                rows.append(StatusRow(migration.version, migration.name, state, at))
+        for version in sorted(set(applied) - set(on_disk)):
+            rows.append(StatusRow(version, "?", "missing-file", applied[version][1]))
+        return sorted(rows, key=lambda row: row.version)
 
     def check(self, applied: dict[str, tuple[str, str]], migrations: list[Migration]) -> None:
-        on_disk = {m.version: m for m in migrations}
+        on_disk = {migration.version: migration for migration in migrations}
         for version, (checksum, _) in sorted(applied.items()):
-            m = on_disk.get(version)
-            if m is None:
+            migration = on_disk.get(version)
+            if migration is None:
                 raise MigrationError(f"migration {version} is recorded as applied but its file is gone")
-            if m.checksum != checksum:
+            if migration.checksum != checksum:
                 raise MigrationError(
-                    f"migration {m.path.name} was edited after it was applied "
-                    f"(recorded sha256 {checksum[:12]}, file now {m.checksum[:12]}). "
+                    f"migration {migration.path.name} was edited after it was applied "
+                    f"(recorded sha256 {checksum[:12]}, file now {migration.checksum[:12]}). "
                     "Applied migrations are never edited: restore the file and add a new migration."
                 )
         newest = max(applied, default="")
-        late = [m.path.name for m in migrations if m.version not in applied and m.version < newest]
+        late = [
+            migration.path.name
+            for migration in migrations
+            if migration.version not in applied and migration.version < newest
+        ]
         if late:
             raise MigrationError(f"{', '.join(late)} sort before the newest applied migration {newest}")
 
@@ -198,10 +202,10 @@ class Migrator:
                 applied = self._applied(conn)
                 migrations = discover(self.migrations_dir)
                 self.check(applied, migrations)
-                for m in migrations:
-                    if m.version not in applied:
-                        self._apply_one(conn, m)
-                        done.append(m.path.name)
+                for migration in migrations:
+                    if migration.version not in applied:
+                        self._apply_one(conn, migration)
+                        done.append(migration.path.name)
                 stored = conn.execute("select checksum from migrations.repeatable").fetchone()
                 refresh = bool(done) or stored is None or stored[0] != repeatable_checksum()
                 if refresh:
@@ -211,25 +215,25 @@ class Migrator:
                 conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
         return done, refresh
 
-    def _apply_one(self, conn: psycopg.Connection, m: Migration) -> None:
+    def _apply_one(self, conn: psycopg.Connection, migration: Migration) -> None:
         started = time.monotonic()
         record = "insert into migrations.applied (version, name, checksum, duration_ms) values (%s, %s, %s, %s)"
         try:
-            if m.transactional:
+            if migration.transactional:
                 with conn.transaction():
-                    if m.path.suffix == ".py":
-                        run_python_migration(conn, m.path)
+                    if migration.path.suffix == ".py":
+                        run_python_migration(conn, migration.path)
                     else:
-                        conn.execute(m.path.read_text())
-                    ms = int((time.monotonic() - started) * 1000)
-                    conn.execute(record, [m.version, m.name, m.checksum, ms])
+                        conn.execute(migration.path.read_text())
+                    duration_ms = int((time.monotonic() - started) * 1000)
+                    conn.execute(record, [migration.version, migration.name, migration.checksum, duration_ms])
             else:
-                for statement in split_statements(m.path.read_text()):
+                for statement in split_statements(migration.path.read_text()):
                     conn.execute(statement)
-                ms = int((time.monotonic() - started) * 1000)
-                conn.execute(record, [m.version, m.name, m.checksum, ms])
+                duration_ms = int((time.monotonic() - started) * 1000)
+                conn.execute(record, [migration.version, migration.name, migration.checksum, duration_ms])
         except psycopg.Error as exc:
-            raise MigrationError(f"{m.path.name} failed: {exc}") from exc
+            raise MigrationError(f"{migration.path.name} failed: {exc}") from exc
 
 
 def build_declared_schema(url: str, schema_dir: Path = SCHEMA_DIR) -> None:

@@ -45,10 +45,10 @@ class Cluster:
     """Start, stop and inspect one local cluster."""
 
     def __init__(self, settings: ClusterSettings | None = None) -> None:
-        self.s = settings or ClusterSettings()
+        self.settings = settings or ClusterSettings()
 
     def _bin(self, name: str) -> str:
-        return str(self.s.pg_bin / name)
+        return str(self.settings.pg_bin / name)
 
     def _run(self, cmd: Sequence[str]) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(as_server_user(cmd), text=True, capture_output=True)
@@ -58,28 +58,28 @@ class Cluster:
 
     @property
     def initialized(self) -> bool:
-        return (self.s.data_dir / "PG_VERSION").exists()
+        return (self.settings.data_dir / "PG_VERSION").exists()
 
     def running(self) -> bool:
         if not self.initialized:
             return False
         status = subprocess.run(
-            as_server_user([self._bin("pg_ctl"), "-D", str(self.s.data_dir), "status"]),
+            as_server_user([self._bin("pg_ctl"), "-D", str(self.settings.data_dir), "status"]),
             capture_output=True,
             text=True,
         )
         return status.returncode == 0
 
     def init(self) -> None:
-        self.s.base_dir.mkdir(parents=True, exist_ok=True)
-        self.s.run_dir.mkdir(parents=True, exist_ok=True)
-        give_to_server_user(self.s.base_dir)
-        give_to_server_user(self.s.run_dir)
+        self.settings.base_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.run_dir.mkdir(parents=True, exist_ok=True)
+        give_to_server_user(self.settings.base_dir)
+        give_to_server_user(self.settings.run_dir)
         self._run(
             [
                 self._bin("initdb"),
                 "-D",
-                str(self.s.data_dir),
+                str(self.settings.data_dir),
                 "-U",
                 PG_USER,
                 "--auth=trust",
@@ -93,20 +93,20 @@ class Cluster:
             self.init()
         if self.running():
             return
-        self.s.run_dir.mkdir(parents=True, exist_ok=True)
-        give_to_server_user(self.s.run_dir)
+        self.settings.run_dir.mkdir(parents=True, exist_ok=True)
+        give_to_server_user(self.settings.run_dir)
         # bulk imports lock each employee once per transaction: room for ~50k of them
         options = (
-            f"-p {self.s.port} -h {self.s.host} -k {self.s.run_dir} "
+            f"-p {self.settings.port} -h {self.settings.host} -k {self.settings.run_dir} "
             "-c timezone=UTC -c max_connections=200 -c max_locks_per_transaction=256"
         )
         self._run(
             [
                 self._bin("pg_ctl"),
                 "-D",
-                str(self.s.data_dir),
+                str(self.settings.data_dir),
                 "-l",
-                str(self.s.log_file),
+                str(self.settings.log_file),
                 "-o",
                 options,
                 "-w",
@@ -117,10 +117,10 @@ class Cluster:
 
     def stop(self) -> None:
         if self.running():
-            self._run([self._bin("pg_ctl"), "-D", str(self.s.data_dir), "-m", "fast", "-w", "stop"])
+            self._run([self._bin("pg_ctl"), "-D", str(self.settings.data_dir), "-m", "fast", "-w", "stop"])
 
     def ensure_database(self) -> None:
-        with psycopg.connect(self.s.url("postgres"), autocommit=True) as conn:
-            exists = conn.execute("select 1 from pg_database where datname = %s", [self.s.database]).fetchone()
+        with psycopg.connect(self.settings.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_database where datname = %s", [self.settings.database]).fetchone()
             if not exists:
-                conn.execute(f'create database "{self.s.database}"')
+                conn.execute(f'create database "{self.settings.database}"')

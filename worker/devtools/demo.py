@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import Jsonb
+from rich.console import Console
+from rich.table import Table
 
-from worker.config import KekaSettings
-from worker.keka_client import KekaLogsClient
-from worker.keka_sandbox import KekaSandbox
-from worker.migrate import Migrator
-from worker.pgrest import PostgrestEmulator
-from worker.sync import Pusher
+from worker.db.migrate import Migrator
+from worker.db.urls import derive_url
+from worker.devtools.keka_sandbox import KekaSandbox
+from worker.devtools.pgrest import PostgrestEmulator
+from worker.keka.client import KekaLogsClient
+from worker.keka.sync import Pusher
 
 DB = "hithonix_demo"
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
@@ -59,13 +60,6 @@ class Line:
     who: str
     what: str
     result: str
-
-
-def demo_url(target: str) -> tuple[str, str]:
-    """(admin URL on the target server, URL of the demo database)."""
-    params = conninfo_to_dict(target)
-    admin = make_conninfo(**{**params, "dbname": "postgres"})
-    return admin, make_conninfo(**{**params, "dbname": DB})
 
 
 def recreate(admin: str) -> None:
@@ -105,19 +99,21 @@ def play_day(api: PostgrestEmulator, ids: dict[str, str], day: dt.date) -> list[
         return dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time(hh, mm), IST).isoformat()
 
     def who(key: str) -> dict[str, Any]:
-        role = next(t[2] for t in TEAM if t[0] == key)
+        role = next(member[2] for member in TEAM if member[0] == key)
         return {"role": role, "employee_id": ids[key], "sub": f"{key}@hithonix.example"}
 
     def punch(key: str, endpoint: str, when: str, **extra: Any) -> None:
         body = {"occurred_at": when, **extra}
         if endpoint == "clock_in":
             body.setdefault("plan", PLANS[key])
-        r = api.rpc(endpoint, body, claims=who(key), headers={"x-request-id": f"demo-{key}-{endpoint}"})
-        if r.status == 200:
-            ds = r.body["daily_status"]
-            result = ds["current_status"] + (f", locked {ds['lock_reason']}" if ds["is_locked"] else "")
+        response = api.rpc(endpoint, body, claims=who(key), headers={"x-request-id": f"demo-{key}-{endpoint}"})
+        if response.status == 200:
+            day_status = response.body["daily_status"]
+            result = day_status["current_status"] + (
+                f", locked {day_status['lock_reason']}" if day_status["is_locked"] else ""
+            )
         else:
-            result = f"refused {r.status} {r.code}"
+            result = f"refused {response.status} {response.code}"
         lines.append(Line(when[11:16], key, endpoint, result))
 
     script: list[tuple[str, str, str]] = [
@@ -148,31 +144,35 @@ def play_day(api: PostgrestEmulator, ids: dict[str, str], day: dt.date) -> list[
     ]
     for key, endpoint, when in script:
         punch(key, endpoint, when)
-    r = api.rpc(
+    unlocked = api.rpc(
         "unlock_day",
         {"employee_id": ids["nisha"], "business_date": day.isoformat(), "reason": "Doctor's appointment, agreed"},
         claims=who("asha"),
     )
-    lines.append(Line("19:30", "asha", "unlock_day(nisha)", "unlocked" if r.status == 200 else f"refused {r.code}"))
+    lines.append(
+        Line("19:30", "asha", "unlock_day(nisha)", "unlocked" if unlocked.status == 200 else f"refused {unlocked.code}")
+    )
     return lines
 
 
 def kiosk_today(api: PostgrestEmulator) -> Line:
-    r = api.rpc(
+    punched = api.rpc(
         "kiosk_punch",
         {"badge_id": "BADGE-0008", "event_type": "CLOCK_IN"},
         claims={"role": "kiosk", "kiosk_id": "lobby-1", "sub": "kiosk:lobby-1"},
     )
     now = dt.datetime.now(IST).strftime("%H:%M")
-    return Line(f"today {now}", "kiran", "kiosk badge CLOCK_IN", "ON_SHIFT" if r.status == 200 else r.code or "?")
+    return Line(
+        f"today {now}", "kiran", "kiosk badge CLOCK_IN", "ON_SHIFT" if punched.status == 200 else punched.code or "?"
+    )
 
 
 def sync(db_url: str, say: Callable[[str], None]) -> dict[str, Any]:
     with KekaSandbox("127.0.0.1", 0) as sandbox:
-        settings = KekaSettings.for_sandbox(sandbox.url, device_identifier="00000000-0000-4000-8000-0000000000d0")
+        settings = sandbox.keka_settings(device_identifier="00000000-0000-4000-8000-0000000000d0")
         say(f"worker: pushing the outbox to the Keka sandbox at {sandbox.url}")
         with (
-            psycopg.connect(make_conninfo(db_url, user="hithonix_worker"), autocommit=True) as conn,
+            psycopg.connect(derive_url(db_url, user="hithonix_worker"), autocommit=True) as conn,
             KekaLogsClient(sandbox.url, settings.ingestion_key, 5) as client,
         ):
             stats = Pusher(conn, client, settings).drain(20)
@@ -180,7 +180,7 @@ def sync(db_url: str, say: Callable[[str], None]) -> dict[str, Any]:
 
 
 def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
-    admin, url = demo_url(target)
+    admin, url = derive_url(target, dbname="postgres"), derive_url(target, dbname=DB)
     say(f"creating database {DB} and applying migrations")
     recreate(admin)
     Migrator(url).migrate()
@@ -188,13 +188,13 @@ def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
         ids = seed(conn)
     say(f"seeded {len(ids)} people: Asha Rao (approver) manages six; Vikram Hegde is HR admin; Kiran has a badge")
     day = dt.datetime.now(IST).date() - dt.timedelta(days=2)
-    api = PostgrestEmulator(make_conninfo(url, user="authenticator"))
+    api = PostgrestEmulator(derive_url(url, user="authenticator"))
     lines = play_day(api, ids, day)
     lines.append(kiosk_today(api))
     synced = sync(url, say)
     hr = {"role": "hr_admin", "employee_id": ids["vikram"], "sub": "vikram@hithonix.example"}
     days = api.get("daily_status", claims=hr).body
-    names = {t[0]: t[1] for t in TEAM}
+    names = {member[0]: member[1] for member in TEAM}
     by_id = {v: names[k] for k, v in ids.items()}
     overview = api.get("sync_overview", claims=hr).body[0]
     with psycopg.connect(url) as conn:
@@ -213,3 +213,49 @@ def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
         "audit_rows": audits[0] if audits else 0,
         "database": url,
     }
+
+
+def show(result: dict[str, Any], console: Console) -> None:
+    """The day, each employee's status and the sync health, as the demo prints them."""
+    day = result["day"]
+    console.rule(f"The working day of {day:%A %d %B %Y} (IST), as it happened")
+    names = {member[0]: member[1] for member in TEAM}
+    for line in result["lines"]:
+        style = "red" if line.result.startswith("refused") else ("yellow" if "locked" in line.result else "")
+        console.print(
+            f"  {line.at:>11}  {names[line.who]:<13} {line.what:<22} [{style}]{line.result}[/{style}]"
+            if style
+            else f"  {line.at:>11}  {names[line.who]:<13} {line.what:<22} {line.result}"
+        )
+    table = Table(
+        "employee",
+        "date",
+        "status",
+        "worked",
+        "break",
+        "lunch",
+        "anomalies",
+        "lock",
+        "sync errors",
+        title="Each employee's day (api.daily_status, as HR sees it)",
+    )
+    for status in sorted(result["days"], key=lambda d: (d["business_date_ist"], result["names"][d["employee_id"]])):
+        table.add_row(
+            result["names"][status["employee_id"]],
+            status["business_date_ist"],
+            status["current_status"],
+            f"{status['worked_minutes'] // 60}h{status['worked_minutes'] % 60:02d}",
+            f"{status['break_minutes_used']}m",
+            f"{status['lunch_minutes']}m",
+            ", ".join(status["anomalies"]) or "—",
+            status["lock_reason"] or "—",
+            "yes" if status["has_sync_errors"] else "no",
+        )
+    console.print(table)
+    overview, synced = result["overview"], result["sync"]
+    console.print(
+        f"Keka sync: {synced['keka_received']} punches received by the Keka sandbox; events by status "
+        f"{result['sync_counts']} (breaks and lunches are not sent to Keka: SKIPPED). "
+        f"Queue {overview['queue_depth']}, dead letters {overview['dlq_depth']}, pending {overview['pending']}."
+    )
+    console.print(f"Audit trail: {result['audit_rows']} row(s). Database: {result['database']}")

@@ -160,7 +160,29 @@ class PushResult:
         return self.kind == "ok"
 
 
-class KekaLogsClient:
+class _HttpClientOwner:
+    """Closes the httpx client it created (not one it was given); usable as ``with``."""
+
+    _http: httpx.Client
+    _owns_client: bool
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class KekaLogsClient(_HttpClientOwner):
     """Pushes punch batches to ``<base_url>/v1/logs`` with the ingestion key."""
 
     def __init__(
@@ -255,21 +277,6 @@ class KekaLogsClient:
     def _elapsed_ms(started: float) -> float:
         return round((time.perf_counter() - started) * 1000, 3)
 
-    def close(self) -> None:
-        if self._owns_client:
-            self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 # -- HRIS --------------------------------------------------------------------------------
 
@@ -316,7 +323,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class KekaHrisClient:
+class KekaHrisClient(_HttpClientOwner):
     """Reads employees from ``<base_url>/hris/employees`` with a cached Bearer token.
 
     ``base_url`` is the API root, e.g. ``https://acme.keka.com/api/v1``; ``token_url``
@@ -587,20 +594,3 @@ class KekaHrisClient:
         if not isinstance(envelope, dict) or envelope.get("succeeded") is not True:
             raise KekaError(f"{what}: unsuccessful envelope: {_error_text(response)}", status_code=200)
         return envelope
-
-    # -- lifecycle -------------------------------------------------------------------
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -1,5 +1,8 @@
 """The operator CLI (``hithonix …`` or ``python -m worker …``).
 
+Commands parse their arguments and call the module that does the work; the
+development commands (demo, run, sandbox) are in ``worker.cli.development``.
+
 Exit codes: 0 success, 1 the operation failed (message on stderr), 2 usage.
 """
 
@@ -10,7 +13,6 @@ import json
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -18,19 +20,21 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from worker.cli import development
 from worker.config import (
     ROOT,
     ClusterSettings,
     ConfigError,
     KekaSettings,
     authenticator_url,
+    child_environment,
     database_url,
     jwt_secret,
     worker_database_url,
 )
-from worker.migrate import MigrationError, Migrator
+from worker.db.cluster import Cluster, ClusterError
+from worker.db.migrate import MigrationError, Migrator
 from worker.observability import configure_logging, log, serve_metrics
-from worker.pgcluster import Cluster, ClusterError
 
 console = Console(width=None if sys.stdout.isatty() else 130)
 err = Console(stderr=True)
@@ -50,7 +54,7 @@ def db_up() -> None:
     except ClusterError as exc:
         err.print(f"[red]{exc}[/red]\n(the directory and its parents must be reachable by the postgres OS user)")
         sys.exit(1)
-    console.print(f"embedded PostgreSQL running: {cluster.s.url()}")
+    console.print(f"embedded PostgreSQL running: {cluster.settings.url()}")
 
 
 @main.command("db-down")
@@ -65,7 +69,7 @@ def db_status() -> None:
     """Say whether the embedded cluster runs; exit 1 when it does not."""
     cluster = Cluster()
     if cluster.running():
-        console.print(f"running: {cluster.s.url()}")
+        console.print(f"running: {cluster.settings.url()}")
     else:
         console.print(f"not running (data dir {ClusterSettings().data_dir})")
         sys.exit(1)
@@ -102,11 +106,11 @@ def migrate_status() -> None:
         err.print(f"[red]{exc}[/red]")
         sys.exit(1)
     table = Table("version", "name", "state", "applied at")
-    for r in rows:
-        colour = {"applied": "green", "pending": "yellow"}.get(r.state, "red")
-        table.add_row(r.version, r.name, f"[{colour}]{r.state}[/{colour}]", r.applied_at or "")
+    for row in rows:
+        colour = {"applied": "green", "pending": "yellow"}.get(row.state, "red")
+        table.add_row(row.version, row.name, f"[{colour}]{row.state}[/{colour}]", row.applied_at or "")
     console.print(table)
-    if any(r.state in ("edited", "missing-file") for r in rows):
+    if any(row.state in ("edited", "missing-file") for row in rows):
         sys.exit(1)
 
 
@@ -124,7 +128,7 @@ def worker() -> None:
     settings = _keka_settings()
     configure_logging()
     serve_metrics(settings.metrics_port)
-    from worker.tasks import QUEUE, create_app
+    from worker.tasks import JOB_QUEUE, create_app
 
     app = create_app(worker_database_url(), settings)
     log.info(
@@ -135,7 +139,7 @@ def worker() -> None:
         hris=settings.hris_base_url,
     )
     with app.open():
-        app.run_worker(queues=[QUEUE], concurrency=settings.concurrency, install_signal_handlers=True)
+        app.run_worker(queues=[JOB_QUEUE], concurrency=settings.concurrency, install_signal_handlers=True)
 
 
 @main.command("push")
@@ -144,8 +148,8 @@ def push(budget: float) -> None:
     """Drain the keka_sync outbox once, now (what the worker does every few seconds)."""
     settings = _keka_settings()
     configure_logging()
-    from worker.keka_client import KekaLogsClient
-    from worker.sync import Pusher
+    from worker.keka.client import KekaLogsClient
+    from worker.keka.sync import Pusher
 
     with (
         psycopg.connect(worker_database_url(), autocommit=True) as conn,
@@ -160,22 +164,12 @@ def import_employees_cmd() -> None:
     """Import employees from Keka now (the worker also does it hourly)."""
     settings = _keka_settings()
     configure_logging()
-    from worker.employee_import import import_employees
+    from worker.keka.employee_import import import_employees
     from worker.tasks import hris_client
 
     with psycopg.connect(worker_database_url(), autocommit=True) as conn:
         report = import_employees(conn, hris_client(settings, conn))
     console.print({"run_id": report.run_id, "pages": report.pages, **report.counts})
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
-def sandbox(host: str, port: int) -> None:
-    """Run the local Keka sandbox (logs ingestion, token, HRIS employees)."""
-    from worker import keka_sandbox
-
-    sys.exit(keka_sandbox.main(["--host", host, "--port", str(port)]))
 
 
 @main.command()
@@ -185,10 +179,10 @@ def api() -> None:
     if binary is None:
         err.print(
             "postgrest is not on PATH. Install PostgREST v12+ (a static binary from its releases "
-            "page or your OS packages) and re-run. The API is tested without it (worker/pgrest.py)."
+            "page or your OS packages) and re-run. The API is tested without it (worker/devtools/pgrest.py)."
         )
         sys.exit(1)
-    env = {**os.environ, "PGRST_DB_URI": authenticator_url(), "PGRST_JWT_SECRET": jwt_secret()}
+    env = child_environment(PGRST_DB_URI=authenticator_url(), PGRST_JWT_SECRET=jwt_secret())
     os.execvpe(binary, [binary, str(ROOT / "postgrest.conf")], env)
 
 
@@ -235,8 +229,8 @@ def backfill_business_date(do_apply: bool, limit: int | None, batch_size: int, o
                     conn, limit, batch_size, lambda done, total: bar.update(task, completed=done, total=total)
                 )
             changes, verb = result.changes, "changed"
-    for c in changes[:20]:
-        console.print(f"  event {c['id']}: {c['before']} → {c['after']}")
+    for change in changes[:20]:
+        console.print(f"  event {change['id']}: {change['before']} → {change['after']}")
     if len(changes) > 20:
         console.print(f"  … and {len(changes) - 20} more")
     if out:
@@ -270,90 +264,15 @@ def token(employee: str | None, role: str | None, kiosk: str | None, ttl: str) -
 
 
 @main.command()
-def demo() -> None:
-    """See it work: seed a small company, play a day through the API, sync to the Keka sandbox."""
-    from worker import demo as demo_mod
-
-    if not os.environ.get("DATABASE_URL"):
-        Cluster().start()
-    started = time.monotonic()
-    result = demo_mod.run(database_url(), lambda msg: console.print(f"[dim]· {msg}[/dim]"))
-    day = result["day"]
-    console.rule(f"The working day of {day:%A %d %B %Y} (IST), as it happened")
-    names = {k: v for k, v in zip([t[0] for t in demo_mod.TEAM], [t[1] for t in demo_mod.TEAM], strict=True)}
-    for line in result["lines"]:
-        style = "red" if line.result.startswith("refused") else ("yellow" if "locked" in line.result else "")
-        console.print(
-            f"  {line.at:>11}  {names[line.who]:<13} {line.what:<22} [{style}]{line.result}[/{style}]"
-            if style
-            else f"  {line.at:>11}  {names[line.who]:<13} {line.what:<22} {line.result}"
-        )
-    table = Table(
-        "employee",
-        "date",
-        "status",
-        "worked",
-        "break",
-        "lunch",
-        "anomalies",
-        "lock",
-        "sync errors",
-        title="Each employee's day (api.daily_status, as HR sees it)",
-    )
-    for d in sorted(result["days"], key=lambda d: (d["business_date_ist"], result["names"][d["employee_id"]])):
-        table.add_row(
-            result["names"][d["employee_id"]],
-            d["business_date_ist"],
-            d["current_status"],
-            f"{d['worked_minutes'] // 60}h{d['worked_minutes'] % 60:02d}",
-            f"{d['break_minutes_used']}m",
-            f"{d['lunch_minutes']}m",
-            ", ".join(d["anomalies"]) or "—",
-            d["lock_reason"] or "—",
-            "yes" if d["has_sync_errors"] else "no",
-        )
-    console.print(table)
-    o, s = result["overview"], result["sync"]
-    console.print(
-        f"Keka sync: {s['keka_received']} punches received by the Keka sandbox; events by status "
-        f"{result['sync_counts']} (breaks and lunches are not sent to Keka: SKIPPED). "
-        f"Queue {o['queue_depth']}, dead letters {o['dlq_depth']}, pending {o['pending']}."
-    )
-    console.print(f"Audit trail: {result['audit_rows']} row(s). Database: {result['database']}")
-    console.print(f"[dim]demo took {time.monotonic() - started:.1f} s[/dim]")
-
-
-@main.command()
 def status() -> None:
     """Migrations, queue depths, sync status counts, oldest pending event, last employee import.
 
     Exit 0 when all is well, 3 when something needs attention (listed)."""
-    from worker.status import collect
+    from worker.status import collect, show
 
-    st = collect(database_url())
-    console.print(f"migrations: {st.migrations}")
-    sync = st.sync
-    console.print(
-        f"sync: pending {sync.get('pending')}, failed {sync.get('failed')}, permanent_failure "
-        f"{sync.get('permanent_failure')} (escalated {sync.get('escalated')}); queue keka_sync "
-        f"{sync.get('queue_depth')}, keka_sync_dlq {sync.get('dlq_depth')}; oldest pending "
-        f"{sync.get('oldest_pending_age') or '—'}; ledger ≈ {st.events_estimate} events"
-    )
-    last = st.last_import
-    console.print(
-        "last employee import: "
-        + (
-            f"#{last['id']} {last['status']} at {last['started_at']:%Y-%m-%d %H:%M} — created {last['created_count']}, "
-            f"updated {last['updated_count']}, deactivated {last['deactivated_count']}, unchanged "
-            f"{last['unchanged_count']} ({last['pages']} pages)"
-            if last
-            else "never"
-        )
-    )
-    issues = st.needs_attention
-    for issue in issues:
-        console.print(f"[yellow]attention:[/yellow] {issue}")
-    sys.exit(3 if issues else 0)
+    current = collect(database_url())
+    show(current, console.print)
+    sys.exit(3 if current.needs_attention else 0)
 
 
 @main.command("create-indexes")
@@ -366,17 +285,14 @@ def status() -> None:
 def create_indexes_cmd(concurrently: bool) -> None:
     """Create the ledger's (employee_id, business_date_ist) and (sync_status, business_date_ist)
     indexes if missing or invalid."""
-    from worker.indexes import create_indexes
+    from worker.db.indexes import create_indexes
 
     create_indexes(database_url(), concurrently, console.print)
 
 
-@main.command()
-def run() -> None:
-    """Database, migrations, Keka sandbox, worker (and PostgREST when installed)."""
-    from worker import devstack
-
-    sys.exit(devstack.main())
+main.add_command(development.demo)
+main.add_command(development.run)
+main.add_command(development.sandbox)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,39 @@ from psycopg import sql
 
 PRE_REQUEST = "app.pre_request"
 
+# PostgREST's per-request settings, set locally in one statement.
+REQUEST_SETTINGS = """
+select set_config('search_path', %s, true),
+       set_config('role', %s, true),
+       set_config('request.jwt.claims', %s, true),
+       set_config('request.method', %s, true),
+       set_config('request.path', %s, true),
+       set_config('request.headers', %s, true)
+"""
+
+
+def transaction_mode(read_only: bool) -> str:
+    """The isolation and access mode PostgREST opens a request's transaction with."""
+    return "isolation level read committed, " + ("read only" if read_only else "read write")
+
+
+def start_request(
+    conn: psycopg.Connection,
+    *,
+    role: str,
+    claims: dict[str, Any],
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    schema: str = "api",
+) -> None:
+    """PostgREST's preamble inside the request's open transaction: the settings, then pre-request."""
+    conn.execute(
+        REQUEST_SETTINGS,
+        [f'"{schema}", "public"', role, json.dumps(claims), method, path, json.dumps(headers or {})],
+    )
+    conn.execute(f"select {PRE_REQUEST}()")
+
 
 @dataclass
 class Response:
@@ -134,29 +167,12 @@ class PostgrestEmulator:
             else:
                 raise ValueError(f"unsupported request {method} {path}")
 
-            mode = "read only" if read_only else "read write"
             try:
                 with conn.transaction():
-                    conn.execute(f"set transaction isolation level read committed, {mode}")
-                    conn.execute(
-                        """
-                        select set_config('search_path', %s, true),
-                               set_config('role', %s, true),
-                               set_config('request.jwt.claims', %s, true),
-                               set_config('request.method', %s, true),
-                               set_config('request.path', %s, true),
-                               set_config('request.headers', %s, true)
-                        """,
-                        [
-                            f'"{self.schema}", "public"',
-                            role,
-                            json.dumps(claims),
-                            method,
-                            path,
-                            json.dumps(lowered),
-                        ],
+                    conn.execute(f"set transaction {transaction_mode(read_only)}")
+                    start_request(
+                        conn, role=role, claims=claims, method=method, path=path, headers=lowered, schema=self.schema
                     )
-                    conn.execute(f"select {PRE_REQUEST}()")
                     row = conn.execute(query, params).fetchone()
             except psycopg.Error as exc:
                 diag = exc.diag

@@ -1,0 +1,57 @@
+-- The notification outbox: a notice commits or rolls back with its cause, a
+-- dedupe key queues one notice once, bad arguments are refused, and no client
+-- role can queue a notice directly.
+begin;
+select plan(9);
+
+select tests.create_employee('nia@example.com') as nia \gset
+select count(*) as before_msgs from pgmq.q_notifications \gset
+
+savepoint before_notice;
+select app.enqueue_notification(:'nia', 'DAY_LOCKED', 'Your day was locked.');
+rollback to savepoint before_notice;
+select is((select count(*) from pgmq.q_notifications), :'before_msgs'::bigint, 'a rolled-back notice leaves no message');
+
+select app.enqueue_notification(:'nia', 'DAY_LOCKED', 'Your day was locked.', '{"date": "2026-11-20"}', 'lock:x') as first_id \gset
+select is(
+    app.enqueue_notification(:'nia', 'DAY_LOCKED', 'Your day was locked.', '{}', 'lock:x'),
+    :first_id::bigint, 'the same dedupe key while the first copy waits queues nothing new'
+);
+select is(
+    (select message from pgmq.q_notifications where msg_id = :first_id),
+    jsonb_build_object(
+        'kind', 'DAY_LOCKED', 'employee_id', :'nia', 'text', 'Your day was locked.',
+        'context', '{"date": "2026-11-20"}'::jsonb, 'dedupe_key', 'lock:x'
+    ),
+    'the message carries recipient, kind, text, context and dedupe key'
+);
+
+select throws_ok(
+    format('select app.enqueue_notification(%L, %L, %L)', :'nia', 'day locked', 'x'),
+    'PT422', 'INVALID_ARGUMENT', 'kind must be an upper-case code'
+);
+select throws_ok(
+    format('select app.enqueue_notification(%L, %L, %L)', :'nia', 'DAY_LOCKED', repeat('x', 2001)),
+    'PT422', 'INVALID_ARGUMENT', 'text is bounded'
+);
+select throws_ok(
+    format('select app.enqueue_notification(null, %L, %L)', 'DAY_LOCKED', 'x'),
+    'PT422', 'INVALID_ARGUMENT', 'a recipient is required'
+);
+
+select tests.authenticate_as('employee', :'nia');
+select throws_ok(
+    format('select app.enqueue_notification(%L, %L, %L)', :'nia', 'DAY_LOCKED', 'x'),
+    '42501', null, 'an employee cannot queue a notice directly'
+);
+select tests.clear_authentication();
+set local role hithonix_worker;
+select lives_ok('select * from pgmq.read(''notifications'', 0, 1)', 'the worker reads the queue');
+select throws_ok(
+    format('select app.enqueue_notification(%L, %L, %L)', :'nia', 'DAY_LOCKED', 'x'),
+    '42501', null, 'the worker cannot queue notices'
+);
+reset role;
+
+select * from finish();
+rollback;

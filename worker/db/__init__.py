@@ -1,0 +1,1 @@
+"""Database tooling: the migration runner, the embedded cluster, index maintenance, role URLs."""

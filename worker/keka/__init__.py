@@ -1,0 +1,1 @@
+"""Talking to Keka: the HTTP client, the outbox push, the employee import and the SQL they run."""
