@@ -13,6 +13,7 @@ select functions_are(
         'add_event', 'anomaly_report', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
         'health', 'import_commit', 'import_prepare', 'import_preview', 'import_rollback', 'import_status',
         'import_template', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role',
+        'status_board',
         'unlock_day', 'upsert_employee', 'validate_shift_plan', 'void_event'
     ],
     'the api function surface is exactly the contract''s'
