@@ -1,10 +1,11 @@
 -- Imports, part 3: from a prepared batch to the ledger and back.
---   import_apply      the set-based write: VALID rows (re-checked against the
---                     ledger) become events, source 'import', payload linking
---                     batch and row, inserted in (employee, time) order in one
---                     statement per employee set, so the ledger's statement
---                     triggers derive each touched employee-day once and send
---                     the outbox with one send_batch
+--   import_apply      the set-based write on the bulk path (sql/functions/
+--                     430_bulk_import.sql): one lock per employee, VALID rows
+--                     re-checked against the ledger, business dates by window
+--                     functions, one INSERT in (employee, time) order, source
+--                     'import', payload linking batch and row; the ledger's
+--                     statement triggers derive each touched day in one pass
+--                     and write the outbox once
 --   import_effect     what the write did: employee-days, anomalies, locks
 --   import_dry_run    the preview's prediction: import_apply + import_effect
 --                     inside a subtransaction that is always rolled back, so
@@ -18,34 +19,68 @@
 create or replace function app.import_apply(p_batch_id bigint, p_part integer, p_parts integer)
 returns integer
 language plpgsql volatile
+-- the sorts of a 100,000-row statement stay in memory; array row counts are
+-- unknown to the planner, so no JIT for a misestimate (as app.import_events_v1)
+set work_mem = '64MB'
+set jit = off
 as $$
 declare
+    v_employees uuid[];
+    v_rows integer[];
+    v_ids uuid[];
+    v_types app.event_type[];
+    v_ats timestamptz[];
     v_count integer;
 begin
-    -- the ledger may have moved since prepare: a punch now there is skipped
+    select array_agg(distinct r.employee_id) into v_employees
+    from app.import_rows as r
+    where r.batch_id = p_batch_id and r.outcome = 'VALID'
+        and (p_parts is null or abs(hashtext(r.employee_id::text)) % p_parts = p_part);
+    if v_employees is null then
+        return 0;
+    end if;
+    -- one lock per employee (the bulk path's), then the ledger may have moved
+    -- since prepare: a punch now there is skipped
+    perform app.lock_employees(v_employees);
     update app.import_rows as r
     set outcome = 'SKIPPED', error_code = 'ALREADY_IN_LEDGER', error = 'This punch is already in the ledger.'
     where r.batch_id = p_batch_id and r.outcome = 'VALID'
-        and (p_parts is null or abs(hashtext(r.employee_id::text)) % p_parts = p_part)
+        and r.employee_id = any(v_employees)
         and app.import_in_ledger(r.employee_id, r.event_type, r.occurred_at);
 
+    select array_agg(r.row_no order by r.row_no), array_agg(r.employee_id order by r.row_no),
+        array_agg(r.event_type order by r.row_no), array_agg(r.occurred_at order by r.row_no)
+    into v_rows, v_ids, v_types, v_ats
+    from app.import_rows as r
+    where r.batch_id = p_batch_id and r.outcome = 'VALID' and r.employee_id = any(v_employees);
+    if v_rows is null then
+        return 0;
+    end if;
+
+    -- business dates set-based (app.import_business_dates, the bulk path's
+    -- window functions); the ledger trigger keeps them while the setting is on
+    perform set_config('hithonix.import_business_dates', 'on', true);
     with inserted as (
-        insert into app.attendance_events (employee_id, event_type, occurred_at, source, payload, created_by)
+        insert into app.attendance_events (
+            employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by
+        )
         select
-            r.employee_id, r.event_type, r.occurred_at, 'import',
-            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
-            || case when r.note is null then '{}'::jsonb else jsonb_build_object('note', r.note) end,
+            v_ids[d.n], v_types[d.n], v_ats[d.n], d.business_date_ist, 'import',
+            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', v_rows[d.n])
+            || coalesce((
+                select jsonb_build_object('note', r.note) from app.import_rows as r
+                where r.batch_id = p_batch_id and r.row_no = v_rows[d.n] and r.note is not null
+            ), '{}'),
             'import:' || p_batch_id
-        from app.import_rows as r
-        where r.batch_id = p_batch_id and r.outcome = 'VALID'
-            and (p_parts is null or abs(hashtext(r.employee_id::text)) % p_parts = p_part)
-        order by r.employee_id, r.occurred_at, r.row_no
+        from app.import_business_dates(v_ids, v_types, v_ats) as d
+        order by v_ids[d.n], v_ats[d.n], d.n
         returning id, (payload ->> 'import_row')::integer as row_no
     )
     update app.import_rows as r set event_id = i.id
     from inserted as i
     where r.batch_id = p_batch_id and r.row_no = i.row_no;
     get diagnostics v_count = row_count;
+    perform set_config('hithonix.import_business_dates', 'off', true);
     return v_count;
 end
 $$;
