@@ -7,6 +7,12 @@ two commits racing), idempotency keys, the worker job for large batches, rollbac
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -392,3 +398,68 @@ def test_large_batch_commits_as_a_worker_job(api: PostgrestEmulator, owner: psyc
         "skipped": "not queued",
     }
     assert owner.execute("select count(*) from app.attendance_events").fetchone() == (5,)
+
+
+def cli(*args: str, db_url: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DATABASE_URL"] = db_url
+    env.update(extra or {})
+    return subprocess.run([sys.executable, "-m", "worker", *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_import_preview_commit_and_exit_codes(owner: psycopg.Connection, db_url: str) -> None:
+    seed(owner)
+    done = cli("import", str(FILES / "attendance.csv"), "--format", "csv", "--preview", "--commit", db_url=db_url)
+    assert done.returncode == 0, done.stderr
+    assert "valid 10" in done.stdout and "committed batch" in done.stdout
+    assert owner.execute("select count(*) from app.attendance_events where source = 'import'").fetchone() == (10,)
+    wrong = cli("import", str(FILES / "dingtalk.csv"), "--format", "csv", db_url=db_url)
+    assert wrong.returncode == 1
+    assert "IMPORT_BAD_HEADER: line 1, column 1" in " ".join(wrong.stderr.split())
+    assert cli("import", str(FILES / "attendance.csv"), "--format", "xlsx", db_url=db_url).returncode == 2
+
+
+def test_cli_reports_bad_encoding_with_line_and_column(owner: psycopg.Connection, db_url: str, tmp_path: Path) -> None:
+    seed(owner)
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes((HEADER + "\nE-1001,CLOCK_IN,2026-11-16 09:58,,Jos\xe9\n").encode("latin-1"))
+    done = cli("import", str(bad), "--format", "csv", db_url=db_url)
+    assert done.returncode == 1
+    assert "IMPORT_BAD_ENCODING: line 2, column 38" in " ".join(done.stderr.split())
+    assert staged(owner) == (0, 0)
+
+
+def test_a_token_survives_a_server_restart() -> None:
+    base = Path(tempfile.mkdtemp(prefix="hx-import-"))
+    base.chmod(0o755)  # the server runs as postgres when we are root: it must reach the directory
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"HITHONIX_PGDATA": str(base / "pgdata"), "HITHONIX_PGPORT": str(port)}
+    url = f"postgresql://postgres@127.0.0.1:{port}/hithonix"
+    run = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env
+
+    def worker(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "worker", *args], env=run, capture_output=True, text=True, timeout=300
+        )
+
+    try:
+        assert worker("db-up").returncode == 0
+        assert worker("migrate").returncode == 0
+        with psycopg.connect(url, autocommit=True) as conn:
+            seed(conn)
+        prepared = worker("import", str(FILES / "attendance.csv"), "--format", "csv")
+        assert prepared.returncode == 0, prepared.stderr
+        token = prepared.stdout.split("token ")[1].split()[0]
+        assert worker("db-down").returncode == 0
+        assert worker("db-up").returncode == 0
+        api = PostgrestEmulator(derive_url(url, user="authenticator"))
+        with psycopg.connect(url, autocommit=True) as conn:
+            ana = conn.execute("select id from app.employees where email = 'ana@example.com'").fetchone()
+            assert ana
+            done = api.rpc("import_commit", {"token": token}, claims=claims("hr_admin", ana[0]))
+            assert (done.status, done.body["effect"]["events"]) == (200, 10), done.body
+    finally:
+        worker("db-down")
+        shutil.rmtree(base, ignore_errors=True)
