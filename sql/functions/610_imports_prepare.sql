@@ -32,11 +32,11 @@ begin
     if p_format = 'csv' then
         return query
         select
-            l.n::integer,
+            p.n::integer,
             case
                 when p.reason = 'LINE_TOO_LONG' then p_max_line + 1
                 when p.reason = 'WRONG_FIELD_COUNT' then least(cardinality(p.f), 5) + 1
-                when p.reason = 'BAD_QUOTING' then app.import_csv_error_column(l.line)
+                when p.reason = 'BAD_QUOTING' then app.import_csv_error_column(p.line)
                 else 3
             end,
             btrim(p.f[1]),
@@ -46,21 +46,23 @@ begin
             coalesce(nullif(btrim(p.f[4]), ''), p_zone),
             nullif(btrim(p.f[5]), ''),
             p.reason
-        from unnest(p_lines) with ordinality as r (raw, n)
-        cross join lateral (select rtrim(r.raw, E'\r') as line, r.n) as l
-        cross join lateral (
+        from (
             select
-                x.f,
+                x.n, x.line, x.f,
                 case
-                    when length(l.line) > p_max_line then 'LINE_TOO_LONG'
+                    when length(x.line) > p_max_line then 'LINE_TOO_LONG'
                     when x.f is null then 'BAD_QUOTING'
                     when cardinality(x.f) <> 5 then 'WRONG_FIELD_COUNT'
                 end as reason
             from (
-                select case when length(l.line) <= p_max_line then app.import_csv_fields(l.line) end as f
+                -- each line split once (offset 0 keeps the planner from
+                -- copying the split into every use of its fields)
+                select l.n, l.line, app.import_line_fields(l.line, p_max_line) as f
+                from (select rtrim(r.raw, E'\r') as line, r.n from unnest(p_lines) with ordinality as r (raw, n)) as l
+                where l.n > 1 and btrim(l.line) <> ''
+                offset 0
             ) as x
-        ) as p
-        where l.n > 1 and btrim(l.line) <> '';
+        ) as p;
         return;
     end if;
 
@@ -79,9 +81,7 @@ begin
             end as reason
         from unnest(p_lines) with ordinality as r (raw, n)
         cross join lateral (select rtrim(r.raw, E'\r') as line, r.n) as l
-        cross join lateral (
-            select case when length(l.line) <= p_max_line then app.import_csv_fields(l.line) end as f
-        ) as p
+        cross join lateral (select app.import_line_fields(l.line, p_max_line) as f offset 0) as p
         where l.n > 1 and btrim(l.line) <> ''
     )
     select
@@ -115,22 +115,23 @@ begin
 end
 $$;
 
--- Is this event already in the ledger (same employee, type and instant, not
--- voided)? The business date is the instant's IST date or up to two days
--- before (a night shift), which keeps the lookup on the day index.
-create or replace function app.import_in_ledger(
-    p_employee_id uuid, p_event_type app.event_type, p_at timestamptz
-) returns boolean
+-- The live punches (not VOIDs, not voided) of some employees whose business
+-- dates fall in a range: what an import's rows are compared with to find the
+-- ones already in the ledger (SKIPPED). One range scan of the day index per
+-- employee, joined set-based with the file, never a probe per row. Callers
+-- widen the range by two days before the file's first date (a night shift's
+-- events belong to the day it started).
+create or replace function app.import_ledger_punches(p_employee_ids uuid[], p_from date, p_to date)
+returns table (employee_id uuid, event_type app.event_type, occurred_at timestamptz)
 language sql stable
 as $$
-    select exists (
-        select 1 from app.attendance_events as ev
-        where ev.employee_id = p_employee_id
-            and ev.business_date_ist between app.ist_date(p_at) - 2 and app.ist_date(p_at)
-            and ev.occurred_at = p_at
-            and ev.event_type = p_event_type
-            and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
-    )
+    select distinct ev.employee_id, ev.event_type, ev.occurred_at
+    from app.attendance_events as ev
+    left join app.attendance_events as x on x.corrects_event_id = ev.id
+    where ev.employee_id = any(p_employee_ids)
+        and ev.business_date_ist between p_from and p_to
+        and ev.event_type <> 'VOID'
+        and x.id is null
 $$;
 
 -- A 400 for a file that cannot be read, with where it goes wrong.
@@ -238,7 +239,7 @@ begin
     with candidates as (
         select * from app.import_candidates(p_format, v_lines, v_header, v_zone, v_max_line)
     ),
-    zones as (
+    zones as materialized (
         select z.time_zone, app.import_zone_ok(z.time_zone) as ok
         from (select distinct c.time_zone from candidates as c) as z
     ),
@@ -291,6 +292,14 @@ begin
             end as error_code
         from checked as ch
     ),
+    in_ledger as (
+        select lp.employee_id, lp.event_type, lp.occurred_at
+        from app.import_ledger_punches(
+            (select array_agg(distinct er.employee_id) from errors as er where er.error_code is null),
+            (select min(app.ist_date(er.occurred_at)) - 2 from errors as er where er.error_code is null),
+            (select max(app.ist_date(er.occurred_at)) from errors as er where er.error_code is null)
+        ) as lp
+    ),
     outcomes as (
         select
             er.*,
@@ -300,10 +309,15 @@ begin
                     partition by er.error_code is null, er.employee_id, er.event_type, er.occurred_at
                     order by er.row_no
                 ) > 1 then 'DUPLICATE'
-                when app.import_in_ledger(er.employee_id, er.event_type, er.occurred_at) then 'SKIPPED'
+                when il.employee_id is not null then 'SKIPPED'
                 else 'VALID'
             end as outcome
         from errors as er
+        left join in_ledger as il
+            on er.error_code is null
+            and il.employee_id = er.employee_id
+            and il.event_type = er.event_type
+            and il.occurred_at = er.occurred_at
     )
     select
         v_batch, o.row_no, o.line_no, o.column_no, left(o.employee_ref, 320), o.employee_id, o.event_type,

@@ -44,9 +44,13 @@ begin
     perform app.lock_employees(v_employees);
     update app.import_rows as r
     set outcome = 'SKIPPED', error_code = 'ALREADY_IN_LEDGER', error = 'This punch is already in the ledger.'
+    from app.import_ledger_punches(
+        v_employees,
+        (select min(app.ist_date(v.occurred_at)) - 2 from app.import_rows as v where v.batch_id = p_batch_id and v.outcome = 'VALID'),
+        (select max(app.ist_date(v.occurred_at)) from app.import_rows as v where v.batch_id = p_batch_id and v.outcome = 'VALID')
+    ) as lp
     where r.batch_id = p_batch_id and r.outcome = 'VALID'
-        and r.employee_id = any(v_employees)
-        and app.import_in_ledger(r.employee_id, r.event_type, r.occurred_at);
+        and lp.employee_id = r.employee_id and lp.event_type = r.event_type and lp.occurred_at = r.occurred_at;
 
     select array_agg(r.row_no order by r.row_no), array_agg(r.employee_id order by r.row_no),
         array_agg(r.event_type order by r.row_no), array_agg(r.occurred_at order by r.row_no)
@@ -65,15 +69,16 @@ begin
             employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by
         )
         select
-            v_ids[d.n], v_types[d.n], v_ats[d.n], d.business_date_ist, 'import',
-            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', v_rows[d.n])
-            || coalesce((
-                select jsonb_build_object('note', r.note) from app.import_rows as r
-                where r.batch_id = p_batch_id and r.row_no = v_rows[d.n] and r.note is not null
-            ), '{}'),
+            r.employee_id, r.event_type, r.occurred_at, d.business_date_ist, 'import',
+            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
+            || case when r.note is null then '{}'::jsonb else jsonb_build_object('note', r.note) end,
             'import:' || p_batch_id
         from app.import_business_dates(v_ids, v_types, v_ats) as d
-        order by v_ids[d.n], v_ats[d.n], d.n
+        -- staged row n of the arrays (joined, not subscripted: a subscript of
+        -- a PL/pgSQL array in a query copies the whole array for every row)
+        inner join unnest(v_rows) with ordinality as u (row_no, n) on u.n = d.n
+        inner join app.import_rows as r on r.batch_id = p_batch_id and r.row_no = u.row_no
+        order by r.employee_id, r.occurred_at, d.n
         returning id, (payload ->> 'import_row')::integer as row_no
     )
     update app.import_rows as r set event_id = i.id
