@@ -52,5 +52,6 @@ run: ## database + migrations + Keka sandbox + worker (+ PostgREST when on PATH)
 psql: ## psql on the target database
 	psql "$$($(PY) -m worker db-url)"
 
-bench: ## run the benchmarks (ARGS="--scale 10000")
+bench: ## run the benchmarks (ARGS="--scale 10000"), then the import figures (bench/imports.py)
 	$(PY) -m bench $(ARGS)
+	$(PY) -m bench.imports
