@@ -1,6 +1,7 @@
 -- The status board as people read it: for one business date, how many are in
 -- each state, and the rows that need someone's attention (locked, anomalies,
--- missing clock-out, sync errors), a page at a time, with names. hr_admin sees
+-- missing clock-out, sync errors), a page at a time in employee id order (stable
+-- across pages, cheap at any size), with names. hr_admin sees
 -- the whole company, an approver their chain (app.visible_employee_ids, the
 -- rule the RLS policies use): the function runs as the owner and applies that
 -- scope itself, so the chain is walked once per request, not once per policy
@@ -56,11 +57,11 @@ begin
             ) as needs_attention
         from flagged as f
     ),
-    -- the page: only rows needing attention, with names
-    page as (
+    -- the page: rows needing attention in employee_id order (the date's index
+    -- order, so a page reads about its own rows), then their names
+    attention as (
         select
             ds.employee_id,
-            e.full_name,
             ds.current_status,
             ds.first_clock_in,
             ds.last_clock_out,
@@ -71,14 +72,28 @@ begin
             ds.lock_reason,
             ds.has_sync_errors
         from app.daily_status as ds
-        inner join app.employees as e on e.id = ds.employee_id
         where ds.business_date_ist = p_date and (v_everyone or ds.employee_id = any(v_scope))
             and (
                 ds.is_locked or ds.has_sync_errors or cardinality(ds.anomalies) > 0
                 or app.is_missing_clock_out(ds.current_status, ds.first_clock_in, v_max_shift)
             )
-        order by e.full_name, ds.employee_id
+        order by ds.employee_id
         limit p_page_size offset (p_page - 1) * p_page_size
+    ),
+    page as (
+        select
+            a.employee_id,
+            e.full_name,
+            a.current_status,
+            a.first_clock_in,
+            a.last_clock_out,
+            a.worked_minutes,
+            a.anomalies,
+            a.is_locked,
+            a.lock_reason,
+            a.has_sync_errors
+        from attention as a
+        inner join app.employees as e on e.id = a.employee_id
     )
     select jsonb_build_object(
         'business_date', p_date,
@@ -86,7 +101,7 @@ begin
         'page', p_page,
         'page_size', p_page_size,
         'attention', coalesce(
-            (select jsonb_agg(to_jsonb(page) order by page.full_name, page.employee_id) from page), '[]'
+            (select jsonb_agg(to_jsonb(page) order by page.employee_id) from page), '[]'
         )
     ) into v_result;
     return v_result;
