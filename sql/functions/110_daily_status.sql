@@ -346,38 +346,13 @@ $$;
 comment on function app.derive_day(uuid, date) is
 'Recompute one employee-day of daily_status from the ledger alone.';
 
--- Write day rows (the live step's one, or a replay's many).
-create or replace function app.upsert_days(p_days app.daily_status[])
-returns integer
+-- The live step's write when its day has no row yet (the employee is locked,
+-- so nobody else can add it meanwhile).
+create or replace function app.insert_day(p_day app.daily_status) returns void
 language plpgsql volatile
 as $$
-declare
-    v_count integer;
 begin
-    insert into app.daily_status as ds
-    select d.* from unnest(p_days) as d
-    on conflict (employee_id, business_date_ist) do update set
-        current_status = excluded.current_status,
-        first_clock_in = excluded.first_clock_in,
-        last_clock_out = excluded.last_clock_out,
-        last_event_id = excluded.last_event_id,
-        last_event_at = excluded.last_event_at,
-        worked_minutes = excluded.worked_minutes,
-        break_minutes_used = excluded.break_minutes_used,
-        lunch_minutes = excluded.lunch_minutes,
-        event_count = excluded.event_count,
-        anomalies = excluded.anomalies,
-        is_locked = excluded.is_locked,
-        lock_reason = excluded.lock_reason,
-        has_sync_errors = excluded.has_sync_errors,
-        updated_at = excluded.updated_at,
-        state_since = excluded.state_since,
-        worked_seconds = excluded.worked_seconds,
-        break_seconds = excluded.break_seconds,
-        lunch_seconds = excluded.lunch_seconds,
-        lunch_starts = excluded.lunch_starts;
-    get diagnostics v_count = row_count;
-    return v_count;
+    insert into app.daily_status select p_day.*;
 end
 $$;
 
@@ -411,15 +386,24 @@ begin
 end
 $$;
 
--- Replay a set of employee-days (parallel arrays) and store them. The caller
--- holds the employees' locks (app.lock_employees).
+-- Replay a set of employee-days (parallel arrays) and store them: the old rows
+-- go, the replayed ones come in, in one pass. The caller holds the employees'
+-- locks (app.lock_employees).
 create or replace function app.refresh_daily_status(p_employee_ids uuid[], p_dates date[])
 returns integer
-language sql volatile
+language plpgsql volatile
 as $$
-    select app.upsert_days(array(
-        select d.day from app.derive_days(p_employee_ids, p_dates) as d
-    ))
+declare
+    v_count integer;
+begin
+    delete from app.daily_status as ds
+    using unnest(p_employee_ids, p_dates) as k (employee_id, day)
+    where ds.employee_id = k.employee_id and ds.business_date_ist = k.day;
+    insert into app.daily_status
+    select (d.day).* from app.derive_days(p_employee_ids, p_dates) as d;
+    get diagnostics v_count = row_count;
+    return v_count;
+end
 $$;
 
 -- One live punch applied to its stored day: the row after the event, or null

@@ -140,7 +140,7 @@ begin
     if v_next.employee_id is not null and v_target.employee_id is not null then
         perform app.save_day(v_next);
     elsif v_next.employee_id is not null then
-        perform app.upsert_days(array[v_next]);
+        perform app.insert_day(v_next);
     end if;
     return p_event.business_date_ist;
 end
