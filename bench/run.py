@@ -39,7 +39,7 @@ class Options:
     keka_events: int = 10_000
     growth_employees: int | None = None
     growth_factor: int = 10
-    pgbench_seconds: int = 15
+    pgbench_seconds: int = 10
     chunk_events: int = 100_000
 
     @property

@@ -10,6 +10,6 @@ as $$
 $$;
 comment on function api.status_board(date, integer, integer) is
 'Counts by state for a date (default: today, IST) and the rows that need attention (locked, anomalies, '
-'missing clock-out, sync errors), page_size (1-500, default 100) per page, by name. hr_admin: everyone; '
-'approver: their chain.';
+'missing clock-out, sync errors) with names, page_size (1-500, default 100) per page in employee id order. '
+'hr_admin: everyone; approver: their chain.';
 grant execute on function api.status_board(date, integer, integer) to approver, hr_admin;

@@ -18,11 +18,15 @@ as $$
     select coalesce(app.jwt_claims() ->> 'role', 'anon')
 $$;
 
+-- No FROM clause, so that it inlines into its callers' cached plans (a SQL
+-- function that cannot inline is planned again on every call from PL/pgSQL).
 create or replace function app.current_employee_id() returns uuid
 language sql stable
 as $$
-    select case when c ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then c::uuid end
-    from (select app.jwt_claims() ->> 'employee_id' as c) as claim
+    select case
+        when app.jwt_claims() ->> 'employee_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+            then (app.jwt_claims() ->> 'employee_id')::uuid
+    end
 $$;
 
 -- The actor recorded in the ledger and the audit trail: sub (Slack id or e-mail),

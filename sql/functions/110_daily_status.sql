@@ -88,7 +88,27 @@ declare
     v_settings constant jsonb := app.settings_object();
     r record;
     v app.daily_status;
+    -- the day being replayed, in scalars (cheaper per event than fields of v)
     v_open boolean := false;
+    v_employee uuid;
+    v_date date;
+    v_watermark bigint;
+    v_state app.day_status;
+    v_since timestamptz;
+    v_first_in timestamptz;
+    v_last_out timestamptz;
+    v_last_id bigint;
+    v_last_at timestamptz;
+    v_worked integer;
+    v_break integer;
+    v_lunch integer;
+    v_count integer;
+    v_anomalies text[];
+    v_lock text;
+    v_sync_errors boolean;
+    v_lunch_starts integer;
+    v_lunches integer;
+    -- the employee's policy, merged once per employee per pass
     v_policy_of uuid;
     v_policy jsonb;
     v_break_allow integer;
@@ -96,11 +116,7 @@ declare
     v_one_in boolean;
     v_general boolean;
     v_shift_end time;
-    v_watermark bigint;
-    v_state app.day_status;
-    v_since timestamptz;
     v_secs integer;
-    v_lunches integer;
     v_raised text[];
     v_reason text;
     v_code text;
@@ -126,7 +142,7 @@ begin
             ev.id,
             ev.event_type,
             ev.occurred_at,
-            ev.sync_status,
+            ev.sync_status in ('FAILED', 'PERMANENT_FAILURE') as sync_error,
             ev.event_type = 'VOID' or exists (
                 select 1 from app.attendance_events as x where x.corrects_event_id = ev.id
             ) as dropped
@@ -139,15 +155,29 @@ begin
         select null, null, null, null, null, null, null, null, null
         order by 1, 2, 7, 5
     loop
-        if v_open and (r.employee_id is distinct from v.employee_id or r.day is distinct from v.business_date_ist)
-        then
+        if v_open and (r.employee_id is distinct from v_employee or r.day is distinct from v_date) then
+            v := null;
+            v.employee_id := v_employee;
+            v.business_date_ist := v_date;
             v.current_status := v_state;
-            v.state_since := case when v_state <> 'OFF_DUTY' then v_since end;
-            v.worked_minutes := v.worked_seconds / 60;
-            v.break_minutes_used := v.break_seconds / 60;
-            v.lunch_minutes := v.lunch_seconds / 60;
-            v.is_locked := v.lock_reason is not null;
+            v.first_clock_in := v_first_in;
+            v.last_clock_out := v_last_out;
+            v.last_event_id := v_last_id;
+            v.last_event_at := v_last_at;
+            v.worked_minutes := v_worked / 60;
+            v.break_minutes_used := v_break / 60;
+            v.lunch_minutes := v_lunch / 60;
+            v.event_count := v_count;
+            v.anomalies := v_anomalies;
+            v.is_locked := v_lock is not null;
+            v.lock_reason := v_lock;
+            v.has_sync_errors := v_sync_errors;
             v.updated_at := now();
+            v.state_since := case when v_state <> 'OFF_DUTY' then v_since end;
+            v.worked_seconds := v_worked;
+            v.break_seconds := v_break;
+            v.lunch_seconds := v_lunch;
+            v.lunch_starts := v_lunch_starts;
             day := v;
             return next;
             v_open := false;
@@ -164,19 +194,23 @@ begin
                 v_general := coalesce(v_policy ->> 'shift_type', 'GENERAL') = 'GENERAL';
                 v_shift_end := coalesce(v_policy -> 'general_shift' ->> 'end', '19:00')::time;
             end if;
-            v := null;
-            v.employee_id := r.employee_id;
-            v.business_date_ist := r.day;
-            v.event_count := 0;
-            v.anomalies := '{}';
-            v.has_sync_errors := false;
-            v.worked_seconds := 0;
-            v.break_seconds := 0;
-            v.lunch_seconds := 0;
-            v.lunch_starts := 0;
+            v_employee := r.employee_id;
+            v_date := r.day;
             v_watermark := r.watermark;
             v_state := 'OFF_DUTY';
             v_since := null;
+            v_first_in := null;
+            v_last_out := null;
+            v_last_id := null;
+            v_last_at := null;
+            v_worked := 0;
+            v_break := 0;
+            v_lunch := 0;
+            v_count := 0;
+            v_anomalies := '{}';
+            v_lock := null;
+            v_sync_errors := false;
+            v_lunch_starts := 0;
             v_lunches := 0;
             anomaly_events := case when p_with_events then '{}'::jsonb end;
             v_open := true;
@@ -184,37 +218,37 @@ begin
         continue when r.id is null;
 
         -- sync errors count every event of the day, voided or not
-        if r.sync_status in ('FAILED', 'PERMANENT_FAILURE') then
-            v.has_sync_errors := true;
+        if r.sync_error then
+            v_sync_errors := true;
         end if;
         continue when r.dropped;
 
-        v.event_count := v.event_count + 1;
-        v.last_event_id := r.id;
-        v.last_event_at := r.occurred_at;
+        v_count := v_count + 1;
+        v_last_id := r.id;
+        v_last_at := r.occurred_at;
         v_reason := null;
-        v_raised := '{}';
+        v_raised := null;
 
         -- close the current segment (time since the last state change)
         if v_state <> 'OFF_DUTY' and r.event_type <> 'CLOCK_IN' then
             v_secs := floor(extract(epoch from r.occurred_at - v_since))::integer;
             case v_state
-                when 'ON_SHIFT' then v.worked_seconds := v.worked_seconds + v_secs;
-                when 'ON_BREAK' then v.break_seconds := v.break_seconds + v_secs;
-                else v.lunch_seconds := v.lunch_seconds + v_secs;
+                when 'ON_SHIFT' then v_worked := v_worked + v_secs;
+                when 'ON_BREAK' then v_break := v_break + v_secs;
+                else v_lunch := v_lunch + v_secs;
             end case;
             v_since := r.occurred_at;
         end if;
 
         case r.event_type
             when 'CLOCK_IN' then
-                if v_state <> 'OFF_DUTY' or (v_one_in and v.first_clock_in is not null) then
+                if v_state <> 'OFF_DUTY' or (v_one_in and v_first_in is not null) then
                     v_raised := array['DUPLICATE_CLOCK_IN'];
                 end if;
                 if v_state = 'OFF_DUTY' then
                     v_state := 'ON_SHIFT';
                     v_since := r.occurred_at;
-                    v.first_clock_in := coalesce(v.first_clock_in, r.occurred_at);
+                    v_first_in := coalesce(v_first_in, r.occurred_at);
                 end if;
             when 'CLOCK_OUT' then
                 if v_state = 'OFF_DUTY' then
@@ -222,12 +256,12 @@ begin
                 else
                     if v_state = 'ON_BREAK' then
                         v_raised := array['UNCLOSED_BREAK'];
-                        if v.break_seconds / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
+                        if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
                     elsif v_state = 'ON_LUNCH' then
                         v_raised := array['LUNCH_MISMATCH'];
                     end if;
                     v_state := 'OFF_DUTY';
-                    v.last_clock_out := r.occurred_at;
+                    v_last_out := r.occurred_at;
                     if v_general and app.ist_wall_clock(r.occurred_at) < r.day + v_shift_end then
                         v_reason := coalesce(v_reason, 'EARLY_CLOCK_OUT_BEFORE_7PM');
                     end if;
@@ -244,11 +278,11 @@ begin
                     when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
                     when 'ON_BREAK' then
                         v_state := 'ON_SHIFT';
-                        if v.break_seconds / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
+                        if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
                     else v_reason := 'BREAK_END_WITHOUT_START';
                 end case;
             when 'LUNCH_START' then
-                v.lunch_starts := v.lunch_starts + 1;
+                v_lunch_starts := v_lunch_starts + 1;
                 if v_state = 'OFF_DUTY' then
                     v_raised := array['EVENT_WITHOUT_SHIFT'];
                 elsif v_state = 'ON_LUNCH' then
@@ -258,7 +292,7 @@ begin
                         v_raised := array['UNCLOSED_BREAK'];
                     end if;
                     if v_lunches > 0 then
-                        v_raised := v_raised || 'LUNCH_MISMATCH'::text;
+                        v_raised := coalesce(v_raised, '{}') || 'LUNCH_MISMATCH'::text;
                     end if;
                     v_lunches := v_lunches + 1;
                     v_state := 'ON_LUNCH';
@@ -268,18 +302,21 @@ begin
                     when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
                     when 'ON_LUNCH' then
                         v_state := 'ON_SHIFT';
-                        if v.lunch_seconds / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
+                        if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
                     else
                         v_raised := array['LUNCH_MISMATCH'];
                         v_reason := 'LUNCH_END_WITHOUT_START';
                 end case;
         end case;
 
-        foreach v_code in array v_raised loop
-            select * into v.anomalies, anomaly_events from app.flag_anomaly(v.anomalies, anomaly_events, v_code, r.id);
-        end loop;
-        if v_reason is not null and v.lock_reason is null and r.id > v_watermark then
-            v.lock_reason := v_reason;
+        if v_raised is not null then
+            foreach v_code in array v_raised loop
+                select * into v_anomalies, anomaly_events
+                from app.flag_anomaly(v_anomalies, anomaly_events, v_code, r.id);
+            end loop;
+        end if;
+        if v_reason is not null and v_lock is null and r.id > v_watermark then
+            v_lock := v_reason;
         end if;
     end loop;
 end
@@ -309,50 +346,64 @@ $$;
 comment on function app.derive_day(uuid, date) is
 'Recompute one employee-day of daily_status from the ledger alone.';
 
--- Write day rows (the live step's one, or a replay's many).
-create or replace function app.upsert_days(p_days app.daily_status[])
+-- The live step's write when its day has no row yet (the employee is locked,
+-- so nobody else can add it meanwhile).
+create or replace function app.insert_day(p_day app.daily_status) returns void
+language plpgsql volatile
+as $$
+begin
+    insert into app.daily_status select p_day.*;
+end
+$$;
+
+-- The live step's write when its day row exists: an UPDATE by key (cheaper than
+-- INSERT … ON CONFLICT, which tries the insert first).
+create or replace function app.save_day(p_day app.daily_status) returns void
+language plpgsql volatile
+as $$
+begin
+    update app.daily_status as ds set
+        current_status = p_day.current_status,
+        first_clock_in = p_day.first_clock_in,
+        last_clock_out = p_day.last_clock_out,
+        last_event_id = p_day.last_event_id,
+        last_event_at = p_day.last_event_at,
+        worked_minutes = p_day.worked_minutes,
+        break_minutes_used = p_day.break_minutes_used,
+        lunch_minutes = p_day.lunch_minutes,
+        event_count = p_day.event_count,
+        anomalies = p_day.anomalies,
+        is_locked = p_day.is_locked,
+        lock_reason = p_day.lock_reason,
+        has_sync_errors = p_day.has_sync_errors,
+        updated_at = p_day.updated_at,
+        state_since = p_day.state_since,
+        worked_seconds = p_day.worked_seconds,
+        break_seconds = p_day.break_seconds,
+        lunch_seconds = p_day.lunch_seconds,
+        lunch_starts = p_day.lunch_starts
+    where ds.employee_id = p_day.employee_id and ds.business_date_ist = p_day.business_date_ist;
+end
+$$;
+
+-- Replay a set of employee-days (parallel arrays) and store them: the old rows
+-- go, the replayed ones come in, in one pass. The caller holds the employees'
+-- locks (app.lock_employees).
+create or replace function app.refresh_daily_status(p_employee_ids uuid[], p_dates date[])
 returns integer
 language plpgsql volatile
 as $$
 declare
     v_count integer;
 begin
-    insert into app.daily_status as ds
-    select d.* from unnest(p_days) as d
-    on conflict (employee_id, business_date_ist) do update set
-        current_status = excluded.current_status,
-        first_clock_in = excluded.first_clock_in,
-        last_clock_out = excluded.last_clock_out,
-        last_event_id = excluded.last_event_id,
-        last_event_at = excluded.last_event_at,
-        worked_minutes = excluded.worked_minutes,
-        break_minutes_used = excluded.break_minutes_used,
-        lunch_minutes = excluded.lunch_minutes,
-        event_count = excluded.event_count,
-        anomalies = excluded.anomalies,
-        is_locked = excluded.is_locked,
-        lock_reason = excluded.lock_reason,
-        has_sync_errors = excluded.has_sync_errors,
-        updated_at = excluded.updated_at,
-        state_since = excluded.state_since,
-        worked_seconds = excluded.worked_seconds,
-        break_seconds = excluded.break_seconds,
-        lunch_seconds = excluded.lunch_seconds,
-        lunch_starts = excluded.lunch_starts;
+    delete from app.daily_status as ds
+    using unnest(p_employee_ids, p_dates) as k (employee_id, day)
+    where ds.employee_id = k.employee_id and ds.business_date_ist = k.day;
+    insert into app.daily_status
+    select (d.day).* from app.derive_days(p_employee_ids, p_dates) as d;
     get diagnostics v_count = row_count;
     return v_count;
 end
-$$;
-
--- Replay a set of employee-days (parallel arrays) and store them. The caller
--- holds the employees' locks (app.lock_employees).
-create or replace function app.refresh_daily_status(p_employee_ids uuid[], p_dates date[])
-returns integer
-language sql volatile
-as $$
-    select app.upsert_days(array(
-        select d.day from app.derive_days(p_employee_ids, p_dates) as d
-    ))
 $$;
 
 -- One live punch applied to its stored day: the row after the event, or null

@@ -21,15 +21,19 @@ comment on function app.is_live_punch_source(text) is
 
 -- The event and the resulting day, as every punch returns them (the day
 -- without the state machine's internal columns).
+-- PL/pgSQL: its plan is cached (a SQL function taking rows would be planned on
+-- every call).
 create or replace function app.punch_json(p_event app.attendance_events, p_day app.daily_status) returns jsonb
-language sql immutable
+language plpgsql immutable
 as $$
-    select jsonb_build_object(
+begin
+    return jsonb_build_object(
         'event', to_jsonb(p_event) - 'request_hash',
-        'daily_status', case when (p_day).employee_id is not null then to_jsonb(p_day) - array[
+        'daily_status', case when p_day.employee_id is not null then to_jsonb(p_day) - array[
             'state_since', 'worked_seconds', 'break_seconds', 'lunch_seconds', 'lunch_starts'
         ] end
-    )
+    );
+end
 $$;
 
 create or replace function app.punch_result(p_event_id bigint) returns jsonb

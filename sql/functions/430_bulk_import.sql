@@ -16,7 +16,7 @@
 create or replace function app.import_business_dates(
     p_employee_ids uuid[], p_event_types app.event_type[], p_occurred_at timestamptz[]
 )
-returns table (n bigint, business_date_ist date)
+returns table (n bigint, employee_id uuid, event_type app.event_type, occurred_at timestamptz, business_date_ist date)
 language sql stable
 as $$
     with staged as (
@@ -28,19 +28,22 @@ as $$
     reach as (
         -- per employee: how long a shift can own an event, and the span to look at
         select
-            s.employee_id,
+            k.employee_id,
             p.max_shift,
-            min(s.occurred_at) - p.max_shift as since,
-            max(s.occurred_at) as until
-        from staged as s
-        inner join app.employees as e on e.id = s.employee_id
+            k.first_at - p.max_shift as since,
+            k.last_at as until
+        from (
+            select s.employee_id, min(s.occurred_at) as first_at, max(s.occurred_at) as last_at
+            from staged as s
+            group by s.employee_id
+        ) as k
+        inner join app.employees as e on e.id = k.employee_id
         cross join lateral (
             select make_interval(hours => coalesce(
                 (e.shift_config ->> 'max_shift_hours')::integer,
                 (select (x.value #>> '{}')::integer from app.settings as x where x.key = 'max_shift_hours')
             )) as max_shift
         ) as p
-        group by s.employee_id, p.max_shift
     ),
     timeline as (
         -- the ledger's own shift edges within reach (not voided), then the staged rows;
@@ -59,34 +62,50 @@ as $$
         select s.employee_id, s.event_type, s.occurred_at, app.ist_date(s.occurred_at), 1, s.n, s.n
         from staged as s
     ),
-    numbered as (
-        -- each row with the number of shift edges strictly before it
+    grouped as (
+        -- g: the number of shift edges up to and including each row
         select
             t.*,
-            coalesce(count(*) filter (where t.event_type in ('CLOCK_IN', 'CLOCK_OUT')) over (
-                partition by t.employee_id order by t.occurred_at, t.staged, t.seq
-                rows between unbounded preceding and 1 preceding
-            ), 0) as edges_before
+            count(*) filter (where t.event_type in ('CLOCK_IN', 'CLOCK_OUT')) over (
+                partition by t.employee_id order by t.occurred_at, t.staged, t.seq rows unbounded preceding
+            ) as g
         from timeline as t
     ),
-    edge_list as (
+    latest as (
+        -- the latest edge up to and including each row: the first row of its group
         select
-            t.employee_id, t.event_type, t.occurred_at, t.edge_date,
-            row_number() over (partition by t.employee_id order by t.occurred_at, t.staged, t.seq) as k
-        from timeline as t
-        where t.event_type in ('CLOCK_IN', 'CLOCK_OUT')
+            x.*,
+            first_value(x.event_type) over w as incl_type,
+            first_value(x.occurred_at) over w as incl_at,
+            first_value(x.edge_date) over w as incl_date
+        from grouped as x
+        window w as (partition by x.employee_id, x.g order by x.occurred_at, x.staged, x.seq)
+    ),
+    before as (
+        -- the latest edge strictly before each row: the previous row's
+        select
+            y.n, y.employee_id, y.event_type, y.occurred_at,
+            lag(y.g) over w as prev_g,
+            lag(y.incl_type) over w as edge_type,
+            lag(y.incl_at) over w as edge_at,
+            lag(y.incl_date) over w as edge_date
+        from latest as y
+        window w as (partition by y.employee_id order by y.occurred_at, y.staged, y.seq)
     )
     select
-        x.n,
+        b.n,
+        b.employee_id,
+        b.event_type,
+        b.occurred_at,
         case
-            when x.event_type <> 'CLOCK_IN' and e.event_type = 'CLOCK_IN' and x.occurred_at - e.occurred_at < r.max_shift
-                then e.edge_date
-            else app.ist_date(x.occurred_at)
+            when b.event_type <> 'CLOCK_IN' and b.prev_g > 0 and b.edge_type = 'CLOCK_IN'
+                and b.occurred_at - b.edge_at < r.max_shift
+                then b.edge_date
+            else app.ist_date(b.occurred_at)
         end
-    from numbered as x
-    inner join reach as r on r.employee_id = x.employee_id
-    left join edge_list as e on e.employee_id = x.employee_id and e.k = x.edges_before
-    where x.n is not null
+    from before as b
+    inner join reach as r on r.employee_id = b.employee_id
+    where b.n is not null
 $$;
 comment on function app.import_business_dates(uuid[], app.event_type[], timestamptz[]) is
 'Business dates of staged events (parallel arrays), set-based: the rule of app.business_date_for.';
@@ -96,6 +115,10 @@ create or replace function app.import_events_v1(
 )
 returns integer
 language plpgsql volatile
+-- the sorts of a 100,000-row statement (dates, days) stay in memory; its row
+-- counts are unknown to the planner (arrays), so no JIT for a misestimate
+set work_mem = '64MB'
+set jit = off
 as $$
 declare
     v_count integer;
@@ -110,12 +133,9 @@ begin
     perform app.lock_employees(p_employee_ids);
     perform set_config('hithonix.import_business_dates', 'on', true);
     insert into app.attendance_events (employee_id, event_type, occurred_at, business_date_ist, source, created_by)
-    select s.employee_id, s.event_type, s.occurred_at, d.business_date_ist, 'import', p_created_by
-    from unnest(p_employee_ids, p_event_types, p_occurred_at) with ordinality as s (
-        employee_id, event_type, occurred_at, n
-    )
-    inner join app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at) as d on d.n = s.n
-    order by s.employee_id, s.occurred_at, s.n;
+    select d.employee_id, d.event_type, d.occurred_at, d.business_date_ist, 'import', p_created_by
+    from app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at) as d
+    order by d.employee_id, d.occurred_at, d.n;
     get diagnostics v_count = row_count;
     perform set_config('hithonix.import_business_dates', 'off', true);
     return v_count;

@@ -34,18 +34,25 @@ select is(
     'hr_admin: counts over the whole company'
 );
 select is(
-    (select array_agg(a ->> 'full_name') from jsonb_array_elements(api.status_board('2026-11-20') -> 'attention') as a),
-    array['bob', 'cat'],
-    'the rows that need attention, by name: the locked day and the missing clock-out'
+    (select array_agg(a ->> 'full_name' order by a ->> 'employee_id')
+     from jsonb_array_elements(api.status_board('2026-11-20') -> 'attention') as a),
+    (select array_agg(e.full_name order by e.id) from app.employees as e where e.id in (:'bob', :'cat')),
+    'the rows that need attention, with names, in employee id order: the locked day and the missing clock-out'
 );
 select is(
-    api.status_board('2026-11-20') -> 'attention' -> 1 -> 'anomalies', '["MISSING_CLOCK_OUT"]',
+    (select a -> 'anomalies' from jsonb_array_elements(api.status_board('2026-11-20') -> 'attention') as a
+     where a ->> 'full_name' = 'cat'),
+    '["MISSING_CLOCK_OUT"]',
     'a missing clock-out is shown as an anomaly'
 );
 select is(
-    (select array_agg(a ->> 'full_name') from jsonb_array_elements(api.status_board('2026-11-20', 2, 1) -> 'attention') as a),
-    array['cat'],
-    'page 2 of size 1'
+    (select array_agg(a ->> 'full_name' order by a ->> 'full_name') from (
+        select jsonb_array_elements(api.status_board('2026-11-20', 1, 1) -> 'attention') as a
+        union all
+        select jsonb_array_elements(api.status_board('2026-11-20', 2, 1) -> 'attention')
+    ) as pages),
+    array['bob', 'cat'],
+    'pages 1 and 2 of size 1 hold one row each'
 );
 select is(api.status_board('2026-11-21') -> 'counts' ->> 'total', '0', 'a date without rows counts nothing');
 select throws_ok(

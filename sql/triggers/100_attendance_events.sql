@@ -137,8 +137,10 @@ begin
     -- the one step; when it cannot tell (the day holds later or anomalous
     -- events), _500_derive replays the day after the insert
     v_next := app.step_day(v_target, p_event, v_policy);
-    if v_next.employee_id is not null then
-        perform app.upsert_days(array[v_next]);
+    if v_next.employee_id is not null and v_target.employee_id is not null then
+        perform app.save_day(v_next);
+    elsif v_next.employee_id is not null then
+        perform app.insert_day(v_next);
     end if;
     return p_event.business_date_ist;
 end
