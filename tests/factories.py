@@ -49,4 +49,4 @@ def claims(role: str, employee_id: uuid.UUID | None = None, **extra: Any) -> dic
 
 
 def allow_backdating(conn: psycopg.Connection) -> None:
-    conn.execute("update app.settings set value = '1000000000' where key = 'employee_backdate_minutes'")
+    conn.execute("update app.settings set value = '527040' where key = 'employee_backdate_minutes'")

@@ -111,7 +111,8 @@ def snapshot(owner: psycopg.Connection) -> dict[str, Any]:
         "employees": rows("select to_jsonb(e) from app.employees as e order by e.id"),
         "audit": rows("select to_jsonb(a) from app.audit_logs as a order by a.id"),
         "unlocks": rows("select to_jsonb(u) from app.day_unlocks as u order by u.id"),
-        "queue": rows("select message from pgmq.q_keka_sync order by msg_id"),
+        # 0045 adds each waiting message's employee_id (tests/test_upgrade_keys.py checks it); nothing else changes
+        "queue": rows("select message - 'employee_id' from pgmq.q_keka_sync order by msg_id"),
     }
 
 

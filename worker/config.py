@@ -6,7 +6,9 @@ the README). Nothing else in the package calls ``os.environ``.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -14,6 +16,8 @@ from typing import ClassVar
 from worker.db.urls import derive_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# A DeviceIdentifier as Keka's System.Guid parses it, with nothing around it.
+DEVICE_IDENTIFIER_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class ConfigError(RuntimeError):
@@ -33,6 +37,16 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,8 @@ class KekaSettings:
     timeout_seconds: float = 10.0
     batch_size: int = 100
     visibility_timeout_seconds: int = 60
-    max_reads: int = 10
+    probe_interval_seconds: float = 5.0
+    rejected_probe_interval_seconds: float = 60.0
     backoff_base_seconds: float = 2.0
     backoff_cap_seconds: float = 300.0
     concurrency: int = 1
@@ -141,6 +156,13 @@ class KekaSettings:
         """The KEKA_* connection variables this environment sets (they win over the sandbox's)."""
         return {name: value for name in cls.CONNECTION_ENV.values() if (value := _env(name))}
 
+    @property
+    def push_fingerprint(self) -> str:
+        """Names the push configuration (URL, key, device) without revealing the key: a
+        circuit opened by a refusal probes at once when the worker runs with another one."""
+        material = "\n".join((self.ingestion_base_url, self.ingestion_key, self.device_identifier))
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
     def connection_env(self) -> dict[str, str]:
         """These settings as the environment a worker process reads (e.g. to start one)."""
         return {name: str(getattr(self, field)) for field, name in self.CONNECTION_ENV.items()}
@@ -161,6 +183,12 @@ class KekaSettings:
             return value
 
         alias, domain = need("KEKA_COMPANY_ALIAS"), need("KEKA_ENV_DOMAIN")
+        device = need("KEKA_DEVICE_IDENTIFIER")
+        if not DEVICE_IDENTIFIER_RE.fullmatch(device):
+            raise ConfigError(
+                f"KEKA_DEVICE_IDENTIFIER must be the GUID Keka issued (8-4-4-4-12 hex digits, nothing"
+                f" around it), got {device!r}: Keka refuses every request with a malformed one"
+            )
         try:
             timeout = float(_env("KEKA_TIMEOUT_SECONDS", "10") or "10")
         except ValueError as exc:
@@ -168,18 +196,19 @@ class KekaSettings:
         return cls(
             ingestion_base_url=need("KEKA_INGESTION_BASE_URL").rstrip("/"),
             ingestion_key=need("KEKA_INGESTION_KEY"),
-            device_identifier=need("KEKA_DEVICE_IDENTIFIER"),
+            device_identifier=device,
             api_key=need("KEKA_API_KEY"),
             company_alias=alias,
             env_domain=domain,
             client_id=need("KEKA_CLIENT_ID"),
             client_secret=need("KEKA_CLIENT_SECRET"),
             hris_base_url=(_env("KEKA_HRIS_BASE_URL") or f"https://{alias}.{domain}/api/v1").rstrip("/"),
-            token_url=_env("KEKA_TOKEN_URL") or "https://login.keka.com/connect/token",
+            token_url=_env("KEKA_TOKEN_URL") or f"https://login.{domain}/connect/token",
             timeout_seconds=timeout,
             batch_size=min(_env_int("KEKA_BATCH_SIZE", 100), 100),
             visibility_timeout_seconds=_env_int("KEKA_VISIBILITY_TIMEOUT_SECONDS", 60),
-            max_reads=_env_int("KEKA_MAX_READS", 10),
+            probe_interval_seconds=_env_float("KEKA_PROBE_INTERVAL_SECONDS", 5.0),
+            rejected_probe_interval_seconds=_env_float("KEKA_REJECTED_PROBE_INTERVAL_SECONDS", 60.0),
             backoff_base_seconds=float(_env("KEKA_BACKOFF_BASE_SECONDS", "2") or "2"),
             backoff_cap_seconds=float(_env("KEKA_BACKOFF_CAP_SECONDS", "300") or "300"),
             concurrency=_env_int("WORKER_CONCURRENCY", 1),

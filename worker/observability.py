@@ -17,6 +17,9 @@ BATCH_LATENCY = Histogram(
 )
 QUEUE_DEPTH = Gauge("keka_sync_queue_depth", "Messages waiting in keka_sync")
 DLQ_DEPTH = Gauge("keka_sync_dlq_depth", "Messages in keka_sync_dlq")
+CIRCUIT_OPEN = Gauge(
+    "keka_push_circuit_open", "1 while the Keka push circuit is open (kind: OUTAGE or REJECTED)", ["kind"]
+)
 EMPLOYEES_IMPORTED = Counter("keka_employee_import_changes_total", "Employee import changes", ["change"])
 
 

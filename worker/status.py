@@ -11,10 +11,10 @@ from psycopg.rows import dict_row
 
 from worker.db.migrate import Migrator
 
-SYNC = "select * from app.sync_overview()"
+SYNC = "select * from app.sync_overview() cross join app.keka_sync_signals()"
 IMPORT = (
     "select id, status, started_at, finished_at, pages, created_count, updated_count,"
-    " deactivated_count, unchanged_count from app.keka_employee_imports order by id desc limit 1"
+    " deactivated_count, unchanged_count, skipped_count from app.keka_employee_imports order by id desc limit 1"
 )
 EVENTS = "select reltuples::bigint from pg_class where oid = 'app.attendance_events'::regclass"
 
@@ -37,8 +37,25 @@ class Status:
             issues.append(f"{self.sync['dlq_depth']} message(s) in keka_sync_dlq")
         if self.sync.get("permanent_failure"):
             issues.append(f"{self.sync['permanent_failure']} event(s) in PERMANENT_FAILURE: see api.retry_sync")
+        if self.sync.get("circuit_state") == "OPEN":
+            issues.append(
+                f"Keka push circuit OPEN ({self.sync.get('circuit_kind')}) since {self.sync.get('circuit_since')}:"
+                f" {self.sync.get('circuit_reason')}"
+            )
+        for key, what in (
+            ("unconfirmed", "punch(es) Keka may not hold (UNCONFIRMED): check them in Keka"),
+            ("held_back", "punch(es) held back: attendance number unknown to the last import"),
+            ("needs_keka_correction", "voided punch(es) to correct in Keka by hand: api.keka_corrections"),
+        ):
+            if self.sync.get(key):
+                issues.append(f"{self.sync[key]} {what}")
         if self.last_import and self.last_import["status"] == "FAILED":
             issues.append("the last employee import failed")
+        if self.last_import and self.last_import.get("skipped_count"):
+            issues.append(
+                f"the last employee import skipped {self.last_import['skipped_count']} profile(s):"
+                " see errors in app.keka_employee_imports"
+            )
         return issues
 
 
@@ -71,7 +88,7 @@ def show(status: Status, say: Callable[[str], None]) -> None:
         + (
             f"#{last['id']} {last['status']} at {last['started_at']:%Y-%m-%d %H:%M} — created {last['created_count']}, "
             f"updated {last['updated_count']}, deactivated {last['deactivated_count']}, unchanged "
-            f"{last['unchanged_count']} ({last['pages']} pages)"
+            f"{last['unchanged_count']}, skipped {last['skipped_count']} ({last['pages']} pages)"
             if last
             else "never"
         )

@@ -59,7 +59,13 @@ def create_app(db_url: str, settings: KekaSettings) -> procrastinate.App:
             stats = Pusher(conn, logs_client, settings).drain(budget_seconds=max(every * 4, 20))
         if stats.read:
             log.info("keka_push_run", **{k: v for k, v in vars(stats).items() if k != "event_ids"})
-        return {"succeeded": stats.succeeded, "failed": stats.failed, "permanent": stats.permanent}
+        return {
+            "succeeded": stats.succeeded,
+            "failed": stats.failed,
+            "permanent": stats.permanent,
+            "unconfirmed": stats.unconfirmed,
+            "circuit_open": stats.circuit_open,
+        }
 
     @app.periodic(cron="17 * * * *", periodic_id="import")
     @app.task(queue=JOB_QUEUE, queueing_lock="import_employees", name="import_employees")

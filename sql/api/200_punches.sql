@@ -88,10 +88,10 @@ create or replace function api.kiosk_punch(
 ) returns jsonb
 language sql volatile
 as $$
-    select app.kiosk_punch(badge_id, event_type::app.event_type, idempotency_key)
+    select app.kiosk_punch(badge_id, event_type, idempotency_key)
 $$;
 comment on function api.kiosk_punch(text, text, text) is
-'A badge reader punches for the badge holder (kiosk role only).';
+'A badge reader punches for the badge holder (kiosk role only); returns {"name", "state"} only.';
 grant execute on function api.kiosk_punch(text, text, text) to kiosk;
 
 create or replace function api.validate_shift_plan(plan text) returns jsonb

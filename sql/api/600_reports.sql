@@ -4,9 +4,15 @@
 
 create or replace function api.anomaly_report(from_date date default null, to_date date default null)
 returns jsonb
-language sql stable
+language plpgsql stable
 as $$
-    select coalesce(jsonb_agg(to_jsonb(r)), '[]') from app.anomaly_report(from_date, to_date) as r
+begin
+    return (select coalesce(jsonb_agg(to_jsonb(r)), '[]') from app.anomaly_report(from_date, to_date) as r);
+exception when query_canceled then
+    -- its cost grows with the range: a timeout is a clear 503, not PostgREST's 500
+    perform app.fail_timeout();
+    return null;
+end
 $$;
 comment on function api.anomaly_report(date, date) is
 'hr_admin: the anomaly report for a date range (default: all), one entry per anomaly.';

@@ -29,15 +29,23 @@ as $$
     end
 $$;
 
--- The actor recorded in the ledger and the audit trail: sub (Slack id or e-mail),
--- else the employee id, else the database user (owner scripts, backfills).
+-- The actor recorded in the ledger and the audit trail, derived from what the
+-- database knows, never from the token's free-text sub (issue 10): the token's
+-- employee's Slack id, else their e-mail; a kiosk as kiosk:<kiosk_id>; owner
+-- scripts (no client role) may name themselves in sub (the backfill does);
+-- else the database user.
 create or replace function app.current_actor() returns text
-language sql stable
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
 as $$
     select coalesce(
-        app.jwt_claims() ->> 'sub',
-        app.jwt_claims() ->> 'employee_id',
-        app.jwt_claims() ->> 'kiosk_id',
+        (
+            select coalesce(e.slack_user_id, e.email::text)
+            from app.employees as e where e.id = app.current_employee_id()
+        ),
+        case when app.current_app_role() = 'kiosk' then 'kiosk:' || left(app.jwt_claims() ->> 'kiosk_id', 64) end,
+        case when app.current_app_role() not in ('anon', 'employee', 'approver', 'hr_admin', 'kiosk')
+            then left(app.jwt_claims() ->> 'sub', 64) end,
         session_user::text
     )
 $$;
@@ -45,9 +53,14 @@ $$;
 create or replace function app.request_id() returns text
 language sql stable
 as $$
-    select coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb
-        ->> 'x-request-id'
+    select case when length(h.id) <= 200 then h.id end
+    from (
+        select coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb
+            ->> 'x-request-id' as id
+    ) as h
 $$;
+comment on function app.request_id() is
+'The x-request-id header as sent, or null when absent or longer than 200 characters (not stored then).';
 
 -- One request header (PostgREST lower-cases the names), or null.
 create or replace function app.request_header(p_name text) returns text
@@ -72,6 +85,8 @@ end
 $$;
 comment on function app.fail(integer, text, text, jsonb) is
 'Raise a business error: SQLSTATE PT<status>, MESSAGE = stable code.';
+-- invoker functions (the gatekeeper, argument bounds) raise as the client role
+grant execute on function app.fail(integer, text, text, jsonb) to anon, employee, approver, hr_admin, kiosk;
 
 -- The checks every privileged app function opens with (they run as the owner,
 -- so the role comes from the request, not from current_user).
@@ -92,12 +107,15 @@ language plpgsql immutable
 as $$
 begin
     if p_reason is null or length(btrim(p_reason)) < 3 then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'A reason of at least 3 characters is required.');
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', 'A reason of at least 3 characters is required.', '{"field": "reason"}'
+        );
     end if;
+    perform app.require_max_length('reason', p_reason, 1000);
 end
 $$;
 comment on function app.require_reason(text) is
-'Refuse (422 INVALID_ARGUMENT) a missing or too short reason for an audited change.';
+'Refuse (422 INVALID_ARGUMENT) a missing, too short or too long (over 1000 characters) reason.';
 
 grant execute on function app.jwt_claims(), app.current_app_role(), app.current_employee_id(),
 app.current_actor(), app.request_id(), app.request_header(text)

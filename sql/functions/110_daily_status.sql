@@ -34,7 +34,8 @@ create or replace function app.is_missing_clock_out(
 ) returns boolean
 language sql stable
 as $$
-    select p_status <> 'OFF_DUTY' and now() - p_first_clock_in > p_max_shift
+    -- a comparison, not now() - p_first_clock_in: no interval overflow on a legacy -infinity
+    select p_status <> 'OFF_DUTY' and p_first_clock_in < now() - p_max_shift
 $$;
 
 create or replace function app.with_missing_clock_out(

@@ -17,7 +17,7 @@ as $$
         actor_slack_id, actor_employee_id, actor_role, target_employee_id,
         action, entity, entity_id, reason, before, after, context, request_id
     ) values (
-        app.jwt_claims() ->> 'sub',
+        app.current_actor(),
         app.current_employee_id(),
         coalesce(app.jwt_claims() ->> 'role', session_user::text),
         p_target_employee_id,

@@ -77,6 +77,7 @@ declare
     v_event app.attendance_events;
     v_day app.daily_status;
 begin
+    perform app.require_punch_arguments(p_note, p_plan, p_idempotency_key);
     if p_employee_id is null then
         perform app.fail(401, 'NOT_AUTHENTICATED', 'This call needs a token that names an employee.');
     end if;
@@ -191,28 +192,44 @@ $$;
 grant execute on function app.punch(app.event_type, timestamptz, text, text, text, text)
 to employee, approver, hr_admin;
 
--- A badge reader's punch: the kiosk names the badge, never the employee id.
+-- A badge reader's punch: the kiosk names the badge, never the employee id,
+-- and gets back only what its screen shows (issue 10): the holder's name and
+-- their new state. event_type is text so that a wrong one is a 422 naming it.
 create or replace function app.kiosk_punch(
-    p_badge_id text, p_event_type app.event_type, p_idempotency_key text
+    p_badge_id text, p_event_type text, p_idempotency_key text
 ) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_employee_id uuid;
+    v_employee app.employees;
+    v_result jsonb;
 begin
     perform app.require_role(array['kiosk']);
-    if app.jwt_claims() ->> 'kiosk_id' is null then
-        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must carry kiosk_id.');
+    if app.jwt_claims() ->> 'kiosk_id' is null or length(app.jwt_claims() ->> 'kiosk_id') > 64 then
+        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must carry a kiosk_id of at most 64 characters.');
     end if;
-    select e.id into v_employee_id from app.employees as e where e.badge_id = p_badge_id;
-    if v_employee_id is null then
+    if p_event_type is null or p_event_type not in (
+        'CLOCK_IN', 'CLOCK_OUT', 'BREAK_START', 'BREAK_END', 'LUNCH_START', 'LUNCH_END'
+    ) then
+        perform app.fail(
+            422, 'INVALID_ARGUMENT',
+            'event_type must be one of CLOCK_IN, CLOCK_OUT, BREAK_START, BREAK_END, LUNCH_START, LUNCH_END.',
+            '{"field": "event_type"}'
+        );
+    end if;
+    perform app.require_max_length('badge_id', p_badge_id, 64);
+    select * into v_employee from app.employees as e where e.badge_id = p_badge_id;
+    if not found then
         perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this badge.');
     end if;
-    return app.record_punch(
-        v_employee_id, p_event_type, null, p_idempotency_key, 'kiosk',
+    v_result := app.record_punch(
+        v_employee.id, p_event_type::app.event_type, null, p_idempotency_key, 'kiosk',
         'kiosk ' || (app.jwt_claims() ->> 'kiosk_id'), null, false
+    );
+    return jsonb_build_object(
+        'name', v_employee.full_name, 'state', v_result -> 'daily_status' ->> 'current_status'
     );
 end
 $$;
-grant execute on function app.kiosk_punch(text, app.event_type, text) to kiosk;
+grant execute on function app.kiosk_punch(text, text, text) to kiosk;

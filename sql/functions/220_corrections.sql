@@ -10,6 +10,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_type app.event_type;
+    v_policy jsonb;
     v_id bigint;
     v_result jsonb;
 begin
@@ -18,20 +19,22 @@ begin
     if p_event_type is null or p_event_type not in (
         'CLOCK_IN', 'CLOCK_OUT', 'BREAK_START', 'BREAK_END', 'LUNCH_START', 'LUNCH_END'
     ) then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'event_type must be a punch type; use void_event to cancel one.');
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', 'event_type must be a punch type; use void_event to cancel one.',
+            '{"field": "event_type"}'
+        );
     end if;
     v_type := p_event_type::app.event_type;
-    if p_occurred_at is null then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'occurred_at is required.');
-    end if;
-    if p_occurred_at > now() + make_interval(
-        secs => (app.policy(p_employee_id) ->> 'clock_skew_seconds')::integer
-    ) then
-        perform app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.');
-    end if;
     if not exists (select 1 from app.employees as e where e.id = p_employee_id) then
         perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this id.');
     end if;
+    -- a sane window around now, for admins too (issue 10): never -infinity or year 9999
+    v_policy := app.policy(p_employee_id);
+    perform app.require_occurred_at_window(
+        p_occurred_at,
+        make_interval(days => (v_policy ->> 'admin_backdate_days')::integer),
+        make_interval(secs => (v_policy ->> 'clock_skew_seconds')::integer)
+    );
     perform app.lock_employee(p_employee_id);
     insert into app.attendance_events (
         employee_id, event_type, occurred_at, source, payload, created_by

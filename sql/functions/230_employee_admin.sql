@@ -1,5 +1,6 @@
 -- hr_admin's maintenance of employees, audited. Keka imports use their own
--- path (the worker); these are the manual ones.
+-- path (the worker); these are the manual ones. A value outside a column's
+-- bound is a 422 naming the field (app.fail_constraint), never the row.
 
 create or replace function app.upsert_employee(
     p_email text,
@@ -22,45 +23,54 @@ as $$
 declare
     v_before app.employees;
     v_after app.employees;
+    v_state text;
+    v_constraint text;
+    v_column text;
 begin
     perform app.require_role(array['hr_admin']);
+    perform app.require_max_length('email', p_email, 254);
     if p_email is null or p_email !~ '^[^@\s]+@[^@\s]+$' then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'email must be an e-mail address.');
+        perform app.fail(422, 'INVALID_ARGUMENT', 'email must be an e-mail address.', '{"field": "email"}');
     end if;
     if p_full_name is null or btrim(p_full_name) = '' then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'full_name is required.');
+        perform app.fail(422, 'INVALID_ARGUMENT', 'full_name is required.', '{"field": "full_name"}');
     end if;
     select * into v_before from app.employees as e
     where (p_id is not null and e.id = p_id) or (p_id is null and e.email = p_email::citext)
     for update;
-    if not found then
-        insert into app.employees (
-            id, email, full_name, employee_number, attendance_number, manager_employee_id,
-            department, designation, location, shift_config, slack_user_id, badge_id, date_of_joining
-        ) values (
-            coalesce(p_id, gen_random_uuid()), p_email, p_full_name, p_employee_number,
-            p_attendance_number, p_manager_employee_id, p_department, p_designation, p_location,
-            coalesce(p_shift_config, '{"shift_type": "GENERAL"}'), p_slack_user_id, p_badge_id,
-            p_date_of_joining
-        )
-        returning * into v_after;
-    else
-        update app.employees as e set
-            email = p_email,
-            full_name = p_full_name,
-            employee_number = coalesce(p_employee_number, e.employee_number),
-            attendance_number = coalesce(p_attendance_number, e.attendance_number),
-            manager_employee_id = coalesce(p_manager_employee_id, e.manager_employee_id),
-            department = coalesce(p_department, e.department),
-            designation = coalesce(p_designation, e.designation),
-            location = coalesce(p_location, e.location),
-            shift_config = coalesce(p_shift_config, e.shift_config),
-            slack_user_id = coalesce(p_slack_user_id, e.slack_user_id),
-            badge_id = coalesce(p_badge_id, e.badge_id),
-            date_of_joining = coalesce(p_date_of_joining, e.date_of_joining)
-        where e.id = v_before.id
-        returning * into v_after;
-    end if;
+    begin
+        if not found then
+            insert into app.employees (
+                id, email, full_name, employee_number, attendance_number, manager_employee_id,
+                department, designation, location, shift_config, slack_user_id, badge_id, date_of_joining
+            ) values (
+                coalesce(p_id, gen_random_uuid()), p_email, p_full_name, p_employee_number,
+                p_attendance_number, p_manager_employee_id, p_department, p_designation, p_location,
+                coalesce(p_shift_config, '{"shift_type": "GENERAL"}'), p_slack_user_id, p_badge_id,
+                p_date_of_joining
+            )
+            returning * into v_after;
+        else
+            update app.employees as e set
+                email = p_email,
+                full_name = p_full_name,
+                employee_number = coalesce(p_employee_number, e.employee_number),
+                attendance_number = coalesce(p_attendance_number, e.attendance_number),
+                manager_employee_id = coalesce(p_manager_employee_id, e.manager_employee_id),
+                department = coalesce(p_department, e.department),
+                designation = coalesce(p_designation, e.designation),
+                location = coalesce(p_location, e.location),
+                shift_config = coalesce(p_shift_config, e.shift_config),
+                slack_user_id = coalesce(p_slack_user_id, e.slack_user_id),
+                badge_id = coalesce(p_badge_id, e.badge_id),
+                date_of_joining = coalesce(p_date_of_joining, e.date_of_joining)
+            where e.id = v_before.id
+            returning * into v_after;
+        end if;
+    exception when check_violation or not_null_violation or unique_violation or foreign_key_violation then
+        get stacked diagnostics v_state = returned_sqlstate, v_constraint = constraint_name, v_column = column_name;
+        perform app.fail_constraint(v_state, v_constraint, v_column);
+    end;
     perform app.audit(
         'UPSERT_EMPLOYEE', 'employees', v_after.id::text, v_after.id, null,
         case when v_before.id is null then null else to_jsonb(v_before) end, to_jsonb(v_after)

@@ -1,10 +1,48 @@
--- The worker's side of Keka sync, as named, versioned calls (_v1). The
+-- The worker's side of Keka push, as named, versioned calls (_v1, _v2): what
+-- to send, each outcome in the sync columns, strikes and dead letters,
+-- reconciliation, HR's retry and the sync signals HR and `status` read. The
 -- invoker ones run with hithonix_worker's own narrow grants (column-level
 -- UPDATE of the sync columns, its queues); the definer ones do what the
--- worker role may not do directly (reading policy, writing employees).
+-- worker role may not do directly (reading policy and employees' profiles).
+-- The circuit breaker is 310_keka_circuit.sql, the employee import
+-- 320_keka_employee_import.sql.
 
--- What to send for a batch of event ids: the Keka log item fields.
--- Status 0 = IN (CLOCK_IN), 1 = OUT (CLOCK_OUT); the timestamp is IST wall clock.
+-- What to send for a batch of event ids: the Keka log item fields, and why
+-- an event must not go. Status 0 = IN (CLOCK_IN), 1 = OUT (CLOCK_OUT); the
+-- timestamp is IST wall clock. voided: a VOID names it (never send what is
+-- already retracted). number_known: the attendance number came from Keka's
+-- last employee import (true for every number until an import has succeeded,
+-- so a system that never imports still pushes).
+create or replace function app.events_for_push_v2(p_event_ids bigint[])
+returns table (
+    id bigint, sync_status app.sync_status, attendance_number text,
+    wall_clock_ist timestamp, keka_status integer, voided boolean, number_known boolean
+)
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select
+        ev.id,
+        ev.sync_status,
+        e.attendance_number,
+        date_trunc('second', app.ist_wall_clock(ev.occurred_at)),
+        case ev.event_type when 'CLOCK_IN' then 0 when 'CLOCK_OUT' then 1 end,
+        exists (
+            select 1 from app.attendance_events as v
+            where v.corrects_event_id = ev.id and v.event_type = 'VOID'
+        ),
+        e.attendance_number is not null and (
+            e.attendance_number = e.raw_keka_profile ->> 'attendanceNumber'
+            or not exists (select 1 from app.keka_employee_imports as i where i.status = 'SUCCEEDED')
+        )
+    from app.attendance_events as ev
+    inner join app.employees as e on e.id = ev.employee_id
+    where ev.id = any(p_event_ids)
+    order by ev.occurred_at, ev.id
+$$;
+grant execute on function app.events_for_push_v2(bigint[]) to hithonix_worker;
+
+-- The pre-v2 reader, kept for a worker of the previous release during a rollout.
 create or replace function app.events_for_push_v1(p_event_ids bigint[])
 returns table (
     id bigint, sync_status app.sync_status, attendance_number text,
@@ -12,16 +50,8 @@ returns table (
 )
 language sql stable
 as $$
-    select
-        ev.id,
-        ev.sync_status,
-        e.attendance_number,
-        date_trunc('second', app.ist_wall_clock(ev.occurred_at)),
-        case ev.event_type when 'CLOCK_IN' then 0 when 'CLOCK_OUT' then 1 end
-    from app.attendance_events as ev
-    inner join app.employees as e on e.id = ev.employee_id
-    where ev.id = any(p_event_ids)
-    order by ev.occurred_at, ev.id
+    select p.id, p.sync_status, p.attendance_number, p.wall_clock_ist, p.keka_status
+    from app.events_for_push_v2(p_event_ids) as p
 $$;
 grant execute on function app.events_for_push_v1(bigint[]) to hithonix_worker;
 
@@ -36,7 +66,13 @@ as $$
             last_attempt_at = now(),
             attempt_count = ev.attempt_count + 1,
             last_sync_error = null,
-            keka_ref = p_keka_ref
+            keka_ref = left(
+                p_keka_ref
+                || case when ev.keka_ref = 'MAYBE_SENT'
+                    then ' (sent again after a request whose answer was lost: possibly twice in Keka)' else ''
+                end,
+                200
+            )
         where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
         returning 1
     )
@@ -53,7 +89,7 @@ as $$
             sync_status = case when p_permanent then 'PERMANENT_FAILURE' else 'FAILED' end::app.sync_status,
             last_attempt_at = now(),
             attempt_count = ev.attempt_count + 1,
-            last_sync_error = p_error
+            last_sync_error = left(p_error, 2000)
         where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
         returning 1
     )
@@ -61,76 +97,168 @@ as $$
 $$;
 grant execute on function app.record_sync_failure_v1(bigint[], boolean, text) to hithonix_worker;
 
--- Messages read more than p_max_reads times go to the dead-letter queue and
--- their events become PERMANENT_FAILURE (an hr_admin can retry_sync them).
-create or replace function app.dead_letter_v1(p_msg_ids bigint[], p_max_reads integer)
+-- A request carrying these events went out and its answer was lost (read
+-- timeout, dropped connection): Keka may hold them. Marked in keka_ref until
+-- they succeed, so the success says they may be in Keka twice.
+create or replace function app.record_sync_maybe_sent_v1(p_event_ids bigint[])
 returns integer
+language sql volatile
+as $$
+    with marked as (
+        update app.attendance_events as ev set keka_ref = 'MAYBE_SENT'
+        where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
+        returning 1
+    )
+    select count(*)::integer from marked
+$$;
+grant execute on function app.record_sync_maybe_sent_v1(bigint[]) to hithonix_worker;
+
+-- Held back before sending (an attendance number Keka's last import does not
+-- know): FAILED with the reason, not an attempt (nothing was sent).
+create or replace function app.record_sync_held_v1(p_event_ids bigint[], p_error text)
+returns integer
+language sql volatile
+as $$
+    with held as (
+        update app.attendance_events as ev set
+            sync_status = 'FAILED',
+            last_sync_error = left(p_error, 2000)
+        where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
+        returning 1
+    )
+    select count(*)::integer from held
+$$;
+grant execute on function app.record_sync_held_v1(bigint[], text) to hithonix_worker;
+
+-- Never sent, on purpose (voided while still waiting): SKIPPED with the reason.
+create or replace function app.record_sync_skipped_v1(p_event_ids bigint[], p_error text)
+returns integer
+language sql volatile
+as $$
+    with skipped as (
+        update app.attendance_events as ev set
+            sync_status = 'SKIPPED',
+            last_sync_error = left(p_error, 2000)
+        where ev.id = any(p_event_ids) and ev.sync_status in ('PENDING', 'FAILED')
+        returning 1
+    )
+    select count(*)::integer from skipped
+$$;
+grant execute on function app.record_sync_skipped_v1(bigint[], text) to hithonix_worker;
+
+-- The one sync limit: keka_sync_max_attempts (settings) = how many times one
+-- punch may fail on its own, in a request of its own, while other punches are
+-- accepted, before it is dead-lettered. Failures during an outage or an open
+-- circuit never count (the worker does not strike then).
+create or replace function app.keka_sync_max_attempts() returns integer
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select coalesce(
+        (select (s.value #>> '{}')::integer from app.settings as s where s.key = 'keka_sync_max_attempts'), 8
+    )
+$$;
+grant execute on function app.keka_sync_max_attempts() to hithonix_worker, hr_admin;
+
+-- A strike against one message: its event failed alone while Keka accepted
+-- others. Under the limit the message comes back (as a new message carrying
+-- the count) after p_delay_seconds; at the limit it goes to keka_sync_dlq and
+-- the event becomes PERMANENT_FAILURE (DEAD_LETTERED: …; retry_sync re-sends).
+create or replace function app.strike_sync_v1(p_msg_id bigint, p_error text, p_delay_seconds integer)
+returns jsonb
 language plpgsql volatile
 as $$
 declare
-    v_messages jsonb[];
-    v_event_ids bigint[];
+    v_message jsonb;
+    v_event_id bigint;
+    v_strikes integer;
+    v_limit integer := app.keka_sync_max_attempts();
 begin
-    select array_agg(m.message || jsonb_build_object('read_ct', m.read_ct)),
-           array_agg((m.message ->> 'event_id')::bigint)
-    into v_messages, v_event_ids
-    from pgmq.q_keka_sync as m
-    where m.msg_id = any(p_msg_ids) and m.read_ct > p_max_reads;
-    if v_messages is null then
-        return 0;
+    select m.message into v_message from pgmq.q_keka_sync as m where m.msg_id = p_msg_id;
+    if v_message is null then
+        return jsonb_build_object('strikes', 0, 'dead_lettered', false);
     end if;
-    perform pgmq.send_batch('keka_sync_dlq', v_messages);
-    perform pgmq.delete('keka_sync', p_msg_ids);
+    v_event_id := (v_message ->> 'event_id')::bigint;
+    v_strikes := coalesce((v_message ->> 'strikes')::integer, 0) + 1;
+    v_message := v_message || jsonb_build_object('strikes', v_strikes);
+    perform pgmq.delete('keka_sync', p_msg_id);
+    if v_strikes >= v_limit then
+        perform pgmq.send('keka_sync_dlq', v_message || jsonb_build_object('error', left(p_error, 500)));
+        perform app.record_sync_failure_v1(
+            array[v_event_id], true,
+            format('DEAD_LETTERED: failed %s times on its own while Keka accepted other punches: %s',
+                v_strikes, p_error)
+        );
+        return jsonb_build_object('strikes', v_strikes, 'dead_lettered', true);
+    end if;
+    perform pgmq.send('keka_sync', v_message, greatest(p_delay_seconds, 0));
     perform app.record_sync_failure_v1(
-        v_event_ids, true, format('DEAD_LETTERED: read %s times without success', p_max_reads)
+        array[v_event_id], false, format('STRIKE %s/%s: %s', v_strikes, v_limit, p_error)
     );
-    return cardinality(v_messages);
+    return jsonb_build_object('strikes', v_strikes, 'dead_lettered', false);
 end
 $$;
-grant execute on function app.dead_letter_v1(bigint[], integer) to hithonix_worker;
+grant execute on function app.strike_sync_v1(bigint, text, integer) to hithonix_worker;
 
 -- Events not yet in Keka that no live message covers (a purged queue, a
--- message lost to an operator): re-enqueue those under the attempt ceiling,
--- escalate the rest to PERMANENT_FAILURE ('ESCALATED: …', see sync_overview).
+-- message lost to an operator) are re-enqueued, however often they failed:
+-- an outage of any length ends with every punch delivered. Events an outage
+-- pushed aside under the previous release (dead-lettered by read count,
+-- 'DEAD_LETTERED: read …', or escalated by attempts, 'ESCALATED: …') come
+-- back too, and their dead letters go. Poison (dead-lettered after failing on
+-- its own), refused and unconfirmed events stay for HR.
+-- An event never has more than one live message: the unique index
+-- keka_sync_one_live_message_idx enforces it, and re-enqueuers (this and
+-- retry_sync) take one lock so they do not race into it.
 create or replace function app.reconcile_sync_v1() returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_ceiling integer := (
-        select (s.value #>> '{}')::integer from app.settings as s where s.key = 'keka_sync_max_attempts'
-    );
-    v_requeue bigint[];
-    v_escalate bigint[];
+    v_requeue jsonb[];
+    v_restore bigint[];
 begin
-    select
-        array_agg(ev.id) filter (where ev.attempt_count < v_ceiling),
-        array_agg(ev.id) filter (where ev.attempt_count >= v_ceiling)
-    into v_requeue, v_escalate
+    perform pg_advisory_xact_lock(app.requeue_lock_key());
+    select array_agg(ev.id) into v_restore
+    from app.attendance_events as ev
+    where ev.sync_status = 'PERMANENT_FAILURE'
+        and (ev.last_sync_error like 'DEAD\_LETTERED: read %' or ev.last_sync_error like 'ESCALATED:%');
+    if v_restore is not null then
+        update app.attendance_events as ev
+        set sync_status = 'FAILED',
+            last_sync_error = 'RESTORED: pushed aside by an outage under the previous release; re-sent'
+        where ev.id = any(v_restore);
+        perform pgmq.delete('keka_sync_dlq', array(
+            select d.msg_id from pgmq.q_keka_sync_dlq as d where (d.message ->> 'event_id')::bigint = any(v_restore)
+        ));
+    end if;
+    select array_agg(jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id)) into v_requeue
     from app.attendance_events as ev
     where ev.sync_status in ('PENDING', 'FAILED')
         and not exists (
             select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id
         );
     if v_requeue is not null then
-        perform pgmq.send_batch(
-            'keka_sync', array(select jsonb_build_object('event_id', i) from unnest(v_requeue) as i)
-        );
-    end if;
-    if v_escalate is not null then
-        perform app.record_sync_failure_v1(
-            v_escalate, true, format('ESCALATED: %s attempts without success', v_ceiling)
-        );
+        perform pgmq.send_batch('keka_sync', v_requeue);
     end if;
     return jsonb_build_object(
         'requeued', coalesce(cardinality(v_requeue), 0),
-        'escalated', coalesce(cardinality(v_escalate), 0)
+        'restored', coalesce(cardinality(v_restore), 0)
     );
 end
 $$;
 grant execute on function app.reconcile_sync_v1() to hithonix_worker;
 
--- hr_admin: put failed events back on the queue (audited).
+-- The one lock of everything that re-enqueues existing events.
+create or replace function app.requeue_lock_key() returns bigint
+language sql immutable
+as $$
+    select hashtextextended('hithonix.keka_sync.requeue', 0)
+$$;
+
+-- hr_admin: put failed events back on the queue (audited). An event whose
+-- message is still on the queue (hidden by its visibility timeout after a
+-- failed push) gets that message made visible now, not a second one.
 create or replace function app.retry_sync(p_event_ids bigint[]) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -138,11 +266,16 @@ as $$
 declare
     v_ids bigint[];
     v_before jsonb;
+    v_live bigint[];
+    v_new jsonb[];
 begin
     perform app.require_role(array['hr_admin']);
-    if p_event_ids is null or cardinality(p_event_ids) = 0 then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'event_ids must name at least one event.');
+    if p_event_ids is null or cardinality(p_event_ids) = 0 or cardinality(p_event_ids) > 500 then
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', 'event_ids must name from 1 to 500 events.', '{"field": "event_ids"}'
+        );
     end if;
+    perform pg_advisory_xact_lock(app.requeue_lock_key());
     select jsonb_object_agg(ev.id, ev.sync_status), array_agg(ev.id)
     into v_before, v_ids
     from app.attendance_events as ev
@@ -153,7 +286,21 @@ begin
     update app.attendance_events as ev
     set sync_status = 'PENDING', last_sync_error = null
     where ev.id = any(v_ids);
-    perform pgmq.send_batch('keka_sync', array(select jsonb_build_object('event_id', i) from unnest(v_ids) as i));
+    select array_agg(m.msg_id) into v_live
+    from pgmq.q_keka_sync as m
+    where (m.message ->> 'event_id')::bigint = any(v_ids);
+    if v_live is not null then
+        perform pgmq.set_vt('keka_sync', v_live, clock_timestamp());
+    end if;
+    v_new := array(
+        select jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id)
+        from app.attendance_events as ev
+        where ev.id = any(v_ids)
+            and not exists (select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id)
+    );
+    if cardinality(v_new) > 0 then
+        perform pgmq.send_batch('keka_sync', v_new);
+    end if;
     perform app.audit(
         'RETRY_SYNC', 'attendance_events', array_to_string(v_ids, ','), null, null,
         v_before, jsonb_build_object('sync_status', 'PENDING', 'event_ids', to_jsonb(v_ids))
@@ -185,136 +332,49 @@ as $$
 $$;
 grant execute on function app.sync_overview() to hr_admin;
 
--- Employee import from Keka (the worker fetches, this applies, atomically).
-create or replace function app.start_employee_import_v1() returns bigint
-language sql volatile security definer
+-- Punches voided after they reached Keka (or may have: UNCONFIRMED): Keka
+-- keeps the log, so HR removes or fixes it in Keka by hand.
+create or replace function app.keka_corrections() returns table (
+    event_id bigint, void_event_id bigint, employee_id uuid, attendance_number text,
+    event_type app.event_type, occurred_at timestamptz, sync_status app.sync_status,
+    synced_at timestamptz, voided_at timestamptz, keka_ref text
+)
+language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    insert into app.keka_employee_imports default values returning id
+    select
+        ev.id, v.id, ev.employee_id, e.attendance_number, ev.event_type, ev.occurred_at,
+        ev.sync_status, ev.synced_at, v.recorded_at, ev.keka_ref
+    from app.attendance_events as v
+    inner join app.attendance_events as ev on ev.id = v.corrects_event_id
+    inner join app.employees as e on e.id = ev.employee_id
+    where v.event_type = 'VOID'
+        and (ev.sync_status = 'SUCCESS'
+            or (ev.sync_status = 'PERMANENT_FAILURE' and ev.last_sync_error like 'UNCONFIRMED:%'))
+    order by v.recorded_at, v.id
 $$;
-grant execute on function app.start_employee_import_v1() to hithonix_worker;
+grant execute on function app.keka_corrections() to hr_admin;
 
-create or replace function app.fail_employee_import_v1(p_run_id bigint, p_pages integer, p_error text)
-returns void
-language sql volatile security definer
+-- What needs a person, beside the counts of sync_overview: punches Keka may
+-- or may not hold (UNCONFIRMED), punches held back for an attendance number
+-- the last import does not know (HELD_BACK), punches voided after they were
+-- sent (Keka cannot retract a log: fix it in Keka by hand, see
+-- app.keka_corrections), and the circuit breaker.
+create or replace function app.keka_sync_signals() returns table (
+    unconfirmed bigint, held_back bigint, needs_keka_correction bigint,
+    circuit_state text, circuit_kind text, circuit_reason text, circuit_since timestamptz,
+    circuit_next_probe_at timestamptz
+)
+language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    update app.keka_employee_imports set
-        status = 'FAILED', finished_at = now(), pages = p_pages,
-        errors = errors || jsonb_build_array(p_error)
-    where id = p_run_id
+    select
+        (select count(*) from app.attendance_events as ev
+            where ev.sync_status = 'PERMANENT_FAILURE' and ev.last_sync_error like 'UNCONFIRMED:%'),
+        (select count(*) from app.attendance_events as ev
+            where ev.sync_status = 'FAILED' and ev.last_sync_error like 'HELD\_BACK:%'),
+        (select count(*) from app.keka_corrections() as k),
+        c.state, c.kind, c.reason, c.opened_at, c.next_probe_at
+    from app.keka_sync_circuit as c
 $$;
-grant execute on function app.fail_employee_import_v1(bigint, integer, text) to hithonix_worker;
-
-create or replace function app.apply_employee_import_v1(p_run_id bigint, p_employees jsonb, p_pages integer)
-returns jsonb
-language plpgsql volatile security definer
-set search_path = pg_catalog, public, pg_temp
-as $$
-declare
-    r record;
-    v_old app.employees;
-    v_new app.employees;
-    v_counted uuid[] := '{}';
-    v_created integer := 0;
-    v_updated integer := 0;
-    v_deactivated integer := 0;
-    v_unchanged integer := 0;
-    v_manager uuid;
-begin
-    perform pg_advisory_xact_lock(hashtextextended('hithonix.employee_import', 0));
-    for r in
-        select
-            e ->> 'id' as keka_id,
-            nullif(e ->> 'employeeNumber', '') as employee_number,
-            nullif(e ->> 'attendanceNumber', '') as attendance_number,
-            lower(e ->> 'email') as email,
-            coalesce(nullif(e ->> 'displayName', ''), btrim(concat_ws(' ', e ->> 'firstName', e ->> 'lastName')))
-                as full_name,
-            nullif(e ->> 'jobTitle', '') as designation,
-            left(nullif(e ->> 'joiningDate', ''), 10)::date as date_of_joining,
-            left(nullif(e ->> 'exitDate', ''), 10)::date as exit_date,
-            (e ->> 'employmentStatus') in ('Relieved', '1') as relieved,
-            e -> 'reportsTo' ->> 'id' as manager_keka_id,
-            e as raw
-        from jsonb_array_elements(p_employees) as e
-        order by e ->> 'id'
-    loop
-        select m.id into v_manager from app.employees as m where m.keka_id = r.manager_keka_id;
-        select * into v_old from app.employees as x
-        where x.keka_id = r.keka_id or (x.keka_id is null and x.email = r.email::citext)
-        order by x.keka_id nulls last
-        limit 1
-        for update;
-        if not found then
-            insert into app.employees (
-                keka_id, employee_number, attendance_number, email, full_name, designation,
-                date_of_joining, exit_date, employment_status, manager_employee_id, raw_keka_profile
-            ) values (
-                r.keka_id, r.employee_number, r.attendance_number, r.email, r.full_name, r.designation,
-                r.date_of_joining, r.exit_date,
-                case when r.relieved then 'RELIEVED' else 'ACTIVE' end::app.employment_status,
-                v_manager, r.raw
-            )
-            returning * into v_new;
-            v_created := v_created + 1;
-            v_counted := v_counted || v_new.id;
-            continue;
-        end if;
-        update app.employees as x set
-            keka_id = r.keka_id,
-            employee_number = r.employee_number,
-            attendance_number = r.attendance_number,
-            email = r.email,
-            full_name = r.full_name,
-            designation = r.designation,
-            date_of_joining = r.date_of_joining,
-            exit_date = r.exit_date,
-            employment_status = case
-                when r.relieved then 'RELIEVED'
-                when x.employment_status = 'RELIEVED' then 'ACTIVE'
-                else x.employment_status
-            end::app.employment_status,
-            manager_employee_id = coalesce(v_manager, x.manager_employee_id),
-            raw_keka_profile = r.raw
-        where x.id = v_old.id
-            and (x.keka_id, x.employee_number, x.attendance_number, x.email::text, x.full_name, x.designation,
-                 x.date_of_joining, x.exit_date, x.employment_status = 'RELIEVED',
-                 coalesce(v_manager, x.manager_employee_id), x.raw_keka_profile)
-            is distinct from
-                (r.keka_id, r.employee_number, r.attendance_number, r.email, r.full_name, r.designation,
-                 r.date_of_joining, r.exit_date, r.relieved, x.manager_employee_id, r.raw)
-        returning * into v_new;
-        if not found then
-            v_unchanged := v_unchanged + 1;
-        elsif v_new.employment_status = 'RELIEVED' and v_old.employment_status <> 'RELIEVED' then
-            v_deactivated := v_deactivated + 1;
-        else
-            v_updated := v_updated + 1;
-        end if;
-        v_counted := v_counted || v_old.id;
-    end loop;
-
-    -- managers created later in this run
-    with fixed as (
-        update app.employees as x set manager_employee_id = m.id
-        from jsonb_array_elements(p_employees) as e
-        inner join app.employees as m on m.keka_id = e -> 'reportsTo' ->> 'id'
-        where x.keka_id = e ->> 'id' and x.manager_employee_id is distinct from m.id
-        returning x.id
-    )
-    select v_updated + count(*) filter (where not fixed.id = any(v_counted)) into v_updated from fixed;
-
-    update app.keka_employee_imports set
-        status = 'SUCCEEDED', finished_at = now(), pages = p_pages,
-        fetched = jsonb_array_length(p_employees),
-        created_count = v_created, updated_count = v_updated,
-        deactivated_count = v_deactivated, unchanged_count = v_unchanged
-    where id = p_run_id;
-    return jsonb_build_object(
-        'created', v_created, 'updated', v_updated, 'deactivated', v_deactivated,
-        'unchanged', v_unchanged, 'fetched', jsonb_array_length(p_employees)
-    );
-end
-$$;
-grant execute on function app.apply_employee_import_v1(bigint, jsonb, integer) to hithonix_worker;
+grant execute on function app.keka_sync_signals() to hr_admin;

@@ -32,7 +32,22 @@ create table app.employees (
     constraint employees_shift_config_valid check (
         jsonb_typeof(shift_config) = 'object'
         and shift_config ->> 'shift_type' in ('GENERAL', 'FLEXIBLE', 'NIGHT')
-    )
+    ),
+    -- bounds (issue 10): a value outside them is a 422 naming the field, never an index error
+    constraint employees_keka_id_length check (length(keka_id) <= 64),
+    constraint employees_employee_number_length check (length(employee_number) <= 64),
+    constraint employees_attendance_number_length check (length(attendance_number) <= 64),
+    constraint employees_email_length check (length(email) <= 254),
+    constraint employees_full_name_length check (length(full_name) <= 200),
+    constraint employees_slack_user_id_length check (length(slack_user_id) <= 64),
+    constraint employees_badge_id_length check (length(badge_id) <= 64),
+    constraint employees_department_length check (length(department) <= 200),
+    constraint employees_designation_length check (length(designation) <= 200),
+    constraint employees_location_length check (length(location) <= 200),
+    constraint employees_shift_config_size check (octet_length(shift_config::text) <= 4096),
+    constraint employees_raw_keka_profile_size check (octet_length(raw_keka_profile::text) <= 65536),
+    constraint employees_date_of_joining_window check (date_of_joining between '1950-01-01' and '2100-01-01'),
+    constraint employees_exit_date_window check (exit_date between '1950-01-01' and '2100-01-01')
 );
 
 create index employees_manager_idx on app.employees (manager_employee_id);

@@ -11,7 +11,7 @@ create type app.event_type as enum (
 create type app.sync_status as enum ('PENDING', 'SUCCESS', 'FAILED', 'PERMANENT_FAILURE', 'SKIPPED');
 
 create table app.attendance_events (
-    id bigint generated always as identity primary key,
+    id bigint generated always as identity,
     employee_id uuid not null references app.employees (id),
     event_type app.event_type not null,
     occurred_at timestamptz not null,
@@ -21,7 +21,7 @@ create table app.attendance_events (
     idempotency_key text,
     request_hash text,
     payload jsonb not null default '{}',
-    corrects_event_id bigint references app.attendance_events (id),
+    corrects_event_id bigint,
     created_by text not null,
     sync_status app.sync_status not null default 'PENDING',
     attempt_count integer not null default 0,
@@ -29,6 +29,13 @@ create table app.attendance_events (
     last_attempt_at timestamptz,
     synced_at timestamptz,
     keka_ref text,
+    -- employee_id in every key: a distributed engine checks them on one node
+    -- (docs/scale-out.md); id first, so inserts append and global ids still find
+    -- their row
+    constraint attendance_events_pkey primary key (id, employee_id),
+    -- a VOID cancels an event of the same employee
+    constraint attendance_events_corrects_event_id_fkey foreign key (employee_id, corrects_event_id)
+    references app.attendance_events (employee_id, id),
     constraint attendance_events_source_known check (
         source in ('web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system')
     ),
@@ -42,7 +49,16 @@ create table app.attendance_events (
     constraint attendance_events_attempts_nonnegative check (attempt_count >= 0),
     constraint attendance_events_success_has_time check (
         sync_status <> 'SUCCESS' or synced_at is not null
-    )
+    ),
+    -- bounds (issue 10): finite, sane instants; bounded text and payload
+    constraint attendance_events_occurred_at_window check (
+        occurred_at >= '2000-01-01 00:00:00+00' and occurred_at < '2100-01-01 00:00:00+00'
+    ),
+    constraint attendance_events_request_hash_length check (length(request_hash) <= 64),
+    constraint attendance_events_created_by_length check (length(created_by) <= 320),
+    constraint attendance_events_last_sync_error_length check (length(last_sync_error) <= 2000),
+    constraint attendance_events_keka_ref_length check (length(keka_ref) <= 200),
+    constraint attendance_events_payload_size check (octet_length(payload::text) <= 32768)
 );
 
 -- One employee-day's events, in order: the derivation's and the API's main path.
@@ -61,7 +77,7 @@ where sync_status in ('PENDING', 'FAILED', 'PERMANENT_FAILURE');
 
 -- An event can be voided once.
 create unique index attendance_events_one_void_idx
-on app.attendance_events (corrects_event_id)
+on app.attendance_events (corrects_event_id, employee_id)
 where corrects_event_id is not null;
 
 -- A retried request finds its original event.

@@ -18,7 +18,9 @@ select functions_are(
     ],
     'the api function surface is exactly the contract''s'
 );
-select views_are('api', array['attendance_events', 'audit_logs', 'daily_status', 'employees', 'sync_overview']);
+select views_are(
+    'api', array['attendance_events', 'audit_logs', 'daily_status', 'employees', 'keka_corrections', 'sync_overview']
+);
 select tables_are('api', '{}'::name [], 'no table is exposed in api');
 
 select is(

@@ -9,8 +9,8 @@ select tests.create_employee('lea@example.com') as lea \gset
 
 select tests.authenticate_as('kiosk', null, '{"kiosk_id": "lobby-1"}');
 select is(
-    api.kiosk_punch('B-kim', 'CLOCK_IN') -> 'event' ->> 'employee_id', :'kim',
-    'a kiosk clocks in the badge holder'
+    api.kiosk_punch('B-kim', 'CLOCK_IN'), '{"name": "kim", "state": "ON_SHIFT"}',
+    'a kiosk clocks in the badge holder and learns only their name and new state'
 );
 select throws_ok($$select * from app.attendance_events$$, '42501', null, 'kiosk reads nothing, even what it wrote');
 select throws_ok($$select * from api.daily_status$$, '42501', null, 'kiosk cannot read daily_status');

@@ -14,6 +14,7 @@ select api.clock_out(tests.ist('2026-11-20 18:00')) -> 'event' ->> 'id' as out_i
 select tests.clear_authentication();
 select is((tests.day(:'max', '2026-11-20')).lock_reason, 'EARLY_CLOCK_OUT_BEFORE_7PM', 'the early clock-out locked the day');
 
+-- the token's sub is not what gets recorded: the actor is the token's employee
 select tests.authenticate_as('hr_admin', :'hr', '{"sub": "U-HR"}');
 select set_config('request.headers', '{"x-request-id": "req-42"}', true);
 select is(
@@ -48,7 +49,7 @@ select tests.clear_authentication();
 
 select is(
     (select count(*)::integer from app.audit_logs
-     where action = 'VOID_EVENT' and entity_id = :'out_id' and actor_slack_id = 'U-HR'
+     where action = 'VOID_EVENT' and entity_id = :'out_id' and actor_slack_id = 'hr@example.com'
        and request_id = 'req-42' and before ->> 'event_type' = 'CLOCK_OUT'),
     1, 'the void is audited with actor, request id and the voided event'
 );

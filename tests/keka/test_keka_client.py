@@ -6,6 +6,7 @@ import socket
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from tests.keka_fixtures import API_KEY, CLIENT_ID, CLIENT_SECRET, INGESTION_KEY, TOKEN_TTL
@@ -66,8 +67,11 @@ def hris(sandbox, clock, sleeps):
         yield client
 
 
-def item(number="A0001", ts=datetime(2026, 11, 23, 9, 14, 54), status=0):
-    return LogItem("dev-1", number, ts, status)
+DEVICE = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+
+
+def item(number="A0001", ts=datetime(2026, 11, 23, 9, 14, 54), status=0, device=DEVICE):
+    return LogItem(device, number, ts, status)
 
 
 # -- LogItem -----------------------------------------------------------------------------
@@ -75,7 +79,7 @@ def item(number="A0001", ts=datetime(2026, 11, 23, 9, 14, 54), status=0):
 
 def test_log_item_json_uses_keka_names_and_format():
     assert item(ts=datetime(2026, 11, 23, 9, 4, 5, 987654)).to_json() == {
-        "DeviceIdentifier": "dev-1",
+        "DeviceIdentifier": DEVICE,
         "EmployeeAttendanceNumber": "A0001",
         "Timestamp": "2026-11-23T09:04:05",
         "Status": 0,
@@ -111,8 +115,9 @@ def test_post_logs_ok_and_duplicate_resend(logs_client, sandbox):
     assert first.error is None
     assert first.latency_ms > 0
 
+    # Keka is not known to de-duplicate: the sandbox accepts a re-send and counts its receipts
     again = logs_client.post_logs([item()])
-    assert (again.kind, again.logs_received, again.logs_accepted) == ("ok", 1, 0)
+    assert (again.kind, again.logs_received, again.logs_accepted) == ("ok", 1, 1)
     stored = {p["Status"]: p for p in sandbox.logs()}
     assert stored[0]["receipts"] == 2
     assert stored[0]["Timestamp"] == "2026-11-23T09:14:54"
@@ -120,21 +125,43 @@ def test_post_logs_ok_and_duplicate_resend(logs_client, sandbox):
     assert logs_client.requests_made == 2
 
 
-def test_post_logs_wrong_key_is_permanent(sandbox):
+def test_post_logs_wrong_key_rejects_the_whole_request(sandbox):
     with KekaLogsClient(sandbox.url, "wrong", timeout=0.5) as client:
         result = client.post_logs([item()])
-    assert (result.kind, result.http_status) == ("permanent", 401)
+    assert (result.kind, result.http_status) == ("rejected", 401)
     assert result.error == "invalid api key"
     assert sandbox.logs() == []
 
 
-def test_post_logs_rejected_attendance_number_is_permanent(logs_client, sandbox):
+def test_post_logs_malformed_device_rejects_the_whole_request(logs_client, sandbox):
+    result = logs_client.post_logs([item(device=DEVICE + " "), item("A0002", device=DEVICE + " ")])
+    assert (result.kind, result.http_status) == ("rejected", 400)
+    assert "System.Guid" in (result.error or "")
+    assert sandbox.logs() == []
+
+
+def test_post_logs_item_errors_point_at_items(logs_client, sandbox):
+    result = logs_client.post_logs([item(), item(" ")])
+    assert (result.kind, result.http_status) == ("items", 400)
+    assert "EmployeeAttendanceNumber" in (result.error or "")
+
+
+def test_post_logs_unknown_number_is_a_lower_count_not_an_error(logs_client, sandbox):
     sandbox.set_faults({"reject_attendance_numbers": ["A0002"]})
     result = logs_client.post_logs([item("A0001"), item("A0002")])
-    assert (result.kind, result.http_status) == ("permanent", 400)
-    assert "A0002" in (result.error or "")
-    assert result.logs_accepted is None
-    assert sandbox.logs() == []
+    assert (result.kind, result.http_status) == ("ok", 200)
+    assert (result.logs_received, result.logs_accepted) == (2, 1)
+    assert [p["EmployeeAttendanceNumber"] for p in sandbox.logs()] == ["A0001"]
+
+
+def test_every_request_names_its_user_agent(sandbox, clock, sleeps):
+    seen: list[str] = []
+    with httpx.Client(event_hooks={"request": [lambda r: seen.append(r.headers["User-Agent"])]}) as http:
+        with KekaLogsClient(sandbox.url, INGESTION_KEY, timeout=0.5, http_client=http) as client:
+            client.post_logs([item()])
+        with make_hris(sandbox, clock, sleeps, http_client=http) as h:
+            h.get_employee_page(1, 10)
+    assert len(seen) == 3 and all(ua.startswith("hithonix-attendance-worker/") for ua in seen)
 
 
 def test_post_logs_500_is_transient_then_recovers(logs_client, sandbox):
@@ -161,7 +188,8 @@ def test_post_logs_hang_past_timeout_is_transient(logs_client, sandbox):
     result = logs_client.post_logs([item()])
     assert time.monotonic() - started < 1.2
     assert (result.kind, result.http_status) == ("transient", None)
-    assert "timeout" in (result.error or "")
+    assert "Timeout" in (result.error or "")
+    assert result.maybe_received, "the request went out; only the answer is missing"
     assert logs_client.post_logs([item()]).kind == "ok"
 
 
@@ -173,6 +201,7 @@ def test_post_logs_connection_refused_is_transient():
         result = client.post_logs([item()])
     assert (result.kind, result.http_status) == ("transient", None)
     assert "connection error" in (result.error or "")
+    assert not result.maybe_received
 
 
 def test_post_logs_rejects_caller_mistakes(logs_client):

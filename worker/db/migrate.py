@@ -15,6 +15,12 @@ opt-out, an advisory lock against concurrent runs, and the repeatable set.
 - The repeatable files are re-applied, in one transaction and a fixed order,
   whenever their combined checksum changed or a migration was applied.
   Schema ``api`` holds only views and functions, so it is rebuilt from them.
+- The owner: from migration ``OWNED_FROM`` on, every migration and the
+  repeatable SQL run under ``SET ROLE hithonix_owner`` (a NOLOGIN role that is
+  not a superuser), so the application's objects belong to it. A file whose
+  leading comment holds ``-- hithonix:as-superuser`` runs as the connecting
+  user instead (roles and role settings are cluster objects). Earlier
+  migrations were written for a superuser session and keep running as one.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import hashlib
 import importlib.util
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +42,9 @@ MIGRATIONS_DIR = ROOT / "migrations"
 SCHEMA_DIR = ROOT / "sql" / "schema"
 REPEATABLE_DIRS = [ROOT / "sql" / d for d in ("functions", "triggers", "policies", "api")]
 NO_TRANSACTION = "-- hithonix:no-transaction"
+AS_SUPERUSER = "-- hithonix:as-superuser"
+OWNER_ROLE = "hithonix_owner"
+OWNED_FROM = "0016"  # the migration that hands everything to OWNER_ROLE
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|py)$")
 _LOCK_KEY = 7_402_113_001
 
@@ -72,10 +83,11 @@ class Migration:
 
     @property
     def transactional(self) -> bool:
-        if self.path.suffix != ".sql":
-            return True
-        first = self.path.read_text().lstrip().splitlines()[:1]
-        return first != [NO_TRANSACTION]
+        return NO_TRANSACTION not in markers(self.path)
+
+    @property
+    def as_owner(self) -> bool:
+        return self.version >= OWNED_FROM and AS_SUPERUSER not in markers(self.path)
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,30 @@ class StatusRow:
     name: str
     state: str  # applied | pending | edited | missing-file
     applied_at: str | None
+
+
+def markers(path: Path) -> set[str]:
+    """The ``-- hithonix:…`` lines at the top of a SQL file."""
+    if path.suffix != ".sql":
+        return set()
+    found = set()
+    for line in path.read_text().lstrip().splitlines():
+        if not line.startswith("-- hithonix:"):
+            break
+        found.add(line.strip())
+    return found
+
+
+@contextmanager
+def acting_as(conn: psycopg.Connection, owner: bool) -> Iterator[None]:
+    """Run the block as OWNER_ROLE (session-level SET ROLE), or as the connecting user."""
+    if owner:
+        conn.execute(f"set role {OWNER_ROLE}")
+    try:
+        yield
+    finally:
+        if owner:
+            conn.execute("reset role")
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -126,21 +162,28 @@ def run_python_migration(conn: psycopg.Connection, path: Path) -> None:
     module.apply(conn)
 
 
-def apply_repeatables(conn: psycopg.Connection) -> None:
-    """Rebuild schema ``api`` and re-run every repeatable file, in one transaction."""
-    with conn.transaction():
-        conn.execute("drop schema if exists api cascade")
-        conn.execute("create schema api")
-        for path in repeatable_files():
-            try:
-                conn.execute(path.read_text())
-            except psycopg.Error as exc:
-                raise MigrationError(f"{path.relative_to(ROOT)}: {exc}") from exc
-        conn.execute(
-            "insert into migrations.repeatable (checksum) values (%s) on conflict (singleton)"
-            " do update set checksum = excluded.checksum, applied_at = now()",
-            [repeatable_checksum()],
-        )
+def apply_repeatables(conn: psycopg.Connection, as_owner: bool = True) -> None:
+    """Rebuild schema ``api`` and re-run every repeatable file, in one transaction, as the owner."""
+    owner = f"set local role {OWNER_ROLE}" if as_owner else "reset role"
+    try:
+        with conn.transaction():
+            conn.execute(owner)
+            conn.execute("drop schema if exists api cascade")
+            conn.execute("create schema api")
+            for path in repeatable_files():
+                conn.execute("reset role" if AS_SUPERUSER in markers(path) else owner)
+                try:
+                    conn.execute(path.read_text())
+                except psycopg.Error as exc:
+                    raise MigrationError(f"{path.relative_to(ROOT)}: {exc}") from exc
+            conn.execute(owner)
+            conn.execute(
+                "insert into migrations.repeatable (checksum) values (%s) on conflict (singleton)"
+                " do update set checksum = excluded.checksum, applied_at = now()",
+                [repeatable_checksum()],
+            )
+    finally:
+        conn.execute("reset role")
 
 
 class Migrator:
@@ -209,7 +252,8 @@ class Migrator:
                 stored = conn.execute("select checksum from migrations.repeatable").fetchone()
                 refresh = bool(done) or stored is None or stored[0] != repeatable_checksum()
                 if refresh:
-                    apply_repeatables(conn)
+                    owned = conn.execute("select 1 from migrations.applied where version = %s", [OWNED_FROM])
+                    apply_repeatables(conn, as_owner=owned.fetchone() is not None)
                 conn.execute("notify pgrst, 'reload schema'")
             finally:
                 conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
@@ -219,29 +263,35 @@ class Migrator:
         started = time.monotonic()
         record = "insert into migrations.applied (version, name, checksum, duration_ms) values (%s, %s, %s, %s)"
         try:
-            if migration.transactional:
-                with conn.transaction():
-                    if migration.path.suffix == ".py":
-                        run_python_migration(conn, migration.path)
-                    else:
-                        conn.execute(migration.path.read_text())
+            with acting_as(conn, migration.as_owner):
+                if migration.transactional:
+                    with conn.transaction():
+                        if migration.path.suffix == ".py":
+                            run_python_migration(conn, migration.path)
+                        else:
+                            conn.execute(migration.path.read_text())
+                        duration_ms = int((time.monotonic() - started) * 1000)
+                        conn.execute(record, [migration.version, migration.name, migration.checksum, duration_ms])
+                else:
+                    for statement in split_statements(migration.path.read_text()):
+                        conn.execute(statement)
                     duration_ms = int((time.monotonic() - started) * 1000)
                     conn.execute(record, [migration.version, migration.name, migration.checksum, duration_ms])
-            else:
-                for statement in split_statements(migration.path.read_text()):
-                    conn.execute(statement)
-                duration_ms = int((time.monotonic() - started) * 1000)
-                conn.execute(record, [migration.version, migration.name, migration.checksum, duration_ms])
         except psycopg.Error as exc:
             raise MigrationError(f"{migration.path.name} failed: {exc}") from exc
 
 
 def build_declared_schema(url: str, schema_dir: Path = SCHEMA_DIR) -> None:
-    """Build a database from ``sql/schema`` + the repeatable files (the drift test's other side)."""
+    """Build a database from ``sql/schema`` + the repeatable files (the drift test's other side).
+
+    Files marked ``-- hithonix:as-superuser`` (the roles) run as the connecting
+    user, everything else as the owner, as the migrations do."""
     with psycopg.connect(url, autocommit=True) as conn:
         with conn.transaction():
             conn.execute(BOOKKEEPING)
             for path in sorted([*schema_dir.glob("*.sql"), *schema_dir.glob("*.py")]):
+                owner = AS_SUPERUSER not in markers(path)
+                conn.execute(f"set local role {OWNER_ROLE}" if owner else "reset role")
                 try:
                     if path.suffix == ".py":
                         run_python_migration(conn, path)
@@ -249,4 +299,7 @@ def build_declared_schema(url: str, schema_dir: Path = SCHEMA_DIR) -> None:
                         conn.execute(path.read_text())
                 except psycopg.Error as exc:
                     raise MigrationError(f"{path.name}: {exc}") from exc
+            conn.execute("reset role")
+            for bookkeeping in ("schema migrations", "table migrations.applied", "table migrations.repeatable"):
+                conn.execute(f"alter {bookkeeping} owner to {OWNER_ROLE}")
         apply_repeatables(conn)

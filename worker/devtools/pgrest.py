@@ -32,6 +32,16 @@ select set_config('search_path', %s, true),
        set_config('request.headers', %s, true)
 """
 
+# PostgREST (>= 11.1) applies the impersonated role's ALTER ROLE … SET settings
+# (statement_timeout, …) to the request's transaction.
+ROLE_SETTINGS = """
+select set_config(split_part(s, '=', 1), substr(s, strpos(s, '=') + 1), true)
+from pg_db_role_setting as r, unnest(r.setconfig) as s
+where r.setrole = (select oid from pg_roles where rolname = %s)
+    and r.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+order by r.setdatabase
+"""
+
 
 def transaction_mode(read_only: bool) -> str:
     """The isolation and access mode PostgREST opens a request's transaction with."""
@@ -53,6 +63,7 @@ def start_request(
         REQUEST_SETTINGS,
         [f'"{schema}", "public"', role, json.dumps(claims), method, path, json.dumps(headers or {})],
     )
+    conn.execute(ROLE_SETTINGS, [role])
     conn.execute(f"select {PRE_REQUEST}()")
 
 
@@ -80,6 +91,7 @@ def http_status(sqlstate: str, anonymous: bool) -> int:
         "42883": 404,
         "42P01": 404,
         "22P02": 400,
+        "57014": 500,
         "23514": 400,
         "23502": 400,
     }

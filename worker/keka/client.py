@@ -3,8 +3,11 @@
 This module owns every byte the worker sends to Keka (docs/keka.md, sections 1-2):
 
 * ``KekaLogsClient.post_logs`` pushes one batch of punches to ``/v1/logs`` and
-  classifies the outcome as ``ok`` / ``transient`` / ``permanent`` without raising and
-  without retrying: the worker owns retry policy, backoff and dead-lettering.
+  classifies the outcome as ``ok`` / ``transient`` / ``rejected`` / ``items`` without
+  raising and without retrying: the worker owns retry policy, the circuit breaker and
+  dead-lettering. ``rejected`` is a whole-request refusal that says nothing about the
+  punches (a wrong key, a malformed DeviceIdentifier, a wrong URL); ``items`` a
+  refusal whose errors point at punch fields, the only case worth bisecting.
 * ``KekaHrisClient`` obtains and caches the HRIS token (through a ``TokenStore`` the
   caller provides, e.g. the ``keka_tokens`` table), re-authenticates once on 401,
   honours 429 (``Retry-After`` when present, else a full rate-limit window), retries
@@ -17,10 +20,11 @@ environment here and nothing is module-global.
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self, TypeAlias
@@ -34,13 +38,18 @@ from tenacity import (
 )
 
 Json: TypeAlias = Any
-PushKind: TypeAlias = Literal["ok", "transient", "permanent"]
+PushKind: TypeAlias = Literal["ok", "transient", "rejected", "items"]
 Sleep: TypeAlias = Callable[[float], None]
 UtcClock: TypeAlias = Callable[[], datetime]
 
 KEKA_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 MAX_PAGE_SIZE = 200
 _ERROR_TEXT_LIMIT = 500
+USER_AGENT = "hithonix-attendance-worker/1 (+https://hithonix.example/attendance)"
+# Fields of one log item other than the device: an error naming one points at punches.
+_ITEM_FIELDS = re.compile(r"EmployeeAttendanceNumber|Timestamp|\bStatus\b", re.IGNORECASE)
+# The device identifier is our configuration, the same in every item.
+_REQUEST_FIELDS = re.compile(r"DeviceIdentifier|System\.Guid", re.IGNORECASE)
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -142,9 +151,13 @@ class LogItem:
 class PushResult:
     """Outcome of one ``POST /v1/logs``.
 
-    ``kind``: ``ok`` (2xx, succeeded), ``transient`` (5xx, 408, 429, timeout, connection
-    error, unreadable 2xx body: safe to re-send because Keka de-duplicates identical
-    punches) or ``permanent`` (any other 4xx, or a 2xx saying ``succeeded: false``).
+    ``kind``: ``ok`` (2xx, succeeded: compare ``logs_accepted`` with what was sent),
+    ``transient`` (5xx, 408, 429, timeout, connection error, unreadable 2xx body),
+    ``rejected`` (401/403/404/405/413, or a 4xx / ``succeeded: false`` whose errors do
+    not name a punch field, e.g. "could not be converted to System.Guid": nothing is
+    known about the punches) or ``items`` (a 4xx whose errors name a punch field).
+    ``maybe_received``: the request went out and no answer came back (a read timeout
+    or a dropped connection), so Keka may have stored it.
     """
 
     kind: PushKind
@@ -154,6 +167,7 @@ class PushResult:
     logs_received: int | None
     logs_accepted: int | None
     latency_ms: float
+    maybe_received: bool = False
 
     @property
     def ok(self) -> bool:
@@ -193,10 +207,11 @@ class KekaLogsClient(_HttpClientOwner):
         *,
         max_batch_size: int = 100,
         http_client: httpx.Client | None = None,
+        user_agent: str = USER_AGENT,
     ) -> None:
         """``http_client`` lets callers share a pool; it is then not closed by ``close``."""
         self._url = base_url.rstrip("/") + "/v1/logs"
-        self._headers = {"X-API-Key": ingestion_key, "Accept": "application/json"}
+        self._headers = {"X-API-Key": ingestion_key, "Accept": "application/json", "User-Agent": user_agent}
         self._timeout = httpx.Timeout(timeout)
         self._max_batch_size = max_batch_size
         self._owns_client = http_client is None
@@ -224,10 +239,11 @@ class KekaLogsClient(_HttpClientOwner):
         started = time.perf_counter()
         try:
             response = self._http.post(self._url, json=body, headers=self._headers, timeout=self._timeout)
-        except httpx.TimeoutException as exc:
-            return self._failure("transient", None, f"timeout: {exc!r}", started)
-        except httpx.TransportError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             return self._failure("transient", None, f"connection error: {exc!r}", started)
+        except httpx.TransportError as exc:  # sent (or partly): the answer is what was lost
+            failure = self._failure("transient", None, f"no answer: {exc!r}", started)
+            return replace(failure, maybe_received=True)
         return self._classify(response, started)
 
     def _classify(self, response: httpx.Response, started: float) -> PushResult:
@@ -242,7 +258,8 @@ class KekaLogsClient(_HttpClientOwner):
             except (ValueError, KeyError, TypeError):
                 return self._failure("transient", status, f"unreadable success body: {response.text[:200]}", started)
             if not succeeded:
-                return self._failure("permanent", status, _error_text(response), started)
+                error = _error_text(response)
+                return self._failure(_refusal_kind(status, error), status, error, started)
             return PushResult(
                 kind="ok",
                 http_status=status,
@@ -252,8 +269,9 @@ class KekaLogsClient(_HttpClientOwner):
                 logs_accepted=accepted,
                 latency_ms=self._elapsed_ms(started),
             )
-        kind: PushKind = "transient" if status >= 500 or status in (408, 429) else "permanent"
-        return self._failure(kind, status, _error_text(response), started, retry_after)
+        error = _error_text(response)
+        kind: PushKind = "transient" if status >= 500 or status in (408, 429) else _refusal_kind(status, error)
+        return self._failure(kind, status, error, started, retry_after)
 
     def _failure(
         self,
@@ -276,6 +294,13 @@ class KekaLogsClient(_HttpClientOwner):
     @staticmethod
     def _elapsed_ms(started: float) -> float:
         return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _refusal_kind(status: int, error: str) -> PushKind:
+    """``items`` only when the answer points at a punch field and not at the device."""
+    if status in (400, 422) and _ITEM_FIELDS.search(error) and not _REQUEST_FIELDS.search(error):
+        return "items"
+    return "rejected"
 
 
 # -- HRIS --------------------------------------------------------------------------------
@@ -350,6 +375,7 @@ class KekaHrisClient(_HttpClientOwner):
         sleep: Sleep = time.sleep,
         clock: UtcClock = _utc_now,
         http_client: httpx.Client | None = None,
+        user_agent: str = USER_AGENT,
     ) -> None:
         """``sleep`` serves both 429 waits and backoff; ``clock`` judges token expiry.
 
@@ -378,6 +404,7 @@ class KekaHrisClient(_HttpClientOwner):
         self._clock = clock
         self._owns_client = http_client is None
         self._http = http_client or httpx.Client(timeout=self._timeout)
+        self._user_agent = user_agent
         self._lock = threading.Lock()  # counters
         self._token_lock = threading.Lock()  # one token fetch at a time
         self._token: tuple[str, datetime] | None = None
@@ -451,7 +478,8 @@ class KekaHrisClient(_HttpClientOwner):
     def _send_once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         with self._lock:
             self._requests_made += 1
-        response = self._http.request(method, url, timeout=self._timeout, **kwargs)
+        headers = {**kwargs.pop("headers", {}), "User-Agent": self._user_agent}
+        response = self._http.request(method, url, timeout=self._timeout, headers=headers, **kwargs)
         if response.status_code >= 500:
             raise _RetryableHTTPError(response)
         return response

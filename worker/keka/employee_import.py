@@ -2,8 +2,11 @@
 
 All pages are fetched first (with the cached token, the 50/min limit and
 429 Retry-After handled by the client), then applied by one database call in
-one transaction: a run that fails half-way changes no employee, and is
-recorded as FAILED in keka_employee_imports with its error.
+one transaction: a run that fails half-way (Keka unreachable) changes no
+employee, and is recorded as FAILED in keka_employee_imports with its error.
+One odd profile does not fail the run: the database skips that record whole
+and reports it (``skipped`` and ``errors`` of the run; see
+sql/functions/320_keka_employee_import.sql).
 """
 
 from __future__ import annotations
@@ -63,7 +66,9 @@ def import_employees(conn: psycopg.Connection, hris: KekaHrisClient, page_size: 
         log.error("keka_employee_import_failed", run_id=run_id, pages=pages, error=str(exc))
         raise
     counts = row[0] if row else {}
-    for change in ("created", "updated", "deactivated"):
+    for change in ("created", "updated", "deactivated", "skipped"):
         EMPLOYEES_IMPORTED.labels(change).inc(int(counts.get(change, 0)))
+    if counts.get("skipped"):
+        log.warning("keka_employee_import_skipped", run_id=run_id, skipped=counts["skipped"])
     log.info("keka_employee_import", run_id=run_id, pages=pages, requests=hris.requests_made, **counts)
     return ImportReport(run_id, pages, counts)

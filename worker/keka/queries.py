@@ -11,15 +11,21 @@ OUTBOX_QUEUE = "keka_sync"  # the pgmq outbox the ledger trigger fills (not proc
 READ_BATCH = "select msg_id, read_ct, message from pgmq.read(%(queue)s, %(vt)s, %(qty)s)"
 
 # Events to push for a set of message payloads, with what Keka needs.
-EVENTS_FOR_PUSH = "select * from app.events_for_push_v1(%(event_ids)s)"
+EVENTS_FOR_PUSH = "select * from app.events_for_push_v2(%(event_ids)s)"
 
 RECORD_SUCCESS = "select app.record_sync_success_v1(%(event_ids)s, %(keka_ref)s)"
 RECORD_FAILURE = "select app.record_sync_failure_v1(%(event_ids)s, %(permanent)s, %(error)s)"
+RECORD_MAYBE_SENT = "select app.record_sync_maybe_sent_v1(%(event_ids)s)"
+RECORD_HELD = "select app.record_sync_held_v1(%(event_ids)s, %(error)s)"
+RECORD_SKIPPED = "select app.record_sync_skipped_v1(%(event_ids)s, %(error)s)"
+STRIKE = "select app.strike_sync_v1(%(msg_id)s, %(error)s, %(delay)s)"
+
+CIRCUIT = "select * from app.keka_circuit_v1(%(fingerprint)s)"
+CIRCUIT_OPEN = "select app.keka_circuit_open_v1(%(kind)s, %(reason)s, %(probe_in)s::numeric, %(fingerprint)s)"
+CIRCUIT_SUCCESS = "select app.keka_circuit_success_v1()"
 
 ARCHIVE = "select pgmq.archive(%(queue)s, %(msg_ids)s::bigint[])"
 SET_VT = "select pgmq.set_vt(%(queue)s, %(msg_id)s, %(seconds)s)"
-
-DEAD_LETTER = "select app.dead_letter_v1(%(msg_ids)s, %(max_reads)s)"
 
 RECONCILE = "select app.reconcile_sync_v1()"
 

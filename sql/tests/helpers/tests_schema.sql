@@ -57,7 +57,7 @@ create or replace function tests.allow_backdating() returns void
 language sql security definer
 set search_path = pg_catalog, public, pg_temp
 as $$
-    update app.settings set value = '1000000000' where key = 'employee_backdate_minutes'
+    update app.settings set value = '527040' where key = 'employee_backdate_minutes'
 $$;
 
 create or replace function tests.set_setting(p_key text, p_value jsonb) returns void

@@ -61,6 +61,7 @@ from worker.devtools.keka_sandbox.state import (
     Json,
     SandboxConfigError,
     SandboxState,
+    device_identifier_error,
     seed_employees,
     validate_log_item,
 )
@@ -192,7 +193,7 @@ class SandboxApp:
             return Answer(
                 fault.status, _logs_error(f"injected fault (HTTP {fault.status})"), _retry_after(fault.retry_after)
             )
-        if request.headers.get("X-API-Key") != state.config.ingestion_key:
+        if request.headers.get("X-API-Key") != state.ingestion_key():
             return Answer(401, _logs_error("invalid api key"))
         try:
             items = json.loads(request.get_data())
@@ -203,12 +204,16 @@ class SandboxApp:
         limit = state.config.max_batch_size
         if len(items) > limit:
             return Answer(400, _logs_error(f"batch of {len(items)} exceeds the limit of {limit} logs per request"))
+        device_error = device_identifier_error(items)
+        if device_error is not None:
+            return Answer(400, _logs_error(device_error))
         errors = [error for index, item in enumerate(items) for error in validate_log_item(index, item)]
         if errors:
             return Answer(400, _logs_error(*errors))
-        accepted, rejected = state.store_punches(items)
-        if rejected:
-            return Answer(400, _logs_error(*rejected))
+        poison = state.poisoned(items)
+        if poison is not None:
+            return Answer(500, _logs_error("An unexpected error occurred."))
+        accepted = state.store_punches(items)
         return Answer(200, {"data": {"logsReceived": len(items), "logsAccepted": accepted}, "succeeded": True})
 
     # -- /connect/token ----------------------------------------------------------------
@@ -280,10 +285,7 @@ class SandboxApp:
                 404,
                 _hris_envelope(succeeded=False, message="notFound", errors=[f"employee {employee_id} not found"]),
             )
-        return Answer(
-            200,
-            _hris_envelope(succeeded=True, data=[employee], page_number=1, page_size=1, total_pages=1, total_records=1),
-        )
+        return Answer(200, _hris_envelope(succeeded=True, data=employee))
 
     def _employee_page(self, request: Request) -> Answer:
         def bad(message: str) -> Answer:
@@ -304,8 +306,9 @@ class SandboxApp:
         status = query.get("employmentStatus") or None
         if status is not None and status not in EMPLOYMENT_STATUSES:
             return bad("employmentStatus must be Working or Relieved")
+        status_code = None if status is None else EMPLOYMENT_STATUSES[status]
         # lastModified is accepted and ignored: the sandbox keeps no modification times.
-        matching = self.state.employees_matching(numbers, status)
+        matching = self.state.employees_matching(numbers, status_code)
         total = len(matching)
         total_pages = math.ceil(total / page_size)
         start = (page_number - 1) * page_size

@@ -1,7 +1,10 @@
 """What the sandbox remembers and the rules it applies, with no HTTP in sight.
 
-Stored punches (de-duplicated on DeviceIdentifier, EmployeeAttendanceNumber,
-Timestamp, Status), employees, issued tokens, the rate-limit window, statistics
+Stored punches (keyed on DeviceIdentifier, EmployeeAttendanceNumber, Timestamp,
+Status, with a ``receipts`` count: Keka is not known to de-duplicate, so the
+sandbox counts every receipt as accepted and tests assert ``receipts == 1``),
+employees (in Keka's shapes: numeric ``employmentStatus``, ``jobTitle`` as an
+object, nullable ``email``), issued tokens, the rate-limit window, statistics
 and the fault configuration, all behind one lock; plus the validation of log
 items, employee payloads and fault payloads.
 
@@ -12,15 +15,23 @@ Fault keys (each optional, combinable; see ``FAULT_KEYS``)::
    "hris": {"status": 429, "count": 1, "retry_after": null},
    "hris_hang": {"seconds": 1.5, "count": 1},
    "reject_attendance_numbers": ["A123"],
+   "fail_attendance_numbers": ["A666"],
+   "ingestion_key": "rotated-key",
    "expire_tokens": true,
    "rate_limit_per_minute": 3,
    "omit_retry_after": true}
 
 ``status`` may be any 4xx/5xx (e.g. 401 in ``hris`` refuses even fresh tokens);
 ``count`` null means "until cleared"; ``retry_after`` null means no ``Retry-After``
-header. A hang sleeps, then answers normally (a hung /v1/logs batch is still stored;
-de-duplication makes the client's re-send harmless). POST merges keys; a key set to
-null clears that fault. ``expire_tokens`` is an action (every token issued so far
+header. A hang sleeps, then answers normally (a hung /v1/logs batch is still stored,
+so a client that re-sends it shows up as ``receipts`` 2). ``reject_attendance_numbers``
+silently does not accept those numbers: 200 with ``logsAccepted`` below
+``logsReceived``, as Keka answers (counts only, no per-item result).
+``fail_attendance_numbers`` answers 500 to any request that carries one of those
+numbers (a punch that fails on its own while others go through: poison).
+``ingestion_key`` rotates the key /v1/logs expects (the configured one until
+cleared): every request with the old key is refused whole (401). POST merges
+keys; a key set to null clears that fault. ``expire_tokens`` is an action (every token issued so far
 becomes invalid). ``omit_retry_after`` drops the ``Retry-After`` header from the sandbox's own 429s
 (Keka does not document whether it sends one).
 """
@@ -40,7 +51,14 @@ from typing import Any, TypeAlias
 from worker.devtools.keka_sandbox.config import SandboxConfig
 
 _TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
-EMPLOYMENT_STATUSES = ("Working", "Relieved")
+# What System.Guid parses: 32 hex digits, optionally hyphenated 8-4-4-4-12 and in braces
+# (no surrounding whitespace: a trailing space fails the whole request).
+GUID_RE = re.compile(
+    r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}"
+)
+# employmentStatus is numeric in Keka's answers; the query filter takes the names.
+EMPLOYMENT_STATUSES = {"Working": 0, "Relieved": 1}
 _EMPLOYEE_FIELDS = (
     "id",
     "employeeNumber",
@@ -65,9 +83,11 @@ FAULT_KEYS = frozenset(
         "hris",
         "hris_hang",
         "reject_attendance_numbers",
+        "fail_attendance_numbers",
         "expire_tokens",
         "rate_limit_per_minute",
         "omit_retry_after",
+        "ingestion_key",
     }
 )
 
@@ -127,8 +147,10 @@ class _Faults:
     hris: StatusFault | None = None
     hris_hang: _HangFault | None = None
     reject_attendance_numbers: frozenset[str] = frozenset()
+    fail_attendance_numbers: frozenset[str] = frozenset()
     rate_limit_per_minute: int | None = None
     omit_retry_after: bool = False
+    ingestion_key: str | None = None
 
     def as_json(self) -> dict[str, Json]:
         return {
@@ -137,8 +159,10 @@ class _Faults:
             "hris": self.hris.as_json() if self.hris else None,
             "hris_hang": self.hris_hang.as_json() if self.hris_hang else None,
             "reject_attendance_numbers": sorted(self.reject_attendance_numbers),
+            "fail_attendance_numbers": sorted(self.fail_attendance_numbers),
             "rate_limit_per_minute": self.rate_limit_per_minute,
             "omit_retry_after": self.omit_retry_after,
+            "ingestion_key": self.ingestion_key,
         }
 
 
@@ -173,15 +197,26 @@ def _parse_hang_fault(raw: Json, key: str) -> _HangFault:
     return _HangFault(float(seconds), _parse_count(raw.get("count"), key))
 
 
+def device_identifier_error(items: list[Json]) -> str | None:
+    """Keka binds the body before looking at any punch: a DeviceIdentifier that is
+    not a GUID fails the whole request with the serializer's message."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue  # reported per item
+        value = item.get("DeviceIdentifier")
+        if not isinstance(value, str) or not GUID_RE.fullmatch(value):
+            return f"The JSON value could not be converted to System.Guid. Path: $[{index}].DeviceIdentifier"
+    return None
+
+
 def validate_log_item(index: int, item: Json) -> list[str]:
     """Errors for one /v1/logs item; an empty list means the item is valid."""
     if not isinstance(item, dict):
         return [f"item {index}: must be an object"]
     errors: list[str] = []
-    for key in ("DeviceIdentifier", "EmployeeAttendanceNumber"):
-        value = item.get(key)
-        if not isinstance(value, str) or not value.strip():
-            errors.append(f"item {index}: {key} must be a non-empty string")
+    value = item.get("EmployeeAttendanceNumber")
+    if not isinstance(value, str) or not value.strip():
+        errors.append(f"item {index}: EmployeeAttendanceNumber must be a non-empty string")
     timestamp = item.get("Timestamp")
     if not isinstance(timestamp, str) or not _TIMESTAMP_RE.fullmatch(timestamp):
         errors.append(f"item {index}: Timestamp must be YYYY-MM-DDTHH:MM:SS without offset")
@@ -209,12 +244,22 @@ def _normalise_employee(raw: Json, existing: dict[str, Json] | None) -> dict[str
         else {name: ([] if name == "groups" else None) for name in _EMPLOYEE_FIELDS}
     )
     if existing is None:
-        base["employmentStatus"] = "Working"
+        base["employmentStatus"] = 0
     base.update(raw)
     if not isinstance(base["id"], str) or not base["id"]:
         raise SandboxConfigError("employee id must be a non-empty string")
-    if base["employmentStatus"] not in EMPLOYMENT_STATUSES:
-        raise SandboxConfigError("employmentStatus must be 'Working' or 'Relieved'")
+    status = base["employmentStatus"]
+    if isinstance(status, str) and status in EMPLOYMENT_STATUSES:  # the control API takes names too
+        base["employmentStatus"] = EMPLOYMENT_STATUSES[status]
+    elif isinstance(status, bool) or status not in EMPLOYMENT_STATUSES.values():
+        raise SandboxConfigError("employmentStatus must be 0 (Working) or 1 (Relieved)")
+    if isinstance(base["jobTitle"], str):  # Keka answers an object
+        base["jobTitle"] = {
+            "identifier": str(uuid.uuid5(uuid.NAMESPACE_URL, base["jobTitle"])),
+            "title": base["jobTitle"],
+        }
+    if base["jobTitle"] is not None and not isinstance(base["jobTitle"], dict):
+        raise SandboxConfigError("jobTitle must be an object {identifier, title}, a title or null")
     if not isinstance(base["groups"], list):
         raise SandboxConfigError("groups must be a list")
     reports_to = base["reportsTo"]
@@ -240,11 +285,11 @@ def seed_employees(count: int) -> list[dict[str, Json]]:
                 "lastName": f"Last{n}",
                 "displayName": f"First{n} Last{n}",
                 "email": f"employee{n}@example.test",
-                "employmentStatus": "Relieved" if relieved else "Working",
+                "employmentStatus": 1 if relieved else 0,
                 "joiningDate": "2024-01-15T00:00:00",
                 "exitDate": "2026-06-30T00:00:00" if relieved else None,
                 "reportsTo": ({"id": manager["id"], "email": manager["email"]} if manager else None),
-                "jobTitle": "Engineer",
+                "jobTitle": {"identifier": "5f0c3b52-6f0e-4c55-9a6b-1d2e3f405060", "title": "Engineer"},
                 "groups": [],
             }
         )
@@ -323,11 +368,12 @@ class SandboxState:
         for key in ("logs_hang", "hris_hang"):
             if key in raw:
                 parsed[key] = None if raw[key] is None else _parse_hang_fault(raw[key], key)
-        if "reject_attendance_numbers" in raw:
-            numbers = raw["reject_attendance_numbers"] or []
-            if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
-                raise SandboxConfigError("reject_attendance_numbers must be a list of strings")
-            parsed["reject_attendance_numbers"] = frozenset(numbers)
+        for key in ("reject_attendance_numbers", "fail_attendance_numbers"):
+            if key in raw:
+                numbers = raw[key] or []
+                if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
+                    raise SandboxConfigError(f"{key} must be a list of strings")
+                parsed[key] = frozenset(numbers)
         if "rate_limit_per_minute" in raw:
             limit = raw["rate_limit_per_minute"]
             if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
@@ -335,6 +381,11 @@ class SandboxState:
             parsed["rate_limit_per_minute"] = limit
         if "omit_retry_after" in raw:
             parsed["omit_retry_after"] = bool(raw["omit_retry_after"])
+        if "ingestion_key" in raw:
+            key = raw["ingestion_key"]
+            if key is not None and (not isinstance(key, str) or not key):
+                raise SandboxConfigError("ingestion_key must be a non-empty string or null")
+            parsed["ingestion_key"] = key
         expire = bool(raw.get("expire_tokens"))
         with self.lock:
             for key, value in parsed.items():
@@ -417,20 +468,31 @@ class SandboxState:
 
     # -- punches -----------------------------------------------------------------------
 
-    def store_punches(self, items: list[dict[str, Json]]) -> tuple[int, list[str]]:
-        """Store a validated batch atomically: (accepted, rejection errors)."""
+    def ingestion_key(self) -> str:
+        """The key /v1/logs accepts now (a rotated one while that fault is set)."""
         with self.lock:
-            rejected = [
-                f"item {i}: attendance number {item['EmployeeAttendanceNumber']} rejected"
-                for i, item in enumerate(items)
-                if item["EmployeeAttendanceNumber"] in self.faults.reject_attendance_numbers
-            ]
-            if rejected:
-                self._count_fault("reject_attendance_numbers")
-                return 0, rejected
+            return self.faults.ingestion_key or self.config.ingestion_key
+
+    def poisoned(self, items: list[dict[str, Json]]) -> str | None:
+        """An attendance number of ``fail_attendance_numbers`` this batch carries, if any."""
+        with self.lock:
+            for item in items:
+                if item["EmployeeAttendanceNumber"] in self.faults.fail_attendance_numbers:
+                    self._count_fault("fail_attendance_numbers")
+                    return str(item["EmployeeAttendanceNumber"])
+            return None
+
+    def store_punches(self, items: list[dict[str, Json]]) -> int:
+        """Store a validated batch; returns how many were accepted (every receipt
+        counts: no de-duplication is assumed), silently leaving out rejected numbers."""
+        with self.lock:
             now = _utc_now_iso()
             accepted = 0
             for item in items:
+                if item["EmployeeAttendanceNumber"] in self.faults.reject_attendance_numbers:
+                    self._count_fault("reject_attendance_numbers")
+                    continue
+                accepted += 1
                 key = (
                     item["DeviceIdentifier"],
                     item["EmployeeAttendanceNumber"],
@@ -440,11 +502,10 @@ class SandboxState:
                 stored = self.punches.get(key)
                 if stored is None:
                     self.punches[key] = _StoredPunch(*key, 1, now, now)
-                    accepted += 1
                 else:
                     stored.receipts += 1
                     stored.last_received_at = now
-            return accepted, []
+            return accepted
 
     def logs(self) -> list[dict[str, Json]]:
         with self.lock:
@@ -470,7 +531,7 @@ class SandboxState:
         with self.lock:
             return self.employees.pop(employee_id, None) is not None
 
-    def employees_matching(self, employee_numbers: set[str] | None, status: str | None) -> list[dict[str, Json]]:
+    def employees_matching(self, employee_numbers: set[str] | None, status: int | None) -> list[dict[str, Json]]:
         with self.lock:
             return [
                 dict(e)
