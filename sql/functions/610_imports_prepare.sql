@@ -233,7 +233,7 @@ begin
     returning id into v_batch;
 
     insert into app.import_rows (
-        batch_id, row_no, line_no, column_no, employee_ref, employee_id, event_type, event_type_raw,
+        batch_id, row_no, line_no, column_no, employee_ref, matched_employee_id, event_type, event_type_raw,
         local_time, time_zone, occurred_at, note, outcome, error_code, error
     )
     with candidates as (

@@ -32,10 +32,10 @@ declare
     v_ats timestamptz[];
     v_count integer;
 begin
-    select array_agg(distinct r.employee_id) into v_employees
+    select array_agg(distinct r.matched_employee_id) into v_employees
     from app.import_rows as r
     where r.batch_id = p_batch_id and r.outcome = 'VALID'
-        and (p_parts is null or abs(hashtext(r.employee_id::text)) % p_parts = p_part);
+        and (p_parts is null or abs(hashtext(r.matched_employee_id::text)) % p_parts = p_part);
     if v_employees is null then
         return 0;
     end if;
@@ -50,13 +50,13 @@ begin
         (select max(app.ist_date(v.occurred_at)) from app.import_rows as v where v.batch_id = p_batch_id and v.outcome = 'VALID')
     ) as lp
     where r.batch_id = p_batch_id and r.outcome = 'VALID'
-        and lp.employee_id = r.employee_id and lp.event_type = r.event_type and lp.occurred_at = r.occurred_at;
+        and lp.employee_id = r.matched_employee_id and lp.event_type = r.event_type and lp.occurred_at = r.occurred_at;
 
-    select array_agg(r.row_no order by r.row_no), array_agg(r.employee_id order by r.row_no),
+    select array_agg(r.row_no order by r.row_no), array_agg(r.matched_employee_id order by r.row_no),
         array_agg(r.event_type order by r.row_no), array_agg(r.occurred_at order by r.row_no)
     into v_rows, v_ids, v_types, v_ats
     from app.import_rows as r
-    where r.batch_id = p_batch_id and r.outcome = 'VALID' and r.employee_id = any(v_employees);
+    where r.batch_id = p_batch_id and r.outcome = 'VALID' and r.matched_employee_id = any(v_employees);
     if v_rows is null then
         return 0;
     end if;
@@ -69,7 +69,7 @@ begin
             employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by
         )
         select
-            r.employee_id, r.event_type, r.occurred_at, d.business_date_ist, 'import',
+            r.matched_employee_id, r.event_type, r.occurred_at, d.business_date_ist, 'import',
             jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
             || case when r.note is null then '{}'::jsonb else jsonb_build_object('note', r.note) end,
             'import:' || p_batch_id
@@ -78,7 +78,7 @@ begin
         -- a PL/pgSQL array in a query copies the whole array for every row)
         inner join unnest(v_rows) with ordinality as u (row_no, n) on u.n = d.n
         inner join app.import_rows as r on r.batch_id = p_batch_id and r.row_no = u.row_no
-        order by r.employee_id, r.occurred_at, d.n
+        order by r.matched_employee_id, r.occurred_at, d.n
         returning id, (payload ->> 'import_row')::integer as row_no
     )
     update app.import_rows as r set event_id = i.id
@@ -97,7 +97,7 @@ as $$
     with days as (
         select distinct ev.employee_id, ev.business_date_ist
         from app.import_rows as r
-        inner join app.attendance_events as ev on ev.id = r.event_id and ev.employee_id = r.employee_id
+        inner join app.attendance_events as ev on ev.id = r.event_id and ev.employee_id = r.matched_employee_id
         where r.batch_id = p_batch_id and r.event_id is not null
     ),
     status as (
@@ -394,13 +394,13 @@ begin
         employee_id, event_type, occurred_at, source, payload, corrects_event_id, created_by
     )
     select
-        r.employee_id, 'VOID', now(), 'import',
+        r.matched_employee_id, 'VOID', now(), 'import',
         jsonb_build_object('reason', p_reason, 'import_batch_id', p_batch_id), r.event_id,
         app.current_actor()
     from app.import_rows as r
     where r.batch_id = p_batch_id and r.event_id is not null
         and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = r.event_id)
-    order by r.employee_id, r.event_id;
+    order by r.matched_employee_id, r.event_id;
     get diagnostics v_voided = row_count;
 
     v_result := jsonb_build_object(

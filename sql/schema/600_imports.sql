@@ -34,7 +34,7 @@ create table app.import_batches (
     ),
     constraint import_batches_file_name_length check (length(file_name) <= 255),
     constraint import_batches_time_zone_length check (length(time_zone) <= 64),
-    constraint import_batches_token_hash_format check (token_hash ~ '^[0-9a-f]{64}$'),
+    constraint import_batches_token_hash_format check (length(token_hash) = 64 and token_hash ~ '^[0-9a-f]{64}$'),
     constraint import_batches_idempotency_key_length check (length(idempotency_key) between 1 and 200),
     constraint import_batches_error_length check (length(error) <= 2000),
     constraint import_batches_created_by_length check (length(created_by) <= 200),
@@ -50,7 +50,7 @@ create table app.import_rows (
     line_no integer not null,
     column_no integer not null,
     employee_ref text,
-    employee_id uuid,
+    matched_employee_id uuid,
     event_type app.event_type,
     event_type_raw text,
     local_time text,
@@ -64,7 +64,7 @@ create table app.import_rows (
     primary key (batch_id, row_no),
     constraint import_rows_outcome_known check (outcome in ('VALID', 'SKIPPED', 'DUPLICATE', 'ERROR')),
     constraint import_rows_valid_complete check (
-        outcome <> 'VALID' or (employee_id is not null and event_type is not null and occurred_at is not null)
+        outcome <> 'VALID' or (matched_employee_id is not null and event_type is not null and occurred_at is not null)
     ),
     constraint import_rows_employee_ref_length check (length(employee_ref) <= 320),
     constraint import_rows_event_type_raw_length check (length(event_type_raw) <= 40),
@@ -84,4 +84,5 @@ alter table app.import_rows enable row level security;
 comment on table app.import_batches is
 'One attendance file staged for import: token (hashed), counts by outcome, predicted effect, status.';
 comment on table app.import_rows is
-'Staged rows of an import batch, one per punch found in the file, with outcome and error.';
+'Staged rows of an import batch, one per punch found in the file, with outcome and error. Keyed by batch '
+'(coordinator-local in the scale-out plan): matched_employee_id is who the row names, null when nobody.';
