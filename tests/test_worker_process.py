@@ -63,6 +63,21 @@ def test_worker_syncs_and_survives_kill_9_mid_batch(
     api: PostgrestEmulator, owner: psycopg.Connection, db_url: str
 ) -> None:
     with KekaSandbox("127.0.0.1", 0) as sandbox:
+        # Keka knows these people: a worker that starts within ten minutes after the
+        # hourly import tick catches that tick up, and an import that did not know
+        # them would (rightly) hold their punches back.
+        sandbox.add_employees(
+            [
+                {
+                    "id": f"00000000-0000-4000-8000-00000000000{n}",
+                    "email": f"w{n}@example.com",
+                    "attendanceNumber": f"A-w{n}",
+                    "employeeNumber": f"E-w{n}",
+                    "displayName": f"w{n}",
+                }
+                for n in range(3)
+            ]
+        )
         for n in range(3):
             me = employee(owner, f"w{n}@example.com")
             assert api.rpc("clock_in", {"plan": PLAN}, claims=claims("employee", me)).status == 200
