@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker sandbox graph-sandbox run demo status bench bench-leave bench-latency psql
+.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker sandbox graph-sandbox run demo status bench bench-leave bench-latency bench-imports psql
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -74,3 +74,6 @@ bench-leave: ## only the leave benchmarks (request+approve with pgbench, leave_s
 
 bench-latency: ## only the commit→Keka-acknowledged latency of the push lane (p50/p95)
 	$(PY) -m bench.latency
+
+bench-imports: ## the import figures (prepare/commit of 100,000 rows vs COPY, preview page, CLI memory)
+	$(PY) -m bench.imports

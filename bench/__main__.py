@@ -44,6 +44,13 @@ _DEFAULTS = Options()
 )
 @click.option("--clients", type=int, default=_DEFAULTS.clients, show_default=True, help="concurrent punch clients")
 @click.option(
+    "--pgbench-seconds",
+    type=click.IntRange(min=2),
+    default=_DEFAULTS.pgbench_seconds,
+    show_default=True,
+    help="duration of each pgbench run (bare INSERT, envelope, punch, bare again)",
+)
+@click.option(
     "--ingest-events", type=int, default=_DEFAULTS.ingest_events, show_default=True, help="events in the bulk ingest"
 )
 @click.option(

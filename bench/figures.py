@@ -10,6 +10,7 @@ from bench.punch import PunchResult
 from bench.reads import Measured
 from bench.reconcile import ReconcileStates
 from bench.report import Figure, verdict
+from bench.transactions import Rates
 
 TARGET_SCALE = 10_000
 
@@ -35,20 +36,80 @@ def _scaled(m: Measured, scale: int, limit_ms: float, what: str) -> tuple[str, s
     return verdict(projected <= limit_ms), note
 
 
+def pgbench_figures(rates: tuple[Rates, Rates]) -> list[Figure]:
+    r, unflushed = rates
+    baseline = r.baseline_tps
+    same = f"pgbench -M prepared -c {r.clients} -j {min(r.clients, 2)} -T {r.seconds}, bench/pgbench/"
+    return [
+        Figure(
+            key="punch_pgbench",
+            name=f"punch: clock_in/clock_out in PostgREST 12's envelope and RPC shape (pgbench, {r.clients} clients)",
+            measured=r.punch.tps,
+            unit="tx/s",
+            baseline=baseline,
+            baseline_name="bare single-row INSERT (pgbench)",
+            ratio=r.punch.tps / baseline,
+            target="≥ 0.25x baseline tx/s",
+            verdict=verdict(r.punch.tps / baseline >= 0.25 and r.punch.ok),
+            note=(
+                f"{same}punch.sql (two requests per script run) vs bare_insert.sql, run before and after it "
+                f"({r.bare_before.tps:,.0f} and {r.bare_after.tps:,.0f} tx/s; the baseline is their mean), commits "
+                f"flushed as the server is configured. Failed transactions: {r.punch.failed}, aborted clients: "
+                f"{r.punch.aborted_clients}."
+            ),
+            details={"punch": r.punch, "bare_before": r.bare_before, "bare_after": r.bare_after},
+        ),
+        Figure(
+            key="envelope_pgbench",
+            name="  diagnosis: the same INSERT inside PostgREST's envelope (pgbench)",
+            measured=r.envelope.tps,
+            unit="tx/s",
+            baseline=baseline,
+            baseline_name="bare single-row INSERT (pgbench)",
+            ratio=r.envelope.tps / baseline,
+            target="—",
+            verdict="info",
+            note=f"{same}envelope_insert.sql: BEGIN, set_configs, app.pre_request(), the INSERT, COMMIT.",
+        ),
+        Figure(
+            key="punch_pgbench_unflushed",
+            name="  diagnosis: the punch vs bare INSERT with synchronous_commit=off (work per transaction)",
+            measured=unflushed.punch.tps,
+            unit="tx/s",
+            baseline=unflushed.baseline_tps,
+            baseline_name="bare single-row INSERT, synchronous_commit=off",
+            ratio=unflushed.punch.tps / unflushed.baseline_tps,
+            target="—",
+            verdict="info" if unflushed.punch.ok else "miss",
+            note=(
+                f"the same scripts with synchronous_commit=off for all: no disk flush in either, so the ratio is "
+                f"the CPU work per transaction; envelope + INSERT alone: "
+                f"{unflushed.envelope.tps / unflushed.baseline_tps:.2f}x."
+            ),
+            details={
+                "punch": unflushed.punch,
+                "envelope": unflushed.envelope,
+                "bare_before": unflushed.bare_before,
+                "bare_after": unflushed.bare_after,
+            },
+        ),
+    ]
+
+
 def punch_figures(p: PunchResult) -> list[Figure]:
     ratio = p.punch.tps / p.baseline_tps
     envelope = p.envelope.tps / p.baseline_tps
     return [
         Figure(
             key="punch_path",
-            name=f"punch path: clock_in/clock_out via PostgREST tx, {p.clients} clients",
+            name=f"  second figure: the punch from Python (psycopg, PostgREST tx), {p.clients} clients",
             measured=p.punch.tps,
             unit="tx/s",
             baseline=p.baseline_tps,
-            baseline_name="single-row INSERT, bare table",
+            baseline_name="single-row INSERT from Python",
             ratio=ratio,
-            target="≥ 0.5x baseline tx/s",
-            verdict=verdict(ratio >= 0.5 and not p.punch.errors),
+            target="—",
+            verdict="info" if not p.punch.errors else "miss",
             details={
                 "transactions": p.punch.transactions,
                 "employees": p.employees,
@@ -57,20 +118,9 @@ def punch_figures(p: PunchResult) -> list[Figure]:
                 "baseline_before_tps": p.baseline_before.tps,
                 "baseline_after_tps": p.baseline_after.tps,
                 "baseline_latency": p.baseline_before.latency,
+                "envelope_tps": p.envelope.tps,
+                "envelope_ratio": envelope,
             },
-        ),
-        Figure(
-            key="punch_envelope",
-            name="  diagnosis: the same PostgREST tx around `select 1`",
-            measured=p.envelope.tps,
-            unit="tx/s",
-            baseline=p.baseline_tps,
-            baseline_name="single-row INSERT, bare table",
-            ratio=envelope,
-            target="—",
-            verdict="info",
-            note="BEGIN, set_configx6, app.pre_request(), select 1, COMMIT: the ceiling any punch can reach here.",
-            details={"latency": p.envelope.latency},
         ),
     ]
 
@@ -89,10 +139,11 @@ def ingest_figures(raw: dict[str, Any]) -> list[Figure]:
             baseline=i["baseline_copy_s"],
             baseline_name="COPY, bare table",
             ratio=ratio,
-            target="≤ 10x baseline time",
-            verdict=verdict(ratio <= 10),
+            target="≤ 8x baseline time",
+            verdict=verdict(ratio <= 8),
             note=(
-                f"COPY into staging {i['copy_to_staging_s']:.2f} s + one INSERT … SELECT {i['insert_select_s']:.2f} s, "
+                f"COPY into staging {i['copy_to_staging_s']:.2f} s + one app.import_events_v1 "
+                f"{i['insert_select_s']:.2f} s, "
                 f"into a ledger of {i['ledger_before']:,} events; the rows after them were loaded under "
                 "EXPLAIN (ANALYZE, BUFFERS) with track_functions (see the JSON evidence)."
             ),
@@ -115,19 +166,35 @@ def ingest_figures(raw: dict[str, Any]) -> list[Figure]:
 
 def read_figures(raw: dict[str, Any], scale: int) -> list[Figure]:
     hr: Measured = raw["board_hr"]
+    bare: Measured = raw["board_bare"]
     ap: Measured = raw["board_approver"]
+    board_hr: Measured = raw["status_board_hr"]
+    board_ap: Measured = raw["status_board_approver"]
     month: Measured = raw["month"]
     sheet: Measured = raw["timesheet"]
     chain = raw["company"]["approver_chain"]
     figures = []
     for key, name, m, limit, target in (
-        ("board_hr_admin", f"status board, hr_admin ({hr.rows:,} rows)", hr, 20.0, "p95 ≤ 20 ms at 10,000 employees"),
         (
-            "board_approver",
-            f"status board, approver (chain of {chain}, {ap.rows} rows)",
-            ap,
+            "status_board_hr_admin",
+            f"status board (POST /rpc/status_board), hr_admin: counts + first {board_hr.rows} rows needing attention",
+            board_hr,
             20.0,
             "p95 ≤ 20 ms at 10,000 employees",
+        ),
+        (
+            "status_board_approver",
+            f"status board, approver (chain of {chain}): counts + {board_ap.rows} rows needing attention",
+            board_ap,
+            20.0,
+            "p95 ≤ 20 ms",
+        ),
+        (
+            "board_approver",
+            f"GET /daily_status for a date, approver (chain of {chain}, {ap.rows} rows)",
+            ap,
+            20.0,
+            "p95 ≤ 20 ms",
         ),
         (
             "timesheet",
@@ -137,7 +204,7 @@ def read_figures(raw: dict[str, Any], scale: int) -> list[Figure]:
             "≤ 1 s at 10,000 x 30 days",
         ),
     ):
-        if key == "board_approver":
+        if key in ("board_approver", "status_board_approver"):
             # an approver's rows are their chain, which does not grow with the company
             result, note = verdict(m.latency.p95_ms <= limit), "chain-bounded: measured as is, no projection"
         else:
@@ -159,8 +226,28 @@ def read_figures(raw: dict[str, Any], scale: int) -> list[Figure]:
                 },
             )
         )
+    export_ratio = hr.latency.p50_ms / bare.latency.p50_ms
     figures.insert(
-        2,
+        1,
+        Figure(
+            key="board_export_hr_admin",
+            name=f"GET /daily_status for a date, full width, hr_admin ({hr.rows:,} rows)",
+            measured=hr.latency.p50_ms,
+            unit="ms p50",
+            baseline=bare.latency.p50_ms,
+            baseline_name=f"the same GET of the same {bare.rows:,} rows copied into a plain table (bare json_agg)",
+            ratio=export_ratio,
+            target="≤ 1.3x baseline",
+            verdict=verdict(export_ratio <= 1.3 and hr.rows == bare.rows),
+            note=(
+                "the export path (view, RLS, read-time MISSING_CLOCK_OUT) against json_agg alone, same role, same "
+                f"request shape, same run; p95 {hr.latency.p95_ms:.1f} ms vs {bare.latency.p95_ms:.1f} ms"
+            ),
+            details={"latency": hr.latency, "baseline_latency": bare.latency, "rows": hr.rows},
+        ),
+    )
+    figures.insert(
+        3,
         Figure(
             key="employee_month",
             name="one employee's month (events + daily status)",
@@ -311,6 +398,7 @@ def run_figure(total_seconds: float, scale: int) -> Figure:
 
 def build(raw: dict[str, Any], scale: int, factor: int, total_seconds: float) -> list[Figure]:
     return [
+        *pgbench_figures(raw["pgbench"]),
         *punch_figures(raw["punch"]),
         *ingest_figures(raw),
         *read_figures(raw, scale),

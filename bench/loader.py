@@ -2,9 +2,9 @@
 
 - Employees: inserted by the owner straight into app.employees.
 - Punches: the bulk path. Rows are COPYed into a temporary staging table, then
-  one ``INSERT INTO app.attendance_events (…) SELECT … ORDER BY employee_id,
-  occurred_at`` per chunk (source 'import'); the ledger's triggers derive
-  daily_status and write the outbox in that statement.
+  one ``app.import_events_v1(…)`` per chunk (source 'import'): business dates
+  set-based, one lock per employee, one INSERT whose statement trigger derives
+  daily_status in one pass and writes the outbox.
 - The COPY baseline: the same rows into a bare table with the same columns.
 - Sync state: history is marked as already delivered to Keka (as the worker
   would have left it) except a fixed backlog, so the outbox and the unsynced
@@ -26,10 +26,13 @@ from bench.generator import Employee, Event, window_events
 IMPORT_ACTOR = "bench-import"
 
 BULK_INSERT = """
-insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
-select s.employee_id, s.event_type, s.occurred_at, 'import', %s
+select app.import_events_v1(
+    array_agg(s.employee_id order by s.employee_id, s.occurred_at),
+    array_agg(s.event_type order by s.employee_id, s.occurred_at),
+    array_agg(s.occurred_at order by s.employee_id, s.occurred_at),
+    %s
+)
 from pg_temp.bench_staging as s
-order by s.employee_id, s.occurred_at
 """
 
 
@@ -61,7 +64,7 @@ def insert_employees(conn: psycopg.Connection, employees: Sequence[Employee]) ->
 class IngestTiming:
     rows: int
     copy_seconds: float  # client → staging table
-    insert_seconds: float  # the INSERT … SELECT (triggers included) and COMMIT
+    insert_seconds: float  # app.import_events_v1 (its INSERT and triggers included) and COMMIT
 
     @property
     def total_seconds(self) -> float:
@@ -69,7 +72,7 @@ class IngestTiming:
 
 
 def bulk_ingest(conn: psycopg.Connection, events: Iterable[Event]) -> IngestTiming:
-    """One chunk through the bulk path, in one transaction: COPY to staging, then one INSERT … SELECT."""
+    """One chunk through the bulk path, in one transaction: COPY to staging, then one app.import_events_v1 call."""
     conn.execute(
         "create temporary table if not exists bench_staging "
         "(employee_id uuid, event_type app.event_type, occurred_at timestamptz) on commit delete rows"

@@ -42,6 +42,26 @@ def get_query(view: str, where: str, order: str | None = None, select: str = "*"
     )
 
 
+def rpc_query(function: str, arguments: list[tuple[str, str]]) -> str:
+    """The SQL PostgREST 12 sends for ``POST /rpc/<function>`` with a JSON body (one ``%s``: the body).
+
+    ``arguments``: (name, type) of the keys the body carries, as json_to_record reads them.
+    """
+    names = ", ".join(f'"{name}"' for name, _ in arguments)
+    typed = ", ".join(f'"{name}" {kind}' for name, kind in arguments)
+    named = ", ".join(f'"{name}" := pgrst_body."{name}"' for name, _ in arguments)
+    return (
+        "WITH pgrst_source AS (SELECT pgrst_call.pgrst_scalar FROM (SELECT %s::json AS json_data) pgrst_payload, "
+        f"LATERAL (SELECT {names} FROM json_to_record(pgrst_payload.json_data) AS _({typed}) LIMIT 1) pgrst_body , "
+        f'LATERAL (SELECT "api"."{function}"({named}) pgrst_scalar) pgrst_call) '
+        "SELECT null::bigint AS total_result_set, 1 AS page_total, "
+        "coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null')::text AS body, "
+        "nullif(current_setting('response.headers', true), '') AS response_headers, "
+        "nullif(current_setting('response.status', true), '') AS response_status, "
+        f'\'\' AS response_inserted FROM (SELECT "{function}".* FROM "pgrst_source" AS "{function}") _postgrest_t'
+    )
+
+
 class Session:
     """One persistent ``authenticator`` connection performing PostgREST requests."""
 

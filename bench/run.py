@@ -3,7 +3,8 @@
 Order (each phase timed): server and main database → employees → history
 through the bulk path (the 100,000-event ingest figure, and its COPY
 baseline, inside it) → sync state settled, ANALYZE → reconciliation scan →
-punch path (today) → reads (today's board, a month, the timesheet) → Keka
+punch path (today) → reads (today's status board and board export, a month,
+the timesheet) → pgbench transaction rates (bench/pgbench/*.sql) → Keka
 push → growth database (1x then 10x).
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import growth, keka, loader, profile, punch, reads, reconcile
+from bench import growth, keka, loader, profile, punch, reads, reconcile, transactions
 from bench.database import MAIN_DATABASE, server
 from bench.generator import Event, build_company, days_between, window_events
 from bench.pgrest import Session, claims, ist_today
@@ -38,6 +39,7 @@ class Options:
     keka_events: int = 10_000
     growth_employees: int | None = None
     growth_factor: int = 10
+    pgbench_seconds: int = 10
     chunk_events: int = 100_000
 
     @property
@@ -137,13 +139,23 @@ def execute(o: Options, console: Console, phases: Phases) -> dict[str, Any]:
         try:
             with phases.track("main: reads"):
                 hr = claims("hr_admin", company.hr_admin.id)
-                raw["board_hr"] = reads.board(session, hr, today, repeat=100)
+                raw["status_board_hr"] = reads.status_board(session, hr, today, repeat=100)
+                raw["status_board_approver"] = reads.status_board(
+                    session, claims("approver", company.approver.id), today, repeat=100
+                )
+                raw["board_hr"] = reads.board(session, hr, today, repeat=30)
+                with db.connect() as owner:
+                    raw["board_bare"] = reads.bare_board(owner, session, hr, today, repeat=30)
                 raw["board_approver"] = reads.board(session, claims("approver", company.approver.id), today, repeat=100)
                 raw["month"] = reads.month(session, company.employees, month_days[0], month_days[-1], 300, o.seed)
                 raw["timesheet"] = reads.timesheet(session, hr, month_days[0], month_days[-1], repeat=7)
                 raw["reads_dates"] = {"board": today, "month": [month_days[0], month_days[-1]]}
         finally:
             session.close()
+
+        say(f"pgbench: bare INSERT, envelope + INSERT, punch in PostgREST 12's shape; {o.clients} clients")
+        with phases.track("main: pgbench transaction rates"):
+            raw["pgbench"] = transactions.run(db, o.clients, o.pgbench_seconds)
 
         say(f"Keka push: {o.keka_events:,} events through Pusher → sandbox")
         staff = company.by_role("employee")

@@ -149,6 +149,9 @@ def test_upgrade_from_previous_release_keeps_data_and_behaviour(old_db: str) -> 
         assert owner.execute("select to_regprocedure('api.anomaly_report(date, date)') is not null").fetchone()
         # every row kept (columns added since, e.g. daily_status.leave_portion, aside);
         # today's derivation agrees with what the old code stored
+        # days gained the state machine's own columns (0035), filled by the upgrade
+        added = {"state_since", "worked_seconds", "break_seconds", "lunch_seconds", "lunch_starts"}
+        assert all(added <= day.keys() for day in after["days"])
         for table in ("events", "days", "employees", "audit", "unlocks", "queue"):
             kept = [
                 {k: v for k, v in row.items() if k in old} if isinstance(row, dict) and isinstance(old, dict) else row

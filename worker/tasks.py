@@ -26,6 +26,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
 from worker.config import KekaSettings
+from worker.imports import job as import_job
 from worker.keka import queries
 from worker.keka.client import KekaHrisClient, KekaLogsClient
 from worker.keka.employee_import import DbTokenStore, import_employees
@@ -106,6 +107,7 @@ def create_app(db_url: str, settings: KekaSettings, pool: ConnectionPool | None 
         return await run_retention(app, pool)
 
     leave_jobs.register(app, db_url)
+    import_job.register(app, db_url)
     return app
 
 
@@ -158,7 +160,7 @@ async def run_lanes(app: procrastinate.App, concurrency: int) -> None:
                     install_signal_handlers=False,
                 ),
                 app.run_worker_async(
-                    queues=[JOB_QUEUE, leave_jobs.QUEUE],
+                    queues=[JOB_QUEUE, leave_jobs.QUEUE, import_job.IMPORT_QUEUE],
                     name="jobs",
                     concurrency=concurrency,
                     shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,

@@ -18,11 +18,15 @@ as $$
     select coalesce(app.jwt_claims() ->> 'role', 'anon')
 $$;
 
+-- No FROM clause, so that it inlines into its callers' cached plans (a SQL
+-- function that cannot inline is planned again on every call from PL/pgSQL).
 create or replace function app.current_employee_id() returns uuid
 language sql stable
 as $$
-    select case when c ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then c::uuid end
-    from (select app.jwt_claims() ->> 'employee_id' as c) as claim
+    select case
+        when app.jwt_claims() ->> 'employee_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+            then (app.jwt_claims() ->> 'employee_id')::uuid
+    end
 $$;
 
 -- The actor recorded in the ledger and the audit trail, derived from what the
@@ -57,6 +61,14 @@ as $$
 $$;
 comment on function app.request_id() is
 'The x-request-id header as sent, or null when absent or longer than 200 characters (not stored then).';
+
+-- One request header (PostgREST lower-cases the names), or null.
+create or replace function app.request_header(p_name text) returns text
+language sql stable
+as $$
+    select coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb
+        ->> lower(p_name)
+$$;
 
 create or replace function app.fail(
     p_status integer, p_code text, p_detail text, p_hint jsonb default null
@@ -113,5 +125,5 @@ comment on function app.require_reason(text) is
 'Refuse (422 INVALID_ARGUMENT) a missing, too short or too long (over 1000 characters) reason.';
 
 grant execute on function app.jwt_claims(), app.current_app_role(), app.current_employee_id(),
-app.current_actor(), app.request_id()
+app.current_actor(), app.request_id(), app.request_header(text)
 to anon, employee, approver, hr_admin, kiosk, hithonix_worker;

@@ -1,10 +1,18 @@
 -- The derivation of daily_status from the ledger, and its proof.
 --
--- derive_day() replays one employee-day's live events (VOIDs and voided events
--- left out) through the day's state machine. It never fails: history that the
--- live state machine would refuse (imports, admin events) is flagged as
--- anomalies or locks instead. Minutes are whole minutes, floored, of the
--- seconds spent in each state. Lock reasons raised by events at or below the
+-- Two ways to one result:
+-- * app.derive_days() replays a set of employee-days in ONE ordered pass over
+--   their events (imports, VOIDs, admin events, out-of-order events, unlocks,
+--   and the proof). It never fails: history that the live state machine would
+--   refuse is flagged as anomalies or locks instead.
+-- * app.step_day() applies one live punch to the stored day (the punch path,
+--   sql/triggers/100_attendance_events.sql); it covers only what the live
+--   state machine accepts, in order, and leaves everything else to a replay.
+-- daily_status_differences() compares stored rows with a replay; the property
+-- test interleaves both ways and finds no difference.
+--
+-- Minutes are whole minutes, floored, of the seconds spent in each state (the
+-- seconds are kept in the row). Lock reasons raised by events at or below the
 -- latest unlock's through_event_id are cleared; the first later one sticks.
 
 -- An anomaly code added to a day's list of codes, once (the list keeps the
@@ -16,26 +24,6 @@ as $$
     select case when p_code = any(p_codes) then p_codes else p_codes || p_code end
 $$;
 grant execute on function app.add_anomaly_code(text[], text) to employee, approver, hr_admin;
-
--- The event behind an anomaly, added to the map code -> [event ids].
-create or replace function app.add_anomaly_event(p_map jsonb, p_code text, p_event_id bigint) returns jsonb
-language sql immutable
-as $$
-    select p_map || jsonb_build_object(p_code, coalesce(p_map -> p_code, '[]') || to_jsonb(p_event_id))
-$$;
-
--- Flag one anomaly during a replay: the code in the day's list, the event in the
--- map. The replay calls this once per anomaly it finds.
-create or replace function app.flag_anomaly(
-    inout p_codes text[], inout p_events jsonb, p_code text, p_event_id bigint
-)
-language plpgsql immutable
-as $$
-begin
-    p_codes := app.add_anomaly_code(p_codes, p_code);
-    p_events := app.add_anomaly_event(p_events, p_code, p_event_id);
-end
-$$;
 
 -- MISSING_CLOCK_OUT depends on the clock, so it is never stored: a day still open
 -- after max_shift_hours is missing its clock-out at read time (api.daily_status,
@@ -64,193 +52,344 @@ $$;
 grant execute on function app.is_missing_clock_out(app.day_status, timestamptz, interval),
 app.with_missing_clock_out(text[], app.day_status, timestamptz, interval) to employee, approver, hr_admin;
 
--- The replay itself: the day, and which events raised each anomaly (for the
--- anomaly report). derive_day() is the day alone.
-create or replace function app.replay_day(
-    p_employee_id uuid, p_date date, out day app.daily_status, out anomaly_events jsonb
+-- Flag one anomaly during a replay: the code in the day's list and, when the
+-- caller collects them (the anomaly report), the event in the map code -> ids.
+create or replace function app.flag_anomaly(
+    inout p_codes text[], inout p_events jsonb, p_code text, p_event_id bigint
 )
+language plpgsql immutable
+as $$
+begin
+    p_codes := app.add_anomaly_code(p_codes, p_code);
+    if p_events is not null then
+        p_events := p_events || jsonb_build_object(p_code, coalesce(p_events -> p_code, '[]') || to_jsonb(p_event_id));
+    end if;
+end
+$$;
+
+-- The settings, merged once per statement by their callers: app.policy() is
+-- settings || shift_config; derive_days merges settings once per pass.
+create or replace function app.settings_object() returns jsonb
+language sql stable
+as $$
+    select coalesce(jsonb_object_agg(s.key, s.value), '{}') from app.settings as s
+$$;
+
+-- The replay: every employee-day in (p_employee_ids[i], p_dates[i]), one row
+-- each (days without events too: OFF_DUTY, zero counts), in one pass over
+-- their events ordered by employee, day, occurred_at, id. anomaly_events (which
+-- events raised each anomaly, for the anomaly report) only when asked for.
+create or replace function app.derive_days(
+    p_employee_ids uuid[], p_dates date[], p_with_events boolean default false
+)
+returns table (day app.daily_status, anomaly_events jsonb)
 language plpgsql volatile
 as $$
 declare
+    v_settings constant jsonb := app.settings_object();
+    r record;
     v app.daily_status;
-    e record;
-    v_policy jsonb := app.policy(p_employee_id);
-    v_break_allow integer := (v_policy ->> 'break_allowance_minutes')::integer;
-    v_lunch_allow integer := (v_policy ->> 'lunch_allowance_minutes')::integer;
-    v_one_in boolean := (v_policy ->> 'one_clock_in_per_day')::boolean;
-    v_general boolean := coalesce(v_policy ->> 'shift_type', 'GENERAL') = 'GENERAL';
-    v_shift_end timestamp := p_date + coalesce(v_policy -> 'general_shift' ->> 'end', '19:00')::time;
+    -- the day being replayed, in scalars (cheaper per event than fields of v)
+    v_open boolean := false;
+    v_employee uuid;
+    v_date date;
     v_watermark bigint;
-    v_state app.day_status := 'OFF_DUTY';
+    v_state app.day_status;
     v_since timestamptz;
-    v_secs bigint;
-    v_worked bigint := 0;
-    v_break bigint := 0;
-    v_lunch bigint := 0;
-    v_lunches integer := 0;
+    v_first_in timestamptz;
+    v_last_out timestamptz;
+    v_last_id bigint;
+    v_last_at timestamptz;
+    v_worked integer;
+    v_break integer;
+    v_lunch integer;
+    v_count integer;
+    v_anomalies text[];
+    v_lock text;
+    v_sync_errors boolean;
+    v_lunch_starts integer;
+    v_lunches integer;
+    -- the employee's policy, merged once per employee per pass
+    v_policy_of uuid;
+    v_policy jsonb;
+    v_break_allow integer;
+    v_lunch_allow integer;
+    v_one_in boolean;
+    v_general boolean;
+    v_shift_end time;
+    v_secs integer;
+    v_raised text[];
     v_reason text;
+    v_code text;
 begin
-    anomaly_events := '{}';
-    select coalesce(max(u.through_event_id), 0) into v_watermark
-    from app.day_unlocks as u
-    where u.employee_id = p_employee_id and u.business_date_ist = p_date;
-
-    v.employee_id := p_employee_id;
-    v.business_date_ist := p_date;
-    v.event_count := 0;
-    v.anomalies := '{}';
-    v.has_sync_errors := false;
-
-    for e in
-        select ev.id, ev.event_type, ev.occurred_at, ev.sync_status
-        from app.attendance_events as ev
-        where ev.employee_id = p_employee_id
-            and ev.business_date_ist = p_date
-            and ev.event_type <> 'VOID'
-            and not exists (
+    for r in
+        with keys as (
+            select
+                k.employee_id,
+                k.day,
+                coalesce((
+                    select max(u.through_event_id) from app.day_unlocks as u
+                    where u.employee_id = k.employee_id and u.business_date_ist = k.day
+                ), 0) as watermark
+            from (
+                select distinct x.employee_id, x.day from unnest(p_employee_ids, p_dates) as x (employee_id, day)
+            ) as k
+        )
+        select
+            keys.employee_id,
+            keys.day,
+            keys.watermark,
+            e.shift_config,
+            ev.id,
+            ev.event_type,
+            ev.occurred_at,
+            ev.sync_status in ('FAILED', 'PERMANENT_FAILURE') as sync_error,
+            ev.event_type = 'VOID' or exists (
                 select 1 from app.attendance_events as x where x.corrects_event_id = ev.id
-            )
-        order by ev.occurred_at, ev.id
+            ) as dropped
+        from keys
+        inner join app.employees as e on e.id = keys.employee_id
+        left join app.attendance_events as ev
+            on ev.employee_id = keys.employee_id and ev.business_date_ist = keys.day
+        union all
+        -- a sentinel after the last day flushes it
+        select null, null, null, null, null, null, null, null, null
+        order by 1, 2, 7, 5
     loop
-        v.event_count := v.event_count + 1;
-        v.last_event_id := e.id;
-        v.last_event_at := e.occurred_at;
+        if v_open and (r.employee_id is distinct from v_employee or r.day is distinct from v_date) then
+            v := null;
+            v.employee_id := v_employee;
+            v.business_date_ist := v_date;
+            v.current_status := v_state;
+            v.first_clock_in := v_first_in;
+            v.last_clock_out := v_last_out;
+            v.last_event_id := v_last_id;
+            v.last_event_at := v_last_at;
+            v.worked_minutes := v_worked / 60;
+            v.break_minutes_used := v_break / 60;
+            v.lunch_minutes := v_lunch / 60;
+            v.event_count := v_count;
+            v.anomalies := v_anomalies;
+            v.is_locked := v_lock is not null;
+            v.lock_reason := v_lock;
+            v.has_sync_errors := v_sync_errors;
+            v.updated_at := now();
+            v.state_since := case when v_state <> 'OFF_DUTY' then v_since end;
+            v.worked_seconds := v_worked;
+            v.break_seconds := v_break;
+            v.lunch_seconds := v_lunch;
+            v.lunch_starts := v_lunch_starts;
+            day := app.leave_day(v);  -- approved leave (sql/functions/600_leave_day.sql)
+            return next;
+            v_open := false;
+        end if;
+        exit when r.employee_id is null;
+
+        if not v_open then
+            if v_policy_of is distinct from r.employee_id then
+                v_policy_of := r.employee_id;
+                v_policy := v_settings || coalesce(r.shift_config, '{}');
+                v_break_allow := (v_policy ->> 'break_allowance_minutes')::integer;
+                v_lunch_allow := (v_policy ->> 'lunch_allowance_minutes')::integer;
+                v_one_in := (v_policy ->> 'one_clock_in_per_day')::boolean;
+                v_general := coalesce(v_policy ->> 'shift_type', 'GENERAL') = 'GENERAL';
+                v_shift_end := coalesce(v_policy -> 'general_shift' ->> 'end', '19:00')::time;
+            end if;
+            v_employee := r.employee_id;
+            v_date := r.day;
+            v_watermark := r.watermark;
+            v_state := 'OFF_DUTY';
+            v_since := null;
+            v_first_in := null;
+            v_last_out := null;
+            v_last_id := null;
+            v_last_at := null;
+            v_worked := 0;
+            v_break := 0;
+            v_lunch := 0;
+            v_count := 0;
+            v_anomalies := '{}';
+            v_lock := null;
+            v_sync_errors := false;
+            v_lunch_starts := 0;
+            v_lunches := 0;
+            anomaly_events := case when p_with_events then '{}'::jsonb end;
+            v_open := true;
+        end if;
+        continue when r.id is null;
+
+        -- sync errors count every event of the day, voided or not
+        if r.sync_error then
+            v_sync_errors := true;
+        end if;
+        continue when r.dropped;
+
+        v_count := v_count + 1;
+        v_last_id := r.id;
+        v_last_at := r.occurred_at;
         v_reason := null;
+        v_raised := null;
 
         -- close the current segment (time since the last state change)
-        if v_state <> 'OFF_DUTY' and e.event_type <> 'CLOCK_IN' then
-            v_secs := floor(extract(epoch from e.occurred_at - v_since))::bigint;
+        if v_state <> 'OFF_DUTY' and r.event_type <> 'CLOCK_IN' then
+            v_secs := floor(extract(epoch from r.occurred_at - v_since))::integer;
             case v_state
                 when 'ON_SHIFT' then v_worked := v_worked + v_secs;
                 when 'ON_BREAK' then v_break := v_break + v_secs;
-                when 'ON_LUNCH' then v_lunch := v_lunch + v_secs;
+                else v_lunch := v_lunch + v_secs;
             end case;
-            v_since := e.occurred_at;
+            v_since := r.occurred_at;
         end if;
 
-        case e.event_type
+        case r.event_type
             when 'CLOCK_IN' then
-                if v_state <> 'OFF_DUTY' or (v_one_in and v.first_clock_in is not null) then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'DUPLICATE_CLOCK_IN', e.id);
+                if v_state <> 'OFF_DUTY' or (v_one_in and v_first_in is not null) then
+                    v_raised := array['DUPLICATE_CLOCK_IN'];
                 end if;
                 if v_state = 'OFF_DUTY' then
                     v_state := 'ON_SHIFT';
-                    v_since := e.occurred_at;
-                    v.first_clock_in := coalesce(v.first_clock_in, e.occurred_at);
+                    v_since := r.occurred_at;
+                    v_first_in := coalesce(v_first_in, r.occurred_at);
                 end if;
             when 'CLOCK_OUT' then
                 if v_state = 'OFF_DUTY' then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
+                    v_raised := array['EVENT_WITHOUT_SHIFT'];
                 else
                     if v_state = 'ON_BREAK' then
-                        select * into v.anomalies, anomaly_events
-                        from app.flag_anomaly(v.anomalies, anomaly_events, 'UNCLOSED_BREAK', e.id);
+                        v_raised := array['UNCLOSED_BREAK'];
                         if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
                     elsif v_state = 'ON_LUNCH' then
-                        select * into v.anomalies, anomaly_events
-                        from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
+                        v_raised := array['LUNCH_MISMATCH'];
                     end if;
                     v_state := 'OFF_DUTY';
-                    v.last_clock_out := e.occurred_at;
-                    if v_general and app.ist_wall_clock(e.occurred_at) < v_shift_end then
+                    v_last_out := r.occurred_at;
+                    if v_general and app.ist_wall_clock(r.occurred_at) < r.day + v_shift_end then
                         v_reason := coalesce(v_reason, 'EARLY_CLOCK_OUT_BEFORE_7PM');
                     end if;
                 end if;
             when 'BREAK_START' then
-                if v_state = 'OFF_DUTY' then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
-                elsif v_state = 'ON_BREAK' then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'UNCLOSED_BREAK', e.id);
-                elsif v_state = 'ON_LUNCH' then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
-                else
-                    v_state := 'ON_BREAK';
-                end if;
+                case v_state
+                    when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
+                    when 'ON_BREAK' then v_raised := array['UNCLOSED_BREAK'];
+                    when 'ON_LUNCH' then v_raised := array['LUNCH_MISMATCH'];
+                    else v_state := 'ON_BREAK';
+                end case;
             when 'BREAK_END' then
-                if v_state = 'OFF_DUTY' then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
-                elsif v_state = 'ON_BREAK' then
-                    v_state := 'ON_SHIFT';
-                    if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
-                else
-                    v_reason := 'BREAK_END_WITHOUT_START';
-                end if;
+                case v_state
+                    when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
+                    when 'ON_BREAK' then
+                        v_state := 'ON_SHIFT';
+                        if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
+                    else v_reason := 'BREAK_END_WITHOUT_START';
+                end case;
             when 'LUNCH_START' then
+                v_lunch_starts := v_lunch_starts + 1;
                 if v_state = 'OFF_DUTY' then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
+                    v_raised := array['EVENT_WITHOUT_SHIFT'];
                 elsif v_state = 'ON_LUNCH' then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
+                    v_raised := array['LUNCH_MISMATCH'];
                 else
                     if v_state = 'ON_BREAK' then
-                        select * into v.anomalies, anomaly_events
-                        from app.flag_anomaly(v.anomalies, anomaly_events, 'UNCLOSED_BREAK', e.id);
+                        v_raised := array['UNCLOSED_BREAK'];
                     end if;
                     if v_lunches > 0 then
-                        select * into v.anomalies, anomaly_events
-                        from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
+                        v_raised := coalesce(v_raised, '{}') || 'LUNCH_MISMATCH'::text;
                     end if;
                     v_lunches := v_lunches + 1;
                     v_state := 'ON_LUNCH';
                 end if;
             when 'LUNCH_END' then
-                if v_state = 'OFF_DUTY' then
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'EVENT_WITHOUT_SHIFT', e.id);
-                elsif v_state = 'ON_LUNCH' then
-                    v_state := 'ON_SHIFT';
-                    if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
-                else
-                    select * into v.anomalies, anomaly_events
-                    from app.flag_anomaly(v.anomalies, anomaly_events, 'LUNCH_MISMATCH', e.id);
-                    v_reason := 'LUNCH_END_WITHOUT_START';
-                end if;
+                case v_state
+                    when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
+                    when 'ON_LUNCH' then
+                        v_state := 'ON_SHIFT';
+                        if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
+                    else
+                        v_raised := array['LUNCH_MISMATCH'];
+                        v_reason := 'LUNCH_END_WITHOUT_START';
+                end case;
         end case;
 
-        if v_reason is not null and v.lock_reason is null and e.id > v_watermark then
-            v.lock_reason := v_reason;
+        if v_raised is not null then
+            foreach v_code in array v_raised loop
+                select * into v_anomalies, anomaly_events
+                from app.flag_anomaly(v_anomalies, anomaly_events, v_code, r.id);
+            end loop;
+        end if;
+        if v_reason is not null and v_lock is null and r.id > v_watermark then
+            v_lock := v_reason;
         end if;
     end loop;
-
-    v.current_status := v_state;
-    v.worked_minutes := v_worked / 60;
-    v.break_minutes_used := v_break / 60;
-    v.lunch_minutes := v_lunch / 60;
-    v.is_locked := v.lock_reason is not null;
-    v.has_sync_errors := exists (
-        select 1 from app.attendance_events as ev
-        where ev.employee_id = p_employee_id
-            and ev.business_date_ist = p_date
-            and ev.sync_status in ('FAILED', 'PERMANENT_FAILURE')
-    );
-    v.updated_at := now();
-    day := app.leave_day(v);  -- approved leave (sql/functions/600_leave_day.sql)
 end
+$$;
+comment on function app.derive_days(uuid[], date[], boolean) is
+'Replay a set of employee-days in one ordered pass over their events.';
+
+-- One employee-day, and which events raised each anomaly (the anomaly report).
+create or replace function app.replay_day(
+    p_employee_id uuid, p_date date, out day app.daily_status, out anomaly_events jsonb
+)
+language sql volatile
+as $$
+    select d.day, d.anomaly_events from app.derive_days(array[p_employee_id], array[p_date], true) as d
 $$;
 comment on function app.replay_day(uuid, date) is
 'Replay one employee-day: the derived daily_status and the events behind each anomaly.';
-grant execute on function app.replay_day(uuid, date), app.add_anomaly_event(jsonb, text, bigint),
-app.flag_anomaly(text[], jsonb, text, bigint) to hr_admin;
+grant execute on function app.replay_day(uuid, date), app.derive_days(uuid[], date[], boolean),
+app.settings_object(), app.flag_anomaly(text[], jsonb, text, bigint) to hr_admin;
 
 create or replace function app.derive_day(p_employee_id uuid, p_date date)
 returns app.daily_status
-language plpgsql volatile
+language sql volatile
 as $$
-begin
-    return (app.replay_day(p_employee_id, p_date)).day;
-end
+    select d.day from app.derive_days(array[p_employee_id], array[p_date]) as d
 $$;
 comment on function app.derive_day(uuid, date) is
 'Recompute one employee-day of daily_status from the ledger alone.';
 
--- Upsert the derived rows for a set of employee-days (parallel arrays).
+-- The live step's write when its day has no row yet (the employee is locked,
+-- so nobody else can add it meanwhile).
+create or replace function app.insert_day(p_day app.daily_status) returns void
+language plpgsql volatile
+as $$
+begin
+    insert into app.daily_status select p_day.*;
+end
+$$;
+
+-- The live step's write when its day row exists: an UPDATE by key (cheaper than
+-- INSERT … ON CONFLICT, which tries the insert first).
+create or replace function app.save_day(p_day app.daily_status) returns void
+language plpgsql volatile
+as $$
+begin
+    update app.daily_status as ds set
+        current_status = p_day.current_status,
+        first_clock_in = p_day.first_clock_in,
+        last_clock_out = p_day.last_clock_out,
+        last_event_id = p_day.last_event_id,
+        last_event_at = p_day.last_event_at,
+        worked_minutes = p_day.worked_minutes,
+        break_minutes_used = p_day.break_minutes_used,
+        lunch_minutes = p_day.lunch_minutes,
+        event_count = p_day.event_count,
+        anomalies = p_day.anomalies,
+        is_locked = p_day.is_locked,
+        lock_reason = p_day.lock_reason,
+        has_sync_errors = p_day.has_sync_errors,
+        updated_at = p_day.updated_at,
+        state_since = p_day.state_since,
+        worked_seconds = p_day.worked_seconds,
+        break_seconds = p_day.break_seconds,
+        lunch_seconds = p_day.lunch_seconds,
+        lunch_starts = p_day.lunch_starts
+    where ds.employee_id = p_day.employee_id and ds.business_date_ist = p_day.business_date_ist;
+end
+$$;
+
+-- Replay a set of employee-days (parallel arrays) and store them: the old rows
+-- go, the replayed ones come in, in one pass. The caller holds the employees'
+-- locks (app.lock_employees).
 create or replace function app.refresh_daily_status(p_employee_ids uuid[], p_dates date[])
 returns integer
 language plpgsql volatile
@@ -258,30 +397,105 @@ as $$
 declare
     v_count integer;
 begin
-    insert into app.daily_status as ds
-    select d.*
-    from (select distinct k.employee_id, k.day from unnest(p_employee_ids, p_dates) as k (employee_id, day)) as keys
-    cross join lateral app.derive_day(keys.employee_id, keys.day) as d
-    order by keys.employee_id, keys.day
-    on conflict (employee_id, business_date_ist) do update set
-        current_status = excluded.current_status,
-        first_clock_in = excluded.first_clock_in,
-        last_clock_out = excluded.last_clock_out,
-        last_event_id = excluded.last_event_id,
-        last_event_at = excluded.last_event_at,
-        worked_minutes = excluded.worked_minutes,
-        break_minutes_used = excluded.break_minutes_used,
-        lunch_minutes = excluded.lunch_minutes,
-        event_count = excluded.event_count,
-        anomalies = excluded.anomalies,
-        is_locked = excluded.is_locked,
-        lock_reason = excluded.lock_reason,
-        has_sync_errors = excluded.has_sync_errors,
-        updated_at = excluded.updated_at;
+    delete from app.daily_status as ds
+    using unnest(p_employee_ids, p_dates) as k (employee_id, day)
+    where ds.employee_id = k.employee_id and ds.business_date_ist = k.day;
+    insert into app.daily_status
+    select (d.day).* from app.derive_days(p_employee_ids, p_dates) as d;
     get diagnostics v_count = row_count;
     return v_count;
 end
 $$;
+
+-- One live punch applied to its stored day: the row after the event, or null
+-- when this is not one of the live state machine's own transitions in order
+-- (then the caller replays the day). p_day null: the day has no row yet.
+-- The event is the employee's newest (they are locked), so it is above any
+-- unlock's watermark.
+create or replace function app.step_day(p_day app.daily_status, p_event app.attendance_events, p_policy jsonb)
+returns app.daily_status
+language plpgsql stable
+as $$
+declare
+    v app.daily_status := p_day;
+    v_state app.day_status := coalesce(p_day.current_status, 'OFF_DUTY');
+    v_secs integer;
+    v_reason text;
+begin
+    if p_day.last_event_at > p_event.occurred_at then
+        return null;
+    end if;
+    if p_day.employee_id is null then
+        v.employee_id := p_event.employee_id;
+        v.business_date_ist := p_event.business_date_ist;
+        v.event_count := 0;
+        v.anomalies := '{}';
+        v.has_sync_errors := false;
+        v.worked_seconds := 0;
+        v.break_seconds := 0;
+        v.lunch_seconds := 0;
+        v.lunch_starts := 0;
+    end if;
+    case
+        when p_event.event_type = 'CLOCK_IN' and v_state = 'OFF_DUTY'
+            and not ((p_policy ->> 'one_clock_in_per_day')::boolean and v.first_clock_in is not null)
+            then
+            v.current_status := 'ON_SHIFT';
+            v.first_clock_in := coalesce(v.first_clock_in, p_event.occurred_at);
+        when p_event.event_type = 'CLOCK_OUT' and v_state = 'ON_SHIFT' then
+            v.current_status := 'OFF_DUTY';
+            v.last_clock_out := p_event.occurred_at;
+            if coalesce(p_policy ->> 'shift_type', 'GENERAL') = 'GENERAL'
+                and app.ist_wall_clock(p_event.occurred_at)
+                < v.business_date_ist + coalesce(p_policy -> 'general_shift' ->> 'end', '19:00')::time
+                then
+                v_reason := 'EARLY_CLOCK_OUT_BEFORE_7PM';
+            end if;
+        when p_event.event_type = 'BREAK_START' and v_state = 'ON_SHIFT' then
+            v.current_status := 'ON_BREAK';
+        when p_event.event_type = 'BREAK_END' and v_state = 'ON_BREAK' then
+            v.current_status := 'ON_SHIFT';
+        when p_event.event_type = 'LUNCH_START' and v_state = 'ON_SHIFT' and v.lunch_starts = 0 then
+            v.current_status := 'ON_LUNCH';
+            v.lunch_starts := 1;
+        when p_event.event_type = 'LUNCH_END' and v_state = 'ON_LUNCH' then
+            v.current_status := 'ON_SHIFT';
+        else
+            return null;
+    end case;
+
+    -- close the segment the event ends
+    if v_state <> 'OFF_DUTY' then
+        v_secs := floor(extract(epoch from p_event.occurred_at - v.state_since))::integer;
+        case v_state
+            when 'ON_SHIFT' then v.worked_seconds := v.worked_seconds + v_secs;
+            when 'ON_BREAK' then v.break_seconds := v.break_seconds + v_secs;
+            else v.lunch_seconds := v.lunch_seconds + v_secs;
+        end case;
+    end if;
+    if p_event.event_type = 'BREAK_END' and v.break_seconds / 60 > (p_policy ->> 'break_allowance_minutes')::integer
+        then
+        v_reason := 'BREAK_OVERLIMIT';
+    elsif p_event.event_type = 'LUNCH_END'
+        and v.lunch_seconds / 60 > (p_policy ->> 'lunch_allowance_minutes')::integer then
+        v_reason := 'LUNCH_OVERLIMIT';
+    end if;
+
+    v.state_since := case when v.current_status <> 'OFF_DUTY' then p_event.occurred_at end;
+    v.event_count := v.event_count + 1;
+    v.last_event_id := p_event.id;
+    v.last_event_at := p_event.occurred_at;
+    v.worked_minutes := v.worked_seconds / 60;
+    v.break_minutes_used := v.break_seconds / 60;
+    v.lunch_minutes := v.lunch_seconds / 60;
+    v.lock_reason := coalesce(v.lock_reason, v_reason);
+    v.is_locked := v.lock_reason is not null;
+    v.updated_at := now();
+    return v;
+end
+$$;
+comment on function app.step_day(app.daily_status, app.attendance_events, jsonb) is
+'Apply one live punch to its stored day; null when only a replay can tell.';
 
 -- Stored vs recomputed for every employee-day in a range: must return no rows.
 create or replace function app.daily_status_differences(p_from date, p_to date)
@@ -297,16 +511,22 @@ as $$
         from app.daily_status as ds
         where ds.business_date_ist between p_from and p_to
     ),
+    recomputed as (
+        select d.day
+        from (
+            select array_agg(days.employee_id) as ids, array_agg(days.business_date_ist) as dates from days
+        ) as k
+        cross join lateral app.derive_days(k.ids, k.dates) as d
+    ),
     compared as (
         select
-            days.employee_id,
-            days.business_date_ist,
+            (r.day).employee_id,
+            (r.day).business_date_ist,
             to_jsonb(ds) - 'updated_at' as stored,
-            to_jsonb(d) - 'updated_at' as recomputed
-        from days
+            to_jsonb(r.day) - 'updated_at' as recomputed
+        from recomputed as r
         left join app.daily_status as ds
-            on ds.employee_id = days.employee_id and ds.business_date_ist = days.business_date_ist
-        cross join lateral app.derive_day(days.employee_id, days.business_date_ist) as d
+            on ds.employee_id = (r.day).employee_id and ds.business_date_ist = (r.day).business_date_ist
     )
     select c.employee_id, c.business_date_ist, c.stored, c.recomputed
     from compared as c

@@ -1,16 +1,11 @@
 -- The punch path: one employee's own CLOCK_IN/OUT, breaks and lunch.
 --
--- Serialized per employee with a transaction-scoped advisory lock, so two
--- concurrent CLOCK_INs cannot both pass the state check. Idempotency: the same
--- key with the same request returns the original event; with a different
--- request it is refused. The state machine itself lives in the ledger's
--- BEFORE INSERT trigger, so it holds for every source, not just this path.
-
-create or replace function app.employee_lock_key(p_employee_id uuid) returns bigint
-language sql immutable strict
-as $$
-    select hashtextextended('hithonix.employee:' || p_employee_id::text, 0)
-$$;
+-- Serialized per employee (app.lock_employee: their latest day row), so two
+-- concurrent CLOCK_INs cannot both pass the state check and two retries of one
+-- idempotency key find one event. Idempotency: the same key with the same
+-- request returns the original event; with a different request it is refused.
+-- The state machine itself lives in the ledger's BEFORE INSERT trigger, so it
+-- holds for every source, not just this path.
 
 -- Which sources are people punching live (as opposed to admin, import, system
 -- rows, which record history): the punch path accepts only these, and the
@@ -24,13 +19,29 @@ $$;
 comment on function app.is_live_punch_source(text) is
 'Is this a source people punch from live (web, slack, kiosk, api, mobile)?';
 
--- The event and the resulting day, as every punch returns them.
+-- The event and the resulting day, as every punch returns them (the day
+-- without the state machine's internal columns).
+-- PL/pgSQL: its plan is cached (a SQL function taking rows would be planned on
+-- every call).
+create or replace function app.punch_json(p_event app.attendance_events, p_day app.daily_status) returns jsonb
+language plpgsql immutable
+as $$
+begin
+    return jsonb_build_object(
+        'event', to_jsonb(p_event) - 'request_hash',
+        'daily_status', case when p_day.employee_id is not null then to_jsonb(p_day) - array[
+            'state_since', 'worked_seconds', 'break_seconds', 'lunch_seconds', 'lunch_starts'
+        ] end
+    );
+end
+$$;
+
 create or replace function app.punch_result(p_event_id bigint) returns jsonb
 language plpgsql volatile
 as $$
 begin
     return (
-        select jsonb_build_object('event', to_jsonb(ev) - 'request_hash', 'daily_status', to_jsonb(ds))
+        select app.punch_json(ev, ds)
         from app.attendance_events as ev
         left join app.daily_status as ds
             on ds.employee_id = ev.employee_id and ds.business_date_ist = ev.business_date_ist
@@ -63,7 +74,8 @@ declare
     v_payload jsonb := '{}';
     v_check jsonb;
     v_mode text;
-    v_id bigint;
+    v_event app.attendance_events;
+    v_day app.daily_status;
 begin
     perform app.require_punch_arguments(p_note, p_plan, p_idempotency_key);
     if p_employee_id is null then
@@ -72,7 +84,7 @@ begin
     if not app.is_live_punch_source(p_source) then
         perform app.fail(422, 'INVALID_ARGUMENT', 'source must be one of web, slack, kiosk, api, mobile.');
     end if;
-    perform pg_advisory_xact_lock(app.employee_lock_key(p_employee_id));
+    perform app.lock_employee(p_employee_id);
 
     select * into v_emp from app.employees as e where e.id = p_employee_id;
     if not found then
@@ -149,8 +161,12 @@ begin
         p_employee_id, p_event_type, v_at, p_source, p_idempotency_key, v_hash, v_payload,
         app.current_actor()
     )
-    returning id into v_id;
-    return app.punch_result(v_id);
+    returning * into v_event;
+    -- the row the insert's live step just wrote
+    select * into v_day
+    from app.daily_status as ds
+    where ds.employee_id = v_event.employee_id and ds.business_date_ist = v_event.business_date_ist;
+    return app.punch_json(v_event, v_day);
 end
 $$;
 

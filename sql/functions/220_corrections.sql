@@ -35,7 +35,7 @@ begin
         make_interval(days => (v_policy ->> 'admin_backdate_days')::integer),
         make_interval(secs => (v_policy ->> 'clock_skew_seconds')::integer)
     );
-    perform pg_advisory_xact_lock(app.employee_lock_key(p_employee_id));
+    perform app.lock_employee(p_employee_id);
     insert into app.attendance_events (
         employee_id, event_type, occurred_at, source, payload, created_by
     ) values (
@@ -71,7 +71,7 @@ begin
     if v_target.event_type = 'VOID' then
         perform app.fail(422, 'INVALID_ARGUMENT', 'A VOID cannot be voided; add the event again instead.');
     end if;
-    perform pg_advisory_xact_lock(app.employee_lock_key(v_target.employee_id));
+    perform app.lock_employee(v_target.employee_id);
     if exists (select 1 from app.attendance_events as x where x.corrects_event_id = p_event_id) then
         perform app.fail(409, 'EVENT_ALREADY_VOIDED', 'This event was already voided.');
     end if;
@@ -106,7 +106,7 @@ begin
         perform app.fail(403, 'FORBIDDEN', 'Approvers unlock days of their own reports only.');
     end if;
     perform app.require_reason(p_reason);
-    perform pg_advisory_xact_lock(app.employee_lock_key(p_employee_id));
+    perform app.lock_employee(p_employee_id);
     select * into v_before
     from app.daily_status as ds
     where ds.employee_id = p_employee_id and ds.business_date_ist = p_business_date;

@@ -60,6 +60,7 @@ begin
     end loop;
     perform set_config('hithonix.backfill_business_date', 'off', true);
     -- the days each moved row left and joined, derived once for the whole batch
+    perform app.lock_employees(v_employees);
     perform app.refresh_daily_status(v_employees, v_dates);
 end
 $$;

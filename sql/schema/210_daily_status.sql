@@ -1,6 +1,12 @@
--- Derived whiteboard: one row per employee and business date, maintained by the
--- ledger's statement-level trigger from the ledger (and day_unlocks) alone.
+-- Derived whiteboard: one row per employee and business date, maintained from
+-- the ledger (and day_unlocks) alone: a live punch applies its one transition
+-- to the stored row, everything else replays the day (sql/functions/110).
 -- app.daily_status_differences() proves stored == recomputed.
+--
+-- The last five columns are the state machine's own state, so that one step
+-- needs nothing but the row: the exact seconds behind the minutes, when the
+-- current state began, and how many lunches were started. They are not in
+-- api.daily_status.
 
 create type app.day_status as enum ('OFF_DUTY', 'ON_SHIFT', 'ON_BREAK', 'ON_LUNCH', 'ON_LEAVE');
 
@@ -21,6 +27,11 @@ create table app.daily_status (
     lock_reason text,
     has_sync_errors boolean not null,
     updated_at timestamptz not null default now(),
+    state_since timestamptz,
+    worked_seconds integer not null default 0,
+    break_seconds integer not null default 0,
+    lunch_seconds integer not null default 0,
+    lunch_starts integer not null default 0,
     -- approved leave on this day (sql/functions/600_leave_day.sql): FULL_DAY, FIRST_HALF, SECOND_HALF
     leave_portion text,
     primary key (employee_id, business_date_ist),
@@ -36,7 +47,12 @@ create table app.daily_status (
     ),
     constraint daily_status_minutes_nonnegative check (
         worked_minutes >= 0 and break_minutes_used >= 0 and lunch_minutes >= 0
-    )
+    ),
+    constraint daily_status_seconds_match_minutes check (
+        worked_minutes = worked_seconds / 60 and break_minutes_used = break_seconds / 60
+        and lunch_minutes = lunch_seconds / 60
+    ),
+    constraint daily_status_since_when_on_duty check ((state_since is null) = (current_status = 'OFF_DUTY'))
 );
 
 -- The status board: everyone's day for one date, or an approver's chain on it.

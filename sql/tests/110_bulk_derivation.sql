@@ -1,12 +1,13 @@
--- A multi-row insert (imports, backfills) derives each touched employee-day
--- once per statement, not once per row; the result equals a recomputation.
+-- A multi-row insert (imports, backfills) derives its touched employee-days in
+-- one pass per statement, not once per row or per day; the result equals a
+-- recomputation.
 begin;
 select plan(5);
 
 select tests.create_employee('u1@example.com') as u1 \gset
 select tests.create_employee('u2@example.com') as u2 \gset
 set local track_functions = 'all';
-select oid as derive_oid from pg_proc where oid = 'app.replay_day(uuid, date)'::regprocedure \gset
+select oid as derive_oid from pg_proc where oid = 'app.derive_days(uuid[], date[], boolean)'::regprocedure \gset
 select coalesce(pg_stat_get_xact_function_calls(:derive_oid), 0) as calls_before \gset
 
 -- 2 employees × 3 days × 6 events = 36 rows, 6 employee-days, one statement
@@ -22,8 +23,8 @@ order by e.id, d.day, t.at;
 
 select is(
     coalesce(pg_stat_get_xact_function_calls(:derive_oid), 0) - :'calls_before'::bigint,
-    6::bigint,
-    '36 rows over 6 employee-days derive 6 times'
+    1::bigint,
+    '36 rows over 6 employee-days derive in one pass'
 );
 select is((select count(*)::integer from app.daily_status), 6, 'six day rows');
 select is(
@@ -35,7 +36,7 @@ select is((select count(*)::integer from app.daily_status_differences('2026-11-0
 -- the check function does find a difference when one exists
 alter table app.daily_status disable trigger user;
 set local session_replication_role = replica;
-update app.daily_status set worked_minutes = 1 where employee_id = :'u1' and business_date_ist = '2026-11-18';
+update app.daily_status set worked_minutes = 1, worked_seconds = 60 where employee_id = :'u1' and business_date_ist = '2026-11-18';
 set local session_replication_role = origin;
 select is(
     (select array_agg(business_date_ist) from app.daily_status_differences('2026-11-01', '2026-11-30')),

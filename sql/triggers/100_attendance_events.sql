@@ -1,9 +1,10 @@
 -- Triggers on the ledger, in firing order:
 --   _010_append_only / _011_no_truncate  only the sync columns may ever change
---   _100_prepare       (row, BEFORE INSERT) server-owned columns, business date,
---                      per-employee lock, the live state machine
---   _500_derive        (statement, AFTER INSERT) re-derive each touched
---                      employee-day once, whatever the number of rows
+--   _100_prepare       (row, BEFORE INSERT) server-owned columns, business date;
+--                      a live punch: employee lock, state check and the one
+--                      step on its stored day (app.apply_live_punch)
+--   _500_derive        (statement, AFTER INSERT) replay, in one pass, every
+--                      touched employee-day that no live step covered
 --   _600_sync_errors   (statement, AFTER UPDATE) keep has_sync_errors in step
 --   _900_enqueue       (statement, AFTER INSERT) the Keka outbox, see 150_outbox.sql
 -- The statement-level ones are SECURITY DEFINER: the worker updates sync
@@ -37,52 +38,66 @@ begin
 end
 $$;
 
--- Checks a live punch (web, slack, kiosk, api, mobile) against the employee's
--- state at that instant. Imports and admin events skip it: the derivation
--- flags what they get wrong instead.
-create or replace function app.check_live_transition(
-    p_employee_id uuid, p_event_type app.event_type, p_at timestamptz
-) returns void
+-- A live punch (web, slack, kiosk, api, mobile) as one step of the state
+-- machine: lock the employee (their latest day row), read the state from the
+-- owning shift's stored day, refuse what the state does not allow, and apply
+-- the one transition to the stored day. Returns the event's business date.
+-- Imports and admin events skip it: the derivation flags what they get wrong.
+create or replace function app.apply_live_punch(p_event app.attendance_events) returns date
 language plpgsql volatile
 as $$
 declare
-    v_last_edge timestamptz;
+    v_policy constant jsonb := app.policy(p_event.employee_id);
+    v_at constant timestamptz := p_event.occurred_at;
+    v_edge record;
     v_own date;
     v_day app.daily_status;
     v_state app.day_status := 'OFF_DUTY';
+    v_target app.daily_status;
+    v_next app.daily_status;
 begin
-    -- the state is the employee's latest, even when p_at is a little earlier
-    -- than their last punch (two racing requests): it decides the error code
-    select ev.occurred_at into v_last_edge
+    perform app.lock_employee(p_event.employee_id);
+    -- the employee's latest shift edge owns the punch (their state, even when
+    -- v_at is a little earlier than their last punch: two racing requests)
+    select ev.event_type, ev.occurred_at, ev.business_date_ist into v_edge
     from app.attendance_events as ev
-    where ev.employee_id = p_employee_id
+    where ev.employee_id = p_event.employee_id
         and ev.event_type in ('CLOCK_IN', 'CLOCK_OUT')
         and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
-    order by ev.occurred_at desc
+    order by ev.occurred_at desc, ev.id desc
     limit 1;
-    v_own := app.owning_shift_date(p_employee_id, greatest(p_at, coalesce(v_last_edge, p_at)));
-    if v_own is not null then
-        -- replayed, not read from daily_status: the stored row is refreshed at the end of
-        -- the statement, so it would miss rows an earlier part of the same INSERT added
-        v_day := app.derive_day(p_employee_id, v_own);
-        v_state := v_day.current_status;
+    if found and v_edge.event_type = 'CLOCK_IN' and greatest(v_at, v_edge.occurred_at) - v_edge.occurred_at
+        < make_interval(hours => (v_policy ->> 'max_shift_hours')::integer) then
+        v_own := v_edge.business_date_ist;
+        select * into v_day
+        from app.daily_status as ds
+        where ds.employee_id = p_event.employee_id and ds.business_date_ist = v_own
+        for update;
+        v_state := coalesce(v_day.current_status, 'OFF_DUTY');
+    end if;
+    -- a CLOCK_IN changes its own calendar date's row
+    if p_event.event_type = 'CLOCK_IN' then
+        if v_own = app.ist_date(v_at) then
+            v_target := v_day;
+        else
+            select * into v_target
+            from app.daily_status as ds
+            where ds.employee_id = p_event.employee_id and ds.business_date_ist = app.ist_date(v_at)
+            for update;
+        end if;
+    else
+        v_target := v_day;
     end if;
 
-    if p_event_type <> 'CLOCK_IN' and v_state = 'OFF_DUTY' then
+    if p_event.event_type <> 'CLOCK_IN' and v_state = 'OFF_DUTY' then
         perform app.fail(409, 'NOT_CLOCKED_IN', 'You are not clocked in.');
     end if;
-    case p_event_type
+    case p_event.event_type
         when 'CLOCK_IN' then
             if v_state <> 'OFF_DUTY' then
                 perform app.fail(409, 'ALREADY_CLOCKED_IN', 'You are already clocked in.');
             end if;
-            if (app.policy(p_employee_id) ->> 'one_clock_in_per_day')::boolean and exists (
-                select 1 from app.attendance_events as ev
-                where ev.employee_id = p_employee_id
-                    and ev.business_date_ist = app.ist_date(p_at)
-                    and ev.event_type = 'CLOCK_IN'
-                    and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
-            ) then
+            if (v_policy ->> 'one_clock_in_per_day')::boolean and v_target.first_clock_in is not null then
                 perform app.fail(409, 'ALREADY_CLOCKED_IN', 'You already clocked in on this business date.');
             end if;
         when 'CLOCK_OUT' then
@@ -104,13 +119,7 @@ begin
         when 'LUNCH_START' then
             if v_state = 'ON_BREAK' then
                 perform app.fail(409, 'ON_BREAK', 'End your break before lunch.');
-            elsif v_state = 'ON_LUNCH' or exists (
-                select 1 from app.attendance_events as ev
-                where ev.employee_id = p_employee_id
-                    and ev.business_date_ist = v_own
-                    and ev.event_type = 'LUNCH_START'
-                    and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
-            ) then
+            elsif v_state = 'ON_LUNCH' or v_day.lunch_starts > 0 then
                 perform app.fail(409, 'LUNCH_ALREADY_TAKEN', 'Lunch was already taken on this business date.');
             end if;
         when 'LUNCH_END' then
@@ -120,10 +129,20 @@ begin
         else
             null;
     end case;
-
-    if v_day.last_event_at > p_at or v_last_edge > p_at then
+    if v_day.last_event_at > v_at or v_edge.occurred_at > v_at then
         perform app.fail(422, 'OCCURRED_AT_BEFORE_LAST_EVENT', 'A punch cannot be dated before your last punch.');
     end if;
+
+    p_event.business_date_ist := case when p_event.event_type = 'CLOCK_IN' then app.ist_date(v_at) else v_own end;
+    -- the one step; when it cannot tell (the day holds later or anomalous
+    -- events), _500_derive replays the day after the insert
+    v_next := app.step_day(v_target, p_event, v_policy);
+    if v_next.employee_id is not null and v_target.employee_id is not null then
+        perform app.save_day(v_next);
+    elsif v_next.employee_id is not null then
+        perform app.insert_day(v_next);
+    end if;
+    return p_event.business_date_ist;
 end
 $$;
 
@@ -142,9 +161,6 @@ begin
     new.synced_at := null;
     new.keka_ref := null;
 
-    -- one writer per employee at a time: no race between check and insert
-    perform pg_advisory_xact_lock(app.employee_lock_key(new.employee_id));
-
     if new.event_type = 'VOID' then
         select * into v_target from app.attendance_events as ev where ev.id = new.corrects_event_id;
         if not found then
@@ -156,22 +172,48 @@ begin
         new.business_date_ist := v_target.business_date_ist;
         return new;
     end if;
-
-    new.business_date_ist := app.business_date_for(new.employee_id, new.event_type, new.occurred_at);
     if app.is_live_punch_source(new.source) then
-        perform app.check_live_transition(new.employee_id, new.event_type, new.occurred_at);
+        new.business_date_ist := app.apply_live_punch(new);
+        return new;
     end if;
+    -- app.import_events_v1 computed the dates set-based (the same rule); only the
+    -- owner can insert into the ledger directly, so only the owner can get here
+    if new.source = 'import' and new.business_date_ist is not null
+        and current_setting('hithonix.import_business_dates', true) = 'on' then
+        return new;
+    end if;
+    new.business_date_ist := app.business_date_for(new.employee_id, new.event_type, new.occurred_at);
     return new;
 end
 $$;
 
+-- Replays every employee-day the statement touched, except those a live punch
+-- already stepped (the day's last event is that punch), under one lock per
+-- employee.
 create or replace function app.tg_attendance_events__derive() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_employees uuid[];
+    v_dates date[];
 begin
-    perform app.refresh_daily_status(array_agg(d.employee_id), array_agg(d.business_date_ist))
-    from (select distinct n.employee_id, n.business_date_ist from new_rows as n) as d;
+    select array_agg(d.employee_id), array_agg(d.business_date_ist) into v_employees, v_dates
+    from (
+        select distinct n.employee_id, n.business_date_ist
+        from new_rows as n
+        where not app.is_live_punch_source(n.source)
+            or not exists (
+                select 1 from app.daily_status as ds
+                where ds.employee_id = n.employee_id
+                    and ds.business_date_ist = n.business_date_ist
+                    and ds.last_event_id = n.id
+            )
+    ) as d;
+    if v_employees is not null then
+        perform app.lock_employees(v_employees);
+        perform app.refresh_daily_status(v_employees, v_dates);
+    end if;
     return null;
 end
 $$;
@@ -181,8 +223,11 @@ create or replace function app.tg_attendance_events__sync_errors() returns trigg
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_employees uuid[];
+    v_dates date[];
 begin
-    perform app.refresh_daily_status(array_agg(d.employee_id), array_agg(d.business_date_ist))
+    select array_agg(d.employee_id), array_agg(d.business_date_ist) into v_employees, v_dates
     from (
         select distinct n.employee_id, n.business_date_ist
         from new_rows as n
@@ -190,6 +235,10 @@ begin
         where (n.sync_status in ('FAILED', 'PERMANENT_FAILURE'))
             is distinct from (o.sync_status in ('FAILED', 'PERMANENT_FAILURE'))
     ) as d;
+    if v_employees is not null then
+        perform app.lock_employees(v_employees);
+        perform app.refresh_daily_status(v_employees, v_dates);
+    end if;
     return null;
 end
 $$;

@@ -138,6 +138,7 @@ class PostgrestEmulator:
         body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         filters: dict[str, Any] | None = None,
+        text_body: str | None = None,
     ) -> Response:
         claims = claims or {}
         role = claims.get("role", "anon")
@@ -148,6 +149,13 @@ class PostgrestEmulator:
                 if fn is None:
                     return Response(404, {"code": "PGRST202", "message": "function not found"})
                 names, types, volatility = fn
+                if text_body is not None:
+                    # a raw body reaches a function with one unnamed text parameter (text/plain only)
+                    if not lowered.get("content-type", "").startswith("text/plain"):
+                        return Response(415, {"code": "PGRST107", "message": "send a raw body as text/plain"})
+                    if names or types != ["text"]:
+                        return Response(404, {"code": "PGRST202", "message": "no function with one unnamed text"})
+                    body = None
                 unknown = set(body or {}) - set(names)
                 if unknown:
                     return Response(404, {"code": "PGRST202", "message": f"no such arguments {unknown}"})
@@ -158,6 +166,8 @@ class PostgrestEmulator:
                     )
                     for n in (body or {})
                 ]
+                if text_body is not None:
+                    args = [sql.SQL("{}::text").format(sql.Placeholder("body"))]
                 query = sql.SQL("select to_jsonb({}.{}({})) as body").format(
                     sql.Identifier(self.schema),
                     sql.Identifier(path.removeprefix("/rpc/")),
@@ -167,6 +177,8 @@ class PostgrestEmulator:
                     k: (json.dumps(v) if isinstance(v, dict | list) and "json" in types[names.index(k)] else v)
                     for k, v in (body or {}).items()
                 }
+                if text_body is not None:
+                    params = {"body": text_body}
             elif method == "GET":
                 read_only = True
                 where = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in (filters or {})]
@@ -186,6 +198,7 @@ class PostgrestEmulator:
                         conn, role=role, claims=claims, method=method, path=path, headers=lowered, schema=self.schema
                     )
                     row = conn.execute(query, params).fetchone()
+                    status_row = conn.execute("select current_setting('response.status', true)").fetchone()
             except psycopg.Error as exc:
                 diag = exc.diag
                 sqlstate = diag.sqlstate or "XX000"
@@ -198,7 +211,8 @@ class PostgrestEmulator:
                         "hint": diag.message_hint,
                     },
                 )
-        return Response(200, row[0] if row else None)
+        status = int(status_row[0]) if status_row and status_row[0] else 200
+        return Response(status, row[0] if row else None)
 
     def rpc(self, name: str, body: dict[str, Any] | None = None, **kw: Any) -> Response:
         return self.request("POST", f"/rpc/{name}", body=body or {}, **kw)
