@@ -85,7 +85,7 @@ def run(db: BenchDatabase, employees: Sequence[Employee], before: dt.date, count
         loader.settle_sync_state(conn, loader.Backlog(pending=0, failed=0))  # only our events in the outbox
         enqueued = loader.bulk_ingest(conn, punches(employees, before, count))
     with KekaSandbox("127.0.0.1", 0, max_batch_size=100) as sandbox:
-        settings = sandbox.keka_settings(device_identifier="bench-device-0001")
+        settings = sandbox.keka_settings(device_identifier="0b3e5c1a-7d2f-4e8b-9a6c-1f2e3d4c5b6a")
         with (
             psycopg.connect(db.worker_url, autocommit=True) as conn,
             KekaLogsClient(sandbox.url, settings.ingestion_key, settings.timeout_seconds, max_batch_size=100) as client,
