@@ -292,6 +292,7 @@ class GraphSettings:
     backoff_base_seconds: float = 60.0
     backoff_cap_seconds: float = 900.0
     interval_seconds: int = 10
+    delete_confirm_seconds: int = 300
     time_zone: str = "India Standard Time"
     metrics_port: int = 9109
 
@@ -353,6 +354,7 @@ class GraphSettings:
             backoff_base_seconds=_env_float("CALENDAR_SYNC_BACKOFF_BASE_SECONDS", 60.0),
             backoff_cap_seconds=_env_float("CALENDAR_SYNC_BACKOFF_CAP_SECONDS", 900.0),
             interval_seconds=min(59, max(1, _env_int("CALENDAR_SYNC_INTERVAL_SECONDS", 10))),
+            delete_confirm_seconds=min(86_400, max(0, _env_int("CALENDAR_SYNC_DELETE_CONFIRM_SECONDS", 300))),
             time_zone=_env("CALENDAR_SYNC_TIME_ZONE", cls.time_zone) or cls.time_zone,
             metrics_port=_env_int("CALENDAR_METRICS_PORT", 9109),
         )

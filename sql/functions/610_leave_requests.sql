@@ -304,6 +304,74 @@ begin
 end
 $$;
 
+-- The start of every decision: the caller's role, a reason, the request locked.
+create or replace function app.leave_open_decision(
+    p_roles text[], p_leave_request_id bigint, p_reason text
+) returns app.leave_requests
+language plpgsql volatile
+as $$
+begin
+    perform app.require_role(p_roles);
+    perform app.leave_reason(p_reason);
+    return app.leave_request_for_update(p_leave_request_id);
+end
+$$;
+
+-- A decision on one request: its new status and decider, and the calendar
+-- state that goes with it (approved: an event to make; cancelled: one to remove).
+create or replace function app.leave_set_status(
+    p_before app.leave_requests, p_status text, p_reason text
+) returns app.leave_requests
+language sql volatile
+as $$
+    update app.leave_requests as r set
+        status = p_status,
+        decided_by = app.current_actor(),
+        decided_at = now(),
+        decision_reason = p_reason,
+        calendar_sync_status = case
+            when p_status = 'APPROVED' then 'PENDING'
+            when p_status = 'CANCELLED' and r.calendar_sync_status in ('PENDING', 'SYNCED', 'FAILED')
+                then 'DELETE_PENDING'
+            else r.calendar_sync_status
+        end
+    where r.employee_id = p_before.employee_id and r.id = p_before.id
+    returning r.*
+$$;
+
+-- The ledger row of an approval (CONSUMPTION) or of cancelling approved leave
+-- (REVERSAL), and the leave's days re-derived, in the caller's transaction.
+create or replace function app.leave_book(p_request app.leave_requests, p_entry_type text, p_reason text)
+returns void
+language plpgsql volatile
+as $$
+begin
+    insert into app.leave_ledger (
+        employee_id, policy_code, entry_type, days, effective_date, leave_request_id, reason, created_by
+    ) values (
+        p_request.employee_id, p_request.policy_code, p_entry_type,
+        case when p_entry_type = 'CONSUMPTION' then -p_request.days else p_request.days end,
+        p_request.start_date, p_request.id, p_reason, app.current_actor()
+    );
+    perform app.leave_refresh_days(p_request.employee_id, p_request.start_date, p_request.end_date);
+end
+$$;
+
+-- Every decision is audited with its reason and answers the request as it is now.
+create or replace function app.leave_decided(
+    p_action text, p_before app.leave_requests, p_after app.leave_requests, p_reason text
+) returns jsonb
+language plpgsql volatile
+as $$
+begin
+    perform app.audit(
+        p_action, 'leave_requests', p_after.id::text, p_after.employee_id, p_reason,
+        app.leave_request_json(p_before), app.leave_request_json(p_after)
+    );
+    return app.leave_request_json(p_after);
+end
+$$;
+
 create or replace function app.approve_leave(p_leave_request_id bigint, p_reason text) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -314,9 +382,7 @@ declare
     v_policy app.leave_policies;
     v_balance numeric;
 begin
-    perform app.require_role(array['approver', 'hr_admin']);
-    perform app.leave_reason(p_reason);
-    v_before := app.leave_request_for_update(p_leave_request_id);
+    v_before := app.leave_open_decision(array['approver', 'hr_admin'], p_leave_request_id, p_reason);
     perform app.leave_require_decider(v_before);
     select * into v_policy from app.leave_policies as p where p.code = v_before.policy_code;
     v_balance := app.leave_balance(v_before.employee_id, v_before.policy_code, extract(year from v_before.start_date)::integer);
@@ -326,27 +392,10 @@ begin
             jsonb_build_object('policy_code', v_policy.code, 'available', v_balance, 'requested', v_before.days)
         );
     end if;
-    update app.leave_requests as r set
-        status = 'APPROVED',
-        decided_by = app.current_actor(),
-        decided_at = now(),
-        decision_reason = p_reason,
-        calendar_sync_status = 'PENDING'
-    where r.employee_id = v_before.employee_id and r.id = v_before.id
-    returning * into v_after;
-    insert into app.leave_ledger (
-        employee_id, policy_code, entry_type, days, effective_date, leave_request_id, reason, created_by
-    ) values (
-        v_after.employee_id, v_after.policy_code, 'CONSUMPTION', -v_after.days, v_after.start_date, v_after.id,
-        p_reason, app.current_actor()
-    );
-    perform app.leave_refresh_days(v_after.employee_id, v_after.start_date, v_after.end_date);
+    v_after := app.leave_set_status(v_before, 'APPROVED', p_reason);
+    perform app.leave_book(v_after, 'CONSUMPTION', p_reason);
     perform app.leave_enqueue_calendar(v_after, 'create');
-    perform app.audit(
-        'LEAVE_APPROVE', 'leave_requests', v_after.id::text, v_after.employee_id, p_reason,
-        app.leave_request_json(v_before), app.leave_request_json(v_after)
-    );
-    return app.leave_request_json(v_after);
+    return app.leave_decided('LEAVE_APPROVE', v_before, v_after, p_reason);
 end
 $$;
 grant execute on function app.approve_leave(bigint, text) to approver, hr_admin;
@@ -359,22 +408,10 @@ declare
     v_before app.leave_requests;
     v_after app.leave_requests;
 begin
-    perform app.require_role(array['approver', 'hr_admin']);
-    perform app.leave_reason(p_reason);
-    v_before := app.leave_request_for_update(p_leave_request_id);
+    v_before := app.leave_open_decision(array['approver', 'hr_admin'], p_leave_request_id, p_reason);
     perform app.leave_require_decider(v_before);
-    update app.leave_requests as r set
-        status = 'REJECTED',
-        decided_by = app.current_actor(),
-        decided_at = now(),
-        decision_reason = p_reason
-    where r.employee_id = v_before.employee_id and r.id = v_before.id
-    returning * into v_after;
-    perform app.audit(
-        'LEAVE_REJECT', 'leave_requests', v_after.id::text, v_after.employee_id, p_reason,
-        app.leave_request_json(v_before), app.leave_request_json(v_after)
-    );
-    return app.leave_request_json(v_after);
+    v_after := app.leave_set_status(v_before, 'REJECTED', p_reason);
+    return app.leave_decided('LEAVE_REJECT', v_before, v_after, p_reason);
 end
 $$;
 grant execute on function app.reject_leave(bigint, text) to approver, hr_admin;
@@ -389,9 +426,7 @@ declare
     v_after app.leave_requests;
     v_admin boolean := app.current_app_role() = 'hr_admin';
 begin
-    perform app.require_role(array['employee', 'approver', 'hr_admin']);
-    perform app.leave_reason(p_reason);
-    v_before := app.leave_request_for_update(p_leave_request_id);
+    v_before := app.leave_open_decision(array['employee', 'approver', 'hr_admin'], p_leave_request_id, p_reason);
     if not v_admin and v_before.employee_id is distinct from app.current_employee_id() then
         perform app.fail(403, 'FORBIDDEN', 'You can cancel only your own leave.');
     end if;
@@ -401,34 +436,14 @@ begin
     if not v_admin and v_before.status = 'APPROVED' and v_before.start_date <= app.ist_date(now()) then
         perform app.fail(409, 'LEAVE_ALREADY_STARTED', 'An approved leave that has started is cancelled by hr_admin.');
     end if;
-    update app.leave_requests as r set
-        status = 'CANCELLED',
-        decided_by = app.current_actor(),
-        decided_at = now(),
-        decision_reason = p_reason,
-        calendar_sync_status = case
-            when r.calendar_sync_status in ('PENDING', 'SYNCED', 'FAILED') then 'DELETE_PENDING'
-            else r.calendar_sync_status
-        end
-    where r.employee_id = v_before.employee_id and r.id = v_before.id
-    returning * into v_after;
+    v_after := app.leave_set_status(v_before, 'CANCELLED', p_reason);
     if v_before.status = 'APPROVED' then
-        insert into app.leave_ledger (
-            employee_id, policy_code, entry_type, days, effective_date, leave_request_id, reason, created_by
-        ) values (
-            v_after.employee_id, v_after.policy_code, 'REVERSAL', v_after.days, v_after.start_date, v_after.id,
-            p_reason, app.current_actor()
-        );
-        perform app.leave_refresh_days(v_after.employee_id, v_after.start_date, v_after.end_date);
+        perform app.leave_book(v_after, 'REVERSAL', p_reason);
         if v_after.calendar_sync_status = 'DELETE_PENDING' then
             perform app.leave_enqueue_calendar(v_after, 'delete');
         end if;
     end if;
-    perform app.audit(
-        'LEAVE_CANCEL', 'leave_requests', v_after.id::text, v_after.employee_id, p_reason,
-        app.leave_request_json(v_before), app.leave_request_json(v_after)
-    );
-    return app.leave_request_json(v_after);
+    return app.leave_decided('LEAVE_CANCEL', v_before, v_after, p_reason);
 end
 $$;
 grant execute on function app.cancel_leave(bigint, text) to employee, approver, hr_admin;

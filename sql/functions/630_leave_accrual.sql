@@ -190,20 +190,26 @@ begin
 end
 $$;
 
-create or replace function app.leave_accrue_v1(p_as_of date, p_apply boolean)
+-- One periodic run: the rows due (accrual, or carry-forward and expiry at year
+-- end), written when p_apply (a dry run only lists them). Called by the two
+-- worker entry points below, which run it with the owner's rights.
+create or replace function app.leave_run_due(p_run text, p_as_of date, p_apply boolean)
 returns table (
     employee_id uuid, policy_code text, entry_type text, days numeric, effective_date date, period_key text
 )
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_rows jsonb;
 begin
     perform app.leave_arg(p_as_of between date '2000-01-01' and date '2100-12-31', 'as_of', 'a date is required.');
-    select coalesce(jsonb_agg(to_jsonb(d)), '[]') into v_rows from app.leave_accrual_due(p_as_of) as d;
+    if p_run = 'accrual' then
+        select coalesce(jsonb_agg(to_jsonb(d)), '[]') into v_rows from app.leave_accrual_due(p_as_of) as d;
+    else
+        select coalesce(jsonb_agg(to_jsonb(d)), '[]') into v_rows from app.leave_year_end_due(p_as_of) as d;
+    end if;
     if p_apply then
-        perform app.leave_write_due(v_rows, 'accrual as of ' || p_as_of::text);
+        perform app.leave_write_due(v_rows, replace(p_run, '_', ' ') || ' as of ' || p_as_of::text);
     end if;
     return query
     select x.employee_id, x.policy_code, x.entry_type, x.days, x.effective_date, x.period_key
@@ -211,6 +217,16 @@ begin
         employee_id uuid, policy_code text, entry_type text, days numeric, effective_date date, period_key text
     );
 end
+$$;
+
+create or replace function app.leave_accrue_v1(p_as_of date, p_apply boolean)
+returns table (
+    employee_id uuid, policy_code text, entry_type text, days numeric, effective_date date, period_key text
+)
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select * from app.leave_run_due('accrual', p_as_of, p_apply)
 $$;
 comment on function app.leave_accrue_v1(date, boolean) is
 'Accrual/allocation rows due up to p_as_of; written when p_apply (idempotent per employee, policy, period).';
@@ -220,23 +236,10 @@ create or replace function app.leave_year_end_v1(p_as_of date, p_apply boolean)
 returns table (
     employee_id uuid, policy_code text, entry_type text, days numeric, effective_date date, period_key text
 )
-language plpgsql volatile security definer
+language sql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_rows jsonb;
-begin
-    perform app.leave_arg(p_as_of between date '2000-01-01' and date '2100-12-31', 'as_of', 'a date is required.');
-    select coalesce(jsonb_agg(to_jsonb(d)), '[]') into v_rows from app.leave_year_end_due(p_as_of) as d;
-    if p_apply then
-        perform app.leave_write_due(v_rows, 'year end as of ' || p_as_of::text);
-    end if;
-    return query
-    select x.employee_id, x.policy_code, x.entry_type, x.days, x.effective_date, x.period_key
-    from jsonb_to_recordset(v_rows) as x (
-        employee_id uuid, policy_code text, entry_type text, days numeric, effective_date date, period_key text
-    );
-end
+    select * from app.leave_run_due('year_end', p_as_of, p_apply)
 $$;
 comment on function app.leave_year_end_v1(date, boolean) is
 'Carry-forward and expiry rows due at p_as_of; written when p_apply (idempotent per employee, policy, period).';

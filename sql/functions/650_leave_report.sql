@@ -23,9 +23,15 @@ returns table (
 )
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
--- one row per employee and policy: keep the aggregate in memory, and serial
--- (combining seven partial numeric sums per group costs more than a worker saves)
-set work_mem = '32MB'
+-- Stream, do not hash: the ledger is read in (employee_id, policy_code) order
+-- from its covering index (an index-only scan) into a GroupAggregate, and
+-- merge-joined with the pending requests read the same way from theirs. At
+-- 10,000 employees x one year (220,000 ledger rows, 30,000 groups) this takes
+-- half the CPU of a HashAggregate, which builds a 40 MB table of eight
+-- numeric states per group (python -m bench.leave; migration 0110).
+-- Serial: combining seven partial numeric sums per group costs more than a worker saves.
+set enable_hashagg = off
+set enable_sort = off
 set max_parallel_workers_per_gather = 0
 as $$
 begin
@@ -35,51 +41,51 @@ begin
         'a date from from_date to the end of that leave year.');
     perform app.leave_arg(length(p_department) <= 200 or p_department is null, 'department', 'at most 200 characters.');
     return query
-    -- ledger rows of the leave year up to p_to, and pending requests in the
-    -- period, aggregated in one pass (one GROUP BY, no join between two aggregates)
-    with moves as (
+    -- the ledger rows of the leave year up to p_to (before p_from: the opening)
+    with ledger as (
         select
-            l.employee_id, l.policy_code, l.entry_type, l.days,
-            l.effective_date >= p_from as in_period, false as is_pending
+            l.employee_id,
+            l.policy_code,
+            coalesce(sum(l.days) filter (where l.effective_date < p_from), 0) as opening,
+            coalesce(sum(l.days) filter (
+                where l.effective_date >= p_from
+                    and (l.entry_type in ('ALLOCATION', 'ACCRUAL') or (l.entry_type = 'CARRY_FORWARD' and l.days > 0))
+            ), 0) as accrued,
+            coalesce(-sum(l.days) filter (
+                where l.effective_date >= p_from and l.entry_type in ('CONSUMPTION', 'REVERSAL')
+            ), 0) as taken,
+            coalesce(sum(l.days) filter (where l.effective_date >= p_from and l.entry_type = 'ADJUSTMENT'), 0)
+                as adjusted,
+            coalesce(-sum(l.days) filter (where l.effective_date >= p_from and l.entry_type = 'EXPIRY'), 0)
+                as expired,
+            coalesce(-sum(l.days) filter (
+                where l.effective_date >= p_from and l.entry_type = 'CARRY_FORWARD' and l.days < 0
+            ), 0) as carried_out,
+            sum(l.days) as closing
         from app.leave_ledger as l
         where l.effective_date between make_date(extract(year from p_from)::integer, 1, 1) and p_to
             and (p_department is null or l.employee_id in (
                 select d.id from app.employees as d where d.department = p_department
             ))
-        union all
-        select r.employee_id, r.policy_code, 'PENDING', r.days, true, true
+        group by l.employee_id, l.policy_code
+    ),
+    -- requests still waiting for a decision that start in the period
+    pending as (
+        select r.employee_id, r.policy_code, sum(r.days) as days
         from app.leave_requests as r
         where r.status = 'PENDING' and r.start_date between p_from and p_to
             and (p_department is null or r.employee_id in (
                 select d.id from app.employees as d where d.department = p_department
             ))
-    ),
-    totals as (
-        select
-            m.employee_id,
-            m.policy_code,
-            coalesce(sum(m.days) filter (where not m.in_period), 0) as opening,
-            coalesce(sum(m.days) filter (
-                where m.in_period
-                    and (m.entry_type in ('ALLOCATION', 'ACCRUAL') or (m.entry_type = 'CARRY_FORWARD' and m.days > 0))
-            ), 0) as accrued,
-            coalesce(-sum(m.days) filter (where m.in_period and m.entry_type in ('CONSUMPTION', 'REVERSAL')), 0)
-                as taken,
-            coalesce(sum(m.days) filter (where m.in_period and m.entry_type = 'ADJUSTMENT'), 0) as adjusted,
-            coalesce(-sum(m.days) filter (where m.in_period and m.entry_type = 'EXPIRY'), 0) as expired,
-            coalesce(-sum(m.days) filter (
-                where m.in_period and m.entry_type = 'CARRY_FORWARD' and m.days < 0
-            ), 0) as carried_out,
-            coalesce(sum(m.days) filter (where m.is_pending), 0) as pending,
-            coalesce(sum(m.days) filter (where not m.is_pending), 0) as closing
-        from moves as m
-        group by m.employee_id, m.policy_code
+        group by r.employee_id, r.policy_code
     )
     select
-        e.id, e.employee_number, e.full_name, e.department, t.policy_code, t.opening, t.accrued, t.taken,
-        t.adjusted, t.expired, t.carried_out, t.pending, t.closing
-    from totals as t
-    inner join app.employees as e on e.id = t.employee_id;
+        e.id, e.employee_number, e.full_name, e.department, coalesce(t.policy_code, p.policy_code),
+        coalesce(t.opening, 0), coalesce(t.accrued, 0), coalesce(t.taken, 0), coalesce(t.adjusted, 0),
+        coalesce(t.expired, 0), coalesce(t.carried_out, 0), coalesce(p.days, 0), coalesce(t.closing, 0)
+    from ledger as t
+    full join pending as p on t.employee_id = p.employee_id and t.policy_code = p.policy_code
+    inner join app.employees as e on e.id = coalesce(t.employee_id, p.employee_id);
 end
 $$;
 comment on function app.leave_summary(date, date, text) is

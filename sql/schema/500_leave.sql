@@ -122,6 +122,10 @@ create index leave_requests_id_idx on app.leave_requests (id);
 create index leave_requests_status_start_idx on app.leave_requests (status, start_date);
 -- One employee's requests by date (their list, pending days against a balance).
 create index leave_requests_employee_start_idx on app.leave_requests (employee_id, start_date);
+-- Pending days per employee and policy (leave_summary, api.leave_balances), covering.
+create index leave_requests_pending_idx on app.leave_requests (employee_id, policy_code)
+include (start_date, days)
+where status = 'PENDING';
 
 alter table app.leave_requests enable row level security;
 
@@ -180,8 +184,15 @@ create unique index leave_ledger_one_per_request_idx
 on app.leave_ledger (employee_id, leave_request_id, entry_type)
 where leave_request_id is not null;
 
--- Balances: one employee's policy, in date order.
-create index leave_ledger_balance_idx on app.leave_ledger (employee_id, policy_code, effective_date);
+-- Balances: one employee's policy, in date order; covering, so leave_summary
+-- streams the ledger in (employee_id, policy_code) order from an index-only scan.
+create index leave_ledger_balance_idx on app.leave_ledger (employee_id, policy_code, effective_date)
+include (entry_type, days);
+
+-- Append-only: vacuumed every 10,000 inserted rows, so index-only scans skip the heap.
+alter table app.leave_ledger set (
+    autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 10000
+);
 
 alter table app.leave_ledger enable row level security;
 

@@ -99,7 +99,60 @@ def test_cancel_removes_the_event(graph: GraphSandbox, team: Team, worker_conn: 
     assert live(graph) == []
     assert [e["id"] for e in graph.deleted_events()] == [event["id"]]
     assert team.sync_state(request_id)[0] == "DELETED"
-    assert team.queue() == []
+    [(_, _, tombstone)] = team.queue()
+    assert tombstone == {
+        "action": "delete",
+        "leave_request_id": request_id,
+        "employee_id": str(who),
+        "confirm": True,
+    }, "the delete leaves its confirmation behind"
+    assert sync(worker_conn, quick(graph)).read == 0, "hidden for delete_confirm_seconds"
+
+    team.make_visible()  # time passes: the confirmation looks once more, finds nothing live, leaves nothing
+    assert sync(worker_conn, quick(graph)).deleted == 1
+    assert live(graph) == [] and team.queue() == []
+    assert team.sync_state(request_id)[0] == "DELETED"
+
+
+def test_a_create_graph_completes_after_the_cancel_is_deleted_by_the_confirmation(
+    graph: GraphSandbox, team: Team, worker_conn: psycopg.Connection
+) -> None:
+    """The race: the worker's create hangs past its timeout (the client gives up, Graph does
+    not); the leave is cancelled and the delete runs while the create is still in flight in
+    Graph; then Graph completes the create: an event of cancelled leave. The delete's
+    confirmation (the tombstone message, visible after delete_confirm_seconds) finds it by its
+    transactionId and deletes it."""
+    who = team.staff[0]
+    request_id = team.approved(who, week=0)
+    settings = quick(graph, timeout_seconds=1.0, retry_attempts=1, delete_confirm_seconds=0)
+    graph.set_faults({"graph_hang": {"seconds": 5, "count": 1, "method": "POST"}})
+    hung_at = time.monotonic()
+    assert sync(worker_conn, settings).transient == 1, "the client gave up on the create"
+    assert live(graph) == [], "Graph is still working on it"
+
+    team.cancel(request_id, who)
+    team.make_visible()
+    stats = sync(worker_conn, settings)
+    assert stats.deleted == 1
+    assert team.sync_state(request_id)[0] == "DELETED"
+    assert live(graph) == [], "the delete found nothing live and removed what its lookup made"
+
+    deadline = hung_at + 15
+    while not live(graph) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [orphan] = live(graph)  # the hung create has landed after the delete: the race, reproduced
+    row = team.owner.execute("select transaction_id::text from app.calendar_sync_item_v1(%s)", [request_id]).fetchone()
+    assert row and orphan["transactionId"] == row[0] and orphan["mailbox"] == team.email(who)
+
+    team.make_visible()
+    total = CalendarStats()
+    for _ in range(3):
+        total.add(sync(worker_conn, settings))
+    assert total.deleted == 1, "the confirmation deleted the orphan"
+    assert live(graph) == [], "no event outlives its leave"
+    assert orphan["id"] in {e["id"] for e in graph.deleted_events()}
+    assert team.queue() == [], "a confirmation leaves no further confirmation"
+    assert team.sync_state(request_id)[0] == "DELETED"
 
 
 def test_cancel_before_the_event_was_made_leaves_no_event(

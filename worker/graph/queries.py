@@ -12,6 +12,8 @@ READ_BATCH = "select msg_id, read_ct, message from pgmq.read('calendar_sync', %(
 # keep a message hidden while it is being worked on
 HOLD = "select pgmq.set_vt('calendar_sync', %(msg_id)s, %(seconds)s)"
 ARCHIVE = "select pgmq.archive('calendar_sync', %(msg_id)s::bigint)"
+# a message that becomes visible only after a delay (the delete's confirmation)
+SEND_LATER = "select pgmq.send('calendar_sync', %(message)s::jsonb, %(delay)s::integer)"
 
 ITEM = "select * from app.calendar_sync_item_v1(%(leave_request_id)s)"
 RECORD = "select app.record_calendar_sync_v1(%(leave_request_id)s, %(status)s, %(event_id)s, %(error)s)"

@@ -16,8 +16,15 @@ one transaction.
 - delete: the recorded event is deleted (404 = already gone) → DELETED. With no
   recorded event id a create may still have reached Graph before a crash, so the
   event is looked up again by its transactionId (Graph answers the create with
-  the existing event, or makes one) and deleted. (Not covered: a create the
-  client abandoned on a timeout that Graph completes after this delete.)
+  the existing event, or makes one) and deleted.
+- the delete's confirmation: a create the client abandoned (a timeout, a killed
+  worker) can still complete in Graph *after* that delete, and then no live
+  event shares its transactionId any more: an orphan. So every delete leaves a
+  tombstone, a ``{"action": "delete", "confirm": true}`` message that becomes
+  visible ``delete_confirm_seconds`` later (by then any abandoned create has
+  finished or failed); it looks the event up by transactionId once more (the
+  orphan, or a new event when there is none) and deletes it. One extra
+  create+delete per cancelled leave buys "no event outlives its leave".
 - transient (429, 5xx, timeouts, no token after the client's own retries):
   PENDING / DELETE_PENDING with the error, message hidden for an exponential,
   jittered backoff (at least Retry-After).
@@ -38,6 +45,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row, namedtuple_row
+from psycopg.types.json import Jsonb
 
 from worker.config import GraphSettings
 from worker.graph import queries
@@ -165,7 +173,13 @@ class CalendarSync:
             return "dead_lettered"
         action = message.message.get("action")
         request_id = message.message.get("leave_request_id")
-        if action not in ("create", "delete") or isinstance(request_id, bool) or not isinstance(request_id, int):
+        confirm = message.message.get("confirm", False)
+        if (
+            action not in ("create", "delete")
+            or isinstance(request_id, bool)
+            or not isinstance(request_id, int)
+            or not isinstance(confirm, bool)
+        ):
             log.error("calendar_message_malformed", msg_id=message.msg_id, message=message.message)
             self._archive(message)
             return "skipped"
@@ -217,17 +231,23 @@ class CalendarSync:
         return "created"
 
     def _delete(self, message: Message, item: dict[str, Any]) -> str:
-        if item["calendar_sync_status"] in ("DELETED", "NOT_REQUIRED") or item["request_status"] == "APPROVED":
+        confirm = message.message.get("confirm") is True
+        done = ("NOT_REQUIRED",) if confirm else ("DELETED", "NOT_REQUIRED")
+        if item["calendar_sync_status"] in done or item["request_status"] == "APPROVED":
             self._archive(message)
             return "skipped"
-        event_id = item["calendar_event_id"] or self.client.create_event(
-            item["user_id"], leave_event(item, self.settings)
-        )
+        # the confirmation ignores the recorded id (deleted already): a late create made another event
+        recorded = None if confirm else item["calendar_event_id"]
+        event_id = recorded or self.client.create_event(item["user_id"], leave_event(item, self.settings))
         existed = self.client.delete_event(item["user_id"], event_id)
-        self._record(message, item, "DELETED", event_id, None, archive=True)
+        self._record(message, item, "DELETED", event_id, None, archive=True, confirm_later=not confirm)
         CALENDAR_SYNCED.labels("delete").inc()
         log.info(
-            "calendar_event_deleted", leave_request_id=item["leave_request_id"], event_id=event_id, existed=existed
+            "calendar_event_deleted",
+            leave_request_id=item["leave_request_id"],
+            event_id=event_id,
+            existed=existed,
+            confirmation=confirm,
         )
         return "deleted"
 
@@ -246,8 +266,9 @@ class CalendarSync:
         *,
         archive: bool = False,
         hide: int | None = None,
+        confirm_later: bool = False,
     ) -> None:
-        """The outcome in the sync columns and the queue, in one transaction."""
+        """The outcome in the sync columns and the queue (and a delete's tombstone), in one transaction."""
         with self.conn.transaction():
             self.conn.execute(
                 queries.RECORD,
@@ -262,6 +283,17 @@ class CalendarSync:
                 self._archive(message)
             if hide is not None:
                 self.conn.execute(queries.HOLD, {"msg_id": message.msg_id, "seconds": hide})
+            if confirm_later:
+                tombstone = {
+                    "action": "delete",
+                    "leave_request_id": item["leave_request_id"],
+                    "employee_id": str(item["employee_id"]),
+                    "confirm": True,
+                }
+                self.conn.execute(
+                    queries.SEND_LATER,
+                    {"message": Jsonb(tombstone), "delay": self.settings.delete_confirm_seconds},
+                )
 
     def _gauges(self) -> None:
         row = self.conn.execute(queries.QUEUE_DEPTHS).fetchone()
