@@ -1,0 +1,62 @@
+"""The Slack app in HTTP mode, running for real against the Slack and model sandboxes
+and a fresh database; the tests are Slack, posting signed payloads to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from psycopg_pool import ConnectionPool
+
+from tests.slack.signed import SlackPoster
+from worker.config import ModelSettings, SlackSettings
+from worker.db.request import DirectApi
+from worker.db.urls import derive_url
+from worker.devtools.model_sandbox import API_KEY, ModelSandbox
+from worker.devtools.slack_sandbox import BOT_TOKEN, SIGNING_SECRET, SlackSandbox
+from worker.slack.api import Identities
+from worker.slack.app import HttpMode, SlackHome, build_app
+
+MODEL_TIMEOUT_SECONDS = 1.0
+
+
+@pytest.fixture(scope="module")
+def slack_sandbox() -> Iterator[SlackSandbox]:
+    with SlackSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def model_sandbox() -> Iterator[ModelSandbox]:
+    with ModelSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sandboxes(slack_sandbox: SlackSandbox, model_sandbox: ModelSandbox) -> None:
+    slack_sandbox.reset()
+    model_sandbox.reset()
+
+
+@dataclass
+class RunningApp:
+    slack: SlackPoster
+    home: SlackHome
+    url: str
+
+
+@pytest.fixture
+def slack_app(db_url: str, slack_sandbox: SlackSandbox, model_sandbox: ModelSandbox) -> Iterator[RunningApp]:
+    settings = SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=slack_sandbox.api_url)
+    model = ModelSettings(api_key=API_KEY, base_url=model_sandbox.base_url, timeout_seconds=MODEL_TIMEOUT_SECONDS)
+    pool = ConnectionPool(
+        derive_url(db_url, user="hithonix_worker"), min_size=1, max_size=2, kwargs={"autocommit": True}, open=True
+    )
+    app, home = build_app(settings, Identities(pool), DirectApi(derive_url(db_url, user="authenticator")), model)
+    server = HttpMode(app, "127.0.0.1", 0).start()
+    try:
+        yield RunningApp(SlackPoster(server.url, SIGNING_SECRET), home, server.url)
+    finally:
+        server.stop()
+        pool.close()
