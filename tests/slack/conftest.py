@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import pytest
 from psycopg_pool import ConnectionPool
 
-from tests.slack.signed import SlackPoster
 from worker.config import ModelSettings, SlackSettings
 from worker.db.request import DirectApi
 from worker.db.urls import derive_url
 from worker.devtools.model_sandbox import API_KEY, ModelSandbox
 from worker.devtools.slack_sandbox import BOT_TOKEN, SIGNING_SECRET, SlackSandbox
+from worker.devtools.slack_sandbox.events import SlackPoster
 from worker.slack.api import Identities
 from worker.slack.app import HttpMode, SlackHome, build_app
 

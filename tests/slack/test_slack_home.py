@@ -9,10 +9,10 @@ import psycopg
 
 from tests.factories import PLAN, allow_backdating, claims, employee
 from tests.slack.conftest import RunningApp
-from tests.slack.signed import buttons, text_of
 from worker.devtools.model_sandbox import ModelSandbox
 from worker.devtools.pgrest import PostgrestEmulator
 from worker.devtools.slack_sandbox import SlackSandbox
+from worker.devtools.slack_sandbox.events import buttons, text_of
 from worker.slack import views
 
 USER = "U0ASHA"

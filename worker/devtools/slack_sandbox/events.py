@@ -1,5 +1,7 @@
-"""Slack's side of HTTP mode in the tests: requests signed as Slack signs them
-(v0 HMAC-SHA256 of ``v0:<timestamp>:<body>`` with the signing secret)."""
+"""Slack's side of HTTP mode, for the tests and the demo: events and interactions
+posted to the app's events URL, signed as Slack signs them (v0 HMAC-SHA256 of
+``v0:<timestamp>:<body>`` with the signing secret), and readers of the home views
+the app publishes to the sandbox."""
 
 from __future__ import annotations
 
