@@ -196,6 +196,11 @@ def test_demo_runs_and_tells_the_story(admin_url: str) -> None:
         "Outlook calendars (Graph sandbox)",
         "meera@hithonix.example",
         "1 event(s) in the sandbox, 1 removed after a cancel",
+        # a Slack day in the Slack sandbox, and the day's locks as DMs
+        "Vikram's day in Slack",
+        "The plan looks like random keys, not words.",
+        "gatekeeper_status PASSED, second opinion PASSED",
+        "Locked-day notices sent as Slack DMs",
     ]:
         assert expected in out, expected
 
