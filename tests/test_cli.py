@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import psycopg
 import pytest
 
 from tests.factories import employee
+from tests.processes import free_port
 from worker.db.indexes import INDEXES
 from worker.db.urls import derive_url
 
@@ -203,12 +203,6 @@ def test_demo_runs_and_tells_the_story(admin_url: str) -> None:
         "Locked-day notices sent as Slack DMs",
     ]:
         assert expected in out, expected
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.skipif(not Path("/usr/lib/postgresql/15/bin/initdb").exists(), reason="PostgreSQL 15 server not installed")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_worker_process import free_port, wait_for
+from tests.processes import free_port, wait_for
 from worker.config import ROOT
 
 

@@ -13,9 +13,12 @@ import pytest
 from psycopg_pool import ConnectionPool
 
 from tests.factories import PLAN, allow_backdating, claims, employee
+from tests.processes import Spawned, free_port, wait_for
+from tests.test_worker_process import worker_env
 from worker.config import NotificationSettings
 from worker.db.request import start_request
 from worker.db.urls import derive_url
+from worker.devtools.keka_sandbox import KekaSandbox
 from worker.devtools.pgrest import PostgrestEmulator
 from worker.devtools.slack_sandbox import BOT_TOKEN, SlackSandbox
 from worker.notifications.lane import DrainStats, drain
@@ -129,3 +132,22 @@ def test_without_slack_notices_go_to_the_log(
     lock_a_day(api, raj)
     stats = drain(worker_pool, LogSink(), FAST)
     assert stats.sent == 2 and queued(owner) == 0
+
+
+def test_the_worker_lane_sends_the_dms(
+    db_url: str, owner: psycopg.Connection, api: PostgrestEmulator, spawn: Spawned
+) -> None:
+    """The real worker process: its notify lane drains the outbox to the Slack sandbox."""
+    _, raj = team(owner)
+    with KekaSandbox("127.0.0.1", 0) as keka, SlackSandbox() as slack:
+        slack.set_faults({"rate_limit": {"count": 1, "retry_after": 1, "method": "chat.postMessage"}})
+        env = worker_env(db_url, keka.url, free_port())
+        env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.api_url, NOTIFY_INTERVAL_SECONDS="1")
+        spawn("worker", env)
+        lock_a_day(api, raj)
+        wait_for(lambda: len(slack.messages()) == 2, 60, "the two DMs")
+        wait_for(lambda: queued(owner) == 0, 10, "the outbox to drain")
+        assert sorted(m["channel"] for m in slack.messages()) == ["U0LENA", "U0RAJ"]
+        assert next(c["status"] for c in slack.calls() if c["method"] == "chat.postMessage") == 429
+    jobs = owner.execute("select distinct queue_name from procrastinate.procrastinate_jobs where task_name = 'notify'")
+    assert jobs.fetchall() in ([], [("notify",)]), "the notify job runs on its own queue"
