@@ -20,7 +20,7 @@ import click
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 
-from worker.devtools.sandbox import Answer, Call, SandboxApp, SandboxServer, SandboxState, serve_until_stopped
+from worker.devtools.sandbox import Answer, Call, RecordingSandbox, SandboxApp, SandboxState, serve_until_stopped
 
 API_KEY = "sk-sandbox-model-key"
 WORD = re.compile(r"[A-Za-z]{3,}")
@@ -99,7 +99,7 @@ class ModelSandboxApp(SandboxApp):
         return Answer(200, {"verdict": self.state.verdict})
 
 
-class ModelSandbox(SandboxServer):
+class ModelSandbox(RecordingSandbox):
     name = "model-sandbox"
 
     def __init__(

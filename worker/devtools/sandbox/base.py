@@ -23,6 +23,7 @@ import signal
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any, ClassVar, Self
@@ -212,21 +213,23 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class SandboxServer:
-    """A threaded werkzeug server for one SandboxApp, on loopback by default."""
+    """A threaded werkzeug server for one WSGI sandbox app, on loopback by default: the life
+    cycle every sandbox shares (Keka, Graph over TLS, Slack, the model). ``state`` is the app's
+    state; its ``stopping`` event wakes hung handlers when the server stops."""
 
     name = "sandbox"
 
     def __init__(
         self,
-        app: SandboxApp,
+        app: Any,
+        state: Any,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
         ssl_context: ssl.SSLContext | None = None,
         verbose: bool = False,
     ) -> None:
-        self.app = app
-        self.state = app.state
+        self.state = state
         handler = type(f"{type(self).__name__}Handler", (_QuietHandler,), {"verbose": verbose})
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=handler, ssl_context=ssl_context
@@ -235,19 +238,26 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
 
     @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
     def port(self) -> int:
         return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
-        host = str(self._server.server_address[0])
-        host = f"[{host}]" if ":" in host else host
+        host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self._scheme}://{host}:{self.port}"
 
     def start(self) -> Self:
+        """Serve on a background daemon thread; returns self."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.name, daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},  # so stop() returns promptly
+                name=self.name,
+                daemon=True,
             )
             self._thread.start()
         return self
@@ -269,7 +279,15 @@ class SandboxServer:
     ) -> None:
         self.stop()
 
-    # the control API's Python side
+
+class RecordingSandbox(SandboxServer):
+    """A sandbox on ``SandboxApp`` + ``SandboxState``: the control API's Python side."""
+
+    state: SandboxState
+
+    def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> None:
+        super().__init__(app, app.state, host, port, verbose=verbose)
+
     def calls(self) -> list[dict[str, Json]]:
         return self.state.calls_json()
 
@@ -286,7 +304,7 @@ class SandboxServer:
         self.state.reset()
 
 
-def serve_until_stopped(sandbox: SandboxServer, banner: str) -> None:
+def serve_until_stopped(sandbox: SandboxServer, banner: str | Callable[[SandboxServer], str]) -> None:
     """Start, print the banner (what a parent process waits for), serve until SIGTERM or Ctrl-C."""
 
     def on_term(signum: int, frame: FrameType | None) -> None:
@@ -294,7 +312,7 @@ def serve_until_stopped(sandbox: SandboxServer, banner: str) -> None:
 
     signal.signal(signal.SIGTERM, on_term)
     sandbox.start()
-    print(banner, flush=True)
+    print(banner if isinstance(banner, str) else banner(sandbox), flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -25,7 +25,7 @@ import click
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request
 
-from worker.devtools.sandbox import Answer, Call, SandboxApp, SandboxServer, SandboxState, serve_until_stopped
+from worker.devtools.sandbox import Answer, Call, RecordingSandbox, SandboxApp, SandboxState, serve_until_stopped
 
 BOT_TOKEN = "xoxb-sandbox-bot-token"
 SIGNING_SECRET = "sandbox-signing-secret"
@@ -181,7 +181,7 @@ class SlackSandboxApp(SandboxApp):
             return Answer(200, list(self.state.modals))
 
 
-class SlackSandbox(SandboxServer):
+class SlackSandbox(RecordingSandbox):
     name = "slack-sandbox"
 
     def __init__(
