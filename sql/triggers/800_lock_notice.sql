@@ -20,7 +20,7 @@ declare
 begin
     select array_agg(n.employee_id), array_agg(n.business_date_ist), array_agg(n.lock_reason)
     into v_employee_ids, v_dates, v_reasons
-    from new_days as n
+    from new_rows as n
     where n.is_locked;
     if v_employee_ids is not null then
         perform app.queue_lock_notices(v_employee_ids, v_dates, v_reasons);
@@ -40,8 +40,8 @@ declare
 begin
     select array_agg(n.employee_id), array_agg(n.business_date_ist), array_agg(n.lock_reason)
     into v_employee_ids, v_dates, v_reasons
-    from new_days as n
-    inner join old_days as o on o.employee_id = n.employee_id and o.business_date_ist = n.business_date_ist
+    from new_rows as n
+    inner join old_rows as o on o.employee_id = n.employee_id and o.business_date_ist = n.business_date_ist
     where n.is_locked and o.lock_reason is distinct from n.lock_reason;
     if v_employee_ids is not null then
         perform app.queue_lock_notices(v_employee_ids, v_dates, v_reasons);
@@ -52,10 +52,10 @@ $$;
 
 create or replace trigger _800_lock_notice_insert
 after insert on app.daily_status
-referencing new table as new_days
+referencing new table as new_rows
 for each statement execute function app.tg_daily_status__lock_notice_insert();
 
 create or replace trigger _800_lock_notice_update
 after update on app.daily_status
-referencing old table as old_days new table as new_days
+referencing old table as old_rows new table as new_rows
 for each statement execute function app.tg_daily_status__lock_notice_update();
