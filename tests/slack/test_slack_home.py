@@ -3,11 +3,15 @@ payloads; every step's home view lists exactly the API's next punches."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import subprocess
+import sys
 
 import psycopg
 
 from tests.factories import PLAN, allow_backdating, claims, employee
+from tests.processes import clean_env
 from tests.slack.conftest import RunningApp
 from worker.devtools.model_sandbox import ModelSandbox
 from worker.devtools.pgrest import PostgrestEmulator
@@ -181,3 +185,50 @@ def test_manager_unlocks_a_locked_day(
     assert audit == [("U0MIRA", manager, "doctor appointment")]
     assert not [b for b in slack_sandbox.home("U0MIRA")["blocks"] if b.get("block_id") == block_id]
     assert json.loads(modal["private_metadata"])["do"] == "unlock_day"
+
+
+def test_manager_approves_and_rejects_leave(
+    slack_app: RunningApp, slack_sandbox: SlackSandbox, owner: psycopg.Connection, api: PostgrestEmulator
+) -> None:
+    manager = slack_employee(owner, "tara@example.com", "U0TARA", role="approver")
+    staff = [employee(owner, f"s{n}@example.com", manager=manager) for n in range(2)]  # type: ignore[arg-type]
+    monday = owner.execute(
+        "select (date_trunc('week', (now() at time zone 'Asia/Kolkata')::date) + interval '14 days')::date"
+    ).fetchone()[0]  # type: ignore[index]
+    ids = []
+    for n, who in enumerate(staff):
+        day = (monday + dt.timedelta(days=n)).isoformat()
+        body = {"policy_code": "UNPAID", "start_date": day, "end_date": day, "reason": "family"}
+        answer = api.rpc("request_leave", body, claims=claims("employee", who))
+        assert answer.status == 200, answer.body
+        ids.append(answer.body["id"])
+
+    slack_app.slack.home_opened("U0TARA")
+    home = slack_sandbox.home("U0TARA")
+    assert {b["block_id"] for b in home["blocks"] if b.get("block_id", "").startswith("leave:")} == {
+        f"leave:{i}" for i in ids
+    }
+    slack_app.slack.click("U0TARA", "leave_approve", str(ids[0]), block_id=f"leave:{ids[0]}")
+    slack_app.slack.click("U0TARA", "leave_reject", str(ids[1]), block_id=f"leave:{ids[1]}")
+    modal = slack_sandbox.modals()[-1]
+    answer = slack_app.slack.submit(
+        "U0TARA",
+        views.REASON_CALLBACK,
+        {views.REASON_BLOCK: {views.REASON_INPUT: "team offsite that day"}},
+        modal["private_metadata"],
+    )
+    assert answer.status_code == 200 and answer.text in ("", "null")
+    decided = owner.execute(
+        "select id, status, decision_reason from app.leave_requests where id = any(%s) order by id", [ids]
+    ).fetchall()
+    assert decided == [(ids[0], "APPROVED", "Approved in Slack"), (ids[1], "REJECTED", "team offsite that day")]
+    assert not [b for b in slack_sandbox.home("U0TARA")["blocks"] if b.get("block_id", "").startswith("leave:")]
+
+
+def test_the_slack_command_refuses_to_start_half_configured(db_url: str) -> None:
+    env = clean_env(db_url, ("SLACK_",), SLACK_BOT_TOKEN="xoxb-1")
+    done = subprocess.run(
+        [sys.executable, "-m", "worker", "slack"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in done.stderr and "missing" in done.stderr
