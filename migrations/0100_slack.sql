@@ -18,5 +18,19 @@ alter table app.day_lock_notices enable row level security;
 
 comment on table app.day_lock_notices is 'Locked days whose notices were queued (one per lock).';
 
+-- days locked before this release count as announced: re-deriving one later
+-- (an admin event, a leave decision) must not send a notice about an old lock
+insert into app.day_lock_notices (employee_id, business_date_ist, lock_reason, lock_generation)
+select
+    ds.employee_id,
+    ds.business_date_ist,
+    ds.lock_reason,
+    (
+        select count(*)::integer from app.day_unlocks as u
+        where u.employee_id = ds.employee_id and u.business_date_ist = ds.business_date_ist
+    )
+from app.daily_status as ds
+where ds.is_locked;
+
 drop function if exists app.punch(app.event_type, timestamptz, text, text, text, text);
 drop function if exists app.record_punch(uuid, app.event_type, timestamptz, text, text, text, text, boolean);
