@@ -28,7 +28,7 @@ select
     (
         select count(*)::integer from app.day_unlocks as u
         where u.employee_id = ds.employee_id and u.business_date_ist = ds.business_date_ist
-    )
+    ) as lock_generation
 from app.daily_status as ds
 where ds.is_locked;
 
