@@ -154,7 +154,6 @@ def manager_blocks(
     board: list[dict[str, Any]],
     locked: list[dict[str, Any]],
     leave: list[dict[str, Any]],
-    adjustments: list[dict[str, Any]] | None = None,
 ) -> list[Block]:
     """Team board, locked days (Unlock), pending requests (Approve / Reject)."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Your team today"}}]
@@ -195,18 +194,4 @@ def manager_blocks(
                 ],
             }
         )
-    if adjustments is not None:
-        blocks.append(_text("*Pending adjustment requests*" if adjustments else "*Pending adjustment requests:* none"))
-        for request in adjustments:
-            blocks.append(_text(f"{request['name']} · {request.get('summary', '')}"))
-            blocks.append(
-                {
-                    "type": "actions",
-                    "block_id": f"adjustment:{request['id']}",
-                    "elements": [
-                        _button("Approve", "adjustment_approve", str(request["id"]), "primary"),
-                        _button("Reject", "adjustment_reject", str(request["id"]), "danger"),
-                    ],
-                }
-            )
     return blocks
