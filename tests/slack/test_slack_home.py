@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import psycopg
+import pytest
 
 from tests.factories import PLAN, allow_backdating, claims, employee
 from tests.processes import clean_env
@@ -35,6 +36,7 @@ def events(owner: psycopg.Connection, person: str) -> list[tuple[str, str, dict]
     ).fetchall()
 
 
+@pytest.mark.parametrize("slack_app", ["direct", "postgrest"], indirect=True)
 def test_a_slack_day(
     slack_app: RunningApp, slack_sandbox: SlackSandbox, model_sandbox: ModelSandbox, owner: psycopg.Connection
 ) -> None:
@@ -87,6 +89,13 @@ def test_a_slack_day(
         "select distinct created_by from app.attendance_events where employee_id = %s", [person]
     ).fetchall()
     assert actors == [(USER,)], "every punch is recorded as the Slack user"
+    if slack_app.postgrest is not None:
+        # through PostgREST: every request carried exactly the employee's claims, in a token
+        seen = [c["body"]["claims"] for c in slack_app.postgrest.calls()]
+        assert seen and all(
+            {k: v for k, v in c.items() if k != "exp"} == {"role": "employee", "employee_id": person, "sub": USER}
+            for c in seen
+        )
 
 
 def test_model_timeout_clocks_in_skipped(
