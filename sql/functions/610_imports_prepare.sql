@@ -153,6 +153,11 @@ create or replace function app.import_stage(
 ) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
+-- the joins and sorts of a 100,000-row file stay in memory (at the default
+-- 4 MB four of them spilled to disk); the planner cannot count the lines of
+-- an array or a function's rows, so no JIT for a misestimate
+set work_mem = '64MB'
+set jit = off
 as $$
 declare
     v_lines text[] := p_lines;

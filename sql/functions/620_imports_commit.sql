@@ -1,9 +1,10 @@
 -- Imports, part 3: from a prepared batch to the ledger and back.
 --   import_apply      the set-based write on the bulk path (sql/functions/
---                     430_bulk_import.sql): one lock per employee, VALID rows
---                     re-checked against the ledger, business dates by window
---                     functions, one INSERT in (employee, time) order, source
---                     'import', payload linking batch and row; the ledger's
+--                     430_bulk_import.sql, app.insert_events_bulk): one lock
+--                     per employee, VALID rows re-checked against the ledger,
+--                     business dates by window functions, one INSERT in
+--                     (employee, time) order, source 'import', payload linking
+--                     batch and row; the ledger's
 --                     statement triggers derive each touched day in one pass
 --                     and write the outbox once
 --   import_effect     what the write did: employee-days, anomalies, locks
@@ -26,13 +27,18 @@ set jit = off
 as $$
 declare
     v_employees uuid[];
-    v_rows integer[];
+    v_from date;
+    v_to date;
     v_ids uuid[];
     v_types app.event_type[];
     v_ats timestamptz[];
+    v_payloads jsonb[];
     v_count integer;
 begin
-    select array_agg(distinct r.matched_employee_id) into v_employees
+    -- this part's employees and the dates its rows span, in one scan
+    select array_agg(distinct r.matched_employee_id), min(app.ist_date(r.occurred_at)) - 2,
+        max(app.ist_date(r.occurred_at))
+    into v_employees, v_from, v_to
     from app.import_rows as r
     where r.batch_id = p_batch_id and r.outcome = 'VALID'
         and (p_parts is null or abs(hashtext(r.matched_employee_id::text)) % p_parts = p_part);
@@ -44,48 +50,33 @@ begin
     perform app.lock_employees(v_employees);
     update app.import_rows as r
     set outcome = 'SKIPPED', error_code = 'ALREADY_IN_LEDGER', error = 'This punch is already in the ledger.'
-    from app.import_ledger_punches(
-        v_employees,
-        (select min(app.ist_date(v.occurred_at)) - 2 from app.import_rows as v where v.batch_id = p_batch_id and v.outcome = 'VALID'),
-        (select max(app.ist_date(v.occurred_at)) from app.import_rows as v where v.batch_id = p_batch_id and v.outcome = 'VALID')
-    ) as lp
+    from app.import_ledger_punches(v_employees, v_from, v_to) as lp
     where r.batch_id = p_batch_id and r.outcome = 'VALID'
         and lp.employee_id = r.matched_employee_id and lp.event_type = r.event_type and lp.occurred_at = r.occurred_at;
 
-    select array_agg(r.row_no order by r.row_no), array_agg(r.matched_employee_id order by r.row_no),
-        array_agg(r.event_type order by r.row_no), array_agg(r.occurred_at order by r.row_no)
-    into v_rows, v_ids, v_types, v_ats
+    -- the part's rows as parallel arrays, the payload linking each event to
+    -- its batch and row (how the inserted ids find their rows again)
+    select array_agg(r.matched_employee_id order by r.row_no), array_agg(r.event_type order by r.row_no),
+        array_agg(r.occurred_at order by r.row_no),
+        array_agg(
+            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
+            || case when r.note is null then '{}'::jsonb else jsonb_build_object('note', r.note) end
+            order by r.row_no
+        )
+    into v_ids, v_types, v_ats, v_payloads
     from app.import_rows as r
-    where r.batch_id = p_batch_id and r.outcome = 'VALID' and r.matched_employee_id = any(v_employees);
-    if v_rows is null then
+    where r.batch_id = p_batch_id and r.outcome = 'VALID'
+        and (p_parts is null or abs(hashtext(r.matched_employee_id::text)) % p_parts = p_part);
+    if v_ids is null then
         return 0;
     end if;
 
-    -- business dates set-based (app.import_business_dates, the bulk path's
-    -- window functions); the ledger trigger keeps them while the setting is on
-    perform set_config('hithonix.import_business_dates', 'on', true);
-    with inserted as (
-        insert into app.attendance_events (
-            employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by
-        )
-        select
-            r.matched_employee_id, r.event_type, r.occurred_at, d.business_date_ist, 'import',
-            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
-            || case when r.note is null then '{}'::jsonb else jsonb_build_object('note', r.note) end,
-            'import:' || p_batch_id
-        from app.import_business_dates(v_ids, v_types, v_ats) as d
-        -- staged row n of the arrays (joined, not subscripted: a subscript of
-        -- a PL/pgSQL array in a query copies the whole array for every row)
-        inner join unnest(v_rows) with ordinality as u (row_no, n) on u.n = d.n
-        inner join app.import_rows as r on r.batch_id = p_batch_id and r.row_no = u.row_no
-        order by r.matched_employee_id, r.occurred_at, d.n
-        returning id, (payload ->> 'import_row')::integer as row_no
-    )
+    -- the bulk path's one INSERT (dates by window functions, days derived in
+    -- one pass, outbox in one insert); event_id is a HOT update (fillfactor)
     update app.import_rows as r set event_id = i.id
-    from inserted as i
-    where r.batch_id = p_batch_id and r.row_no = i.row_no;
+    from app.insert_events_bulk(v_ids, v_types, v_ats, v_payloads, 'import:' || p_batch_id) as i
+    where r.batch_id = p_batch_id and r.row_no = (i.payload ->> 'import_row')::integer;
     get diagnostics v_count = row_count;
-    perform set_config('hithonix.import_business_dates', 'off', true);
     return v_count;
 end
 $$;
