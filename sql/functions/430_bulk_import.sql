@@ -144,12 +144,16 @@ begin
     perform set_config('hithonix.import_business_dates', 'on', true);
     return query
     with inserted as (
+        -- every server-owned column as _100_prepare would set it, so its WHEN
+        -- skips the PL/pgSQL call for these rows
         insert into app.attendance_events (
-            employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by
+            employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by, recorded_at,
+            sync_status, attempt_count
         )
         select
             d.employee_id, d.event_type, d.occurred_at, d.business_date_ist, 'import', coalesce(d.payload, '{}'),
-            p_created_by
+            p_created_by, now(),
+            case when d.event_type in ('CLOCK_IN', 'CLOCK_OUT') then 'PENDING' else 'SKIPPED' end::app.sync_status, 0
         from app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at, p_payloads) as d
         order by d.employee_id, d.occurred_at, d.n
         returning attendance_events.id, attendance_events.payload
