@@ -1,17 +1,21 @@
 -- The set-based bulk path for history (owner imports, the benchmark's loader,
--- the coming CSV import): many events of many employees in one statement.
+-- the CSV import): many events of many employees in one statement.
+--   import_business_dates  business dates of staged rows, set-based
+--   insert_events_bulk     THE bulk INSERT into the ledger (every bulk caller)
+--   import_events_v1       the owner's entry: arrays in, row count out
 --
 -- Per row the ledger's BEFORE INSERT trigger would look up the open shift that
 -- owns each event (one index probe per row). Here the business dates come from
 -- window functions over the staged rows plus, per employee, the shift edges
 -- already in the ledger within reach (one index range per employee). The
--- trigger keeps a date given this way only while app.import_events_v1 runs
+-- trigger keeps a date given this way only while app.insert_events_bulk runs
 -- (hithonix.import_business_dates, transaction-local) and only for the
--- table's owner; everywhere else it computes the date itself. One lock per
--- employee (app.lock_employees), then one INSERT: the statement trigger derives
--- every touched day in one ordered pass and writes the outbox in one insert.
--- Foreign keys are still checked per row: PostgreSQL has no set-based check
--- for an INSERT.
+-- table's owner; everywhere else it computes the date itself; rows that carry
+-- every server-owned value as it would set them skip it altogether (its WHEN).
+-- One lock per employee (app.lock_employees, by the caller), then one INSERT:
+-- the statement trigger derives every touched day in one ordered pass and
+-- writes the outbox in one insert. Foreign keys are still checked per row:
+-- PostgreSQL has no set-based check for an INSERT.
 
 -- (the three-argument version, before p_payloads)
 drop function if exists app.import_business_dates(uuid[], app.event_type[], timestamptz[]);
