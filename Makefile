@@ -67,8 +67,11 @@ status: ## migrations, sync lag, queue/dead-letter depth, circuit (exit 0/3/4/5;
 psql: ## psql on the target database
 	psql "$$($(PY) -m worker db-url)"
 
-bench: ## run the benchmarks (ARGS="--scale 10000"), then the leave benchmarks and the commit→Keka latency
+IMPORT_ROWS ?= 100000
+
+bench: ## run the benchmarks (ARGS="--scale 10000"), the import figures (IMPORT_ROWS=20000 for a quick run), the leave benchmarks and the commit→Keka latency
 	$(PY) -m bench $(ARGS)
+	$(PY) -m bench.imports --rows $(IMPORT_ROWS)
 	$(PY) -m bench.leave
 	$(PY) -m bench.latency
 	$(PY) -m bench.lock_notice
@@ -82,5 +85,5 @@ bench-leave: ## only the leave benchmarks (request+approve with pgbench, leave_s
 bench-latency: ## only the commit→Keka-acknowledged latency of the push lane (p50/p95)
 	$(PY) -m bench.latency
 
-bench-imports: ## the import figures (prepare/commit of 100,000 rows vs COPY, preview page, CLI memory)
-	$(PY) -m bench.imports
+bench-imports: ## only the import figures (prepare/commit of IMPORT_ROWS rows vs COPY, worker job, preview page, CLI memory)
+	$(PY) -m bench.imports --rows $(IMPORT_ROWS) $(ARGS)

@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, TextIO
 
 import psycopg
 import structlog
@@ -42,8 +42,9 @@ CIRCUIT_KINDS = ("OUTAGE", "REJECTED")
 CHATTY_LOGGERS = ("procrastinate", "httpx", "httpcore", "psycopg.pool")
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """JSON lines on stdout for our events and for procrastinate's own logging.
+def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
+    """JSON lines on stdout (or ``stream``: one-shot commands whose stdout is their
+    output log to stderr) for our events and for procrastinate's own logging.
 
     At INFO (the default) the idle worker is silent: procrastinate's per-job and
     httpx's per-request lines are WARNING-only; LOG_LEVEL=DEBUG shows them."""
@@ -53,7 +54,7 @@ def configure_logging(level: str = "INFO") -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

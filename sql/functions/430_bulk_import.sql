@@ -1,28 +1,42 @@
 -- The set-based bulk path for history (owner imports, the benchmark's loader,
--- the coming CSV import): many events of many employees in one statement.
+-- the CSV import): many events of many employees in one statement.
+--   import_business_dates  business dates of staged rows, set-based
+--   insert_events_bulk     THE bulk INSERT into the ledger (every bulk caller)
+--   import_events_v1       the owner's entry: arrays in, row count out
 --
 -- Per row the ledger's BEFORE INSERT trigger would look up the open shift that
 -- owns each event (one index probe per row). Here the business dates come from
 -- window functions over the staged rows plus, per employee, the shift edges
 -- already in the ledger within reach (one index range per employee). The
--- trigger keeps a date given this way only while app.import_events_v1 runs
+-- trigger keeps a date given this way only while app.insert_events_bulk runs
 -- (hithonix.import_business_dates, transaction-local) and only for the
--- table's owner; everywhere else it computes the date itself. One lock per
--- employee (app.lock_employees), then one INSERT: the statement trigger derives
--- every touched day in one ordered pass and writes the outbox in one insert.
--- Foreign keys are still checked per row: PostgreSQL has no set-based check
--- for an INSERT.
+-- table's owner; everywhere else it computes the date itself; rows that carry
+-- every server-owned value as it would set them skip it altogether (its WHEN).
+-- One lock per employee (app.lock_employees, by the caller), then one INSERT:
+-- the statement trigger derives every touched day in one ordered pass and
+-- writes the outbox in one insert. Foreign keys are still checked per row:
+-- PostgreSQL has no set-based check for an INSERT.
 
+-- (the three-argument version, before p_payloads)
+drop function if exists app.import_business_dates(uuid[], app.event_type[], timestamptz[]);
+
+-- n is the row's position in the arrays; p_payloads (parallel, optional) is
+-- carried through to each row's payload, so callers need no join on n (a join
+-- on a function's output the planner cannot estimate: it took 100,000 x
+-- 100,000 / 200 rows for the result and planned sorts for 50 million rows).
 create or replace function app.import_business_dates(
-    p_employee_ids uuid[], p_event_types app.event_type[], p_occurred_at timestamptz[]
+    p_employee_ids uuid[], p_event_types app.event_type[], p_occurred_at timestamptz[], p_payloads jsonb[] default null
 )
-returns table (n bigint, employee_id uuid, event_type app.event_type, occurred_at timestamptz, business_date_ist date)
+returns table (
+    n bigint, employee_id uuid, event_type app.event_type, occurred_at timestamptz, business_date_ist date,
+    payload jsonb
+)
 language sql stable
 as $$
     with staged as (
-        select s.n, s.employee_id, s.event_type, s.occurred_at
-        from unnest(p_employee_ids, p_event_types, p_occurred_at) with ordinality as s (
-            employee_id, event_type, occurred_at, n
+        select s.n, s.employee_id, s.event_type, s.occurred_at, s.payload
+        from unnest(p_employee_ids, p_event_types, p_occurred_at, p_payloads) with ordinality as s (
+            employee_id, event_type, occurred_at, payload, n
         )
     ),
     reach as (
@@ -50,7 +64,7 @@ as $$
         -- at equal times the ledger's rows come first, staged rows in their given order
         select
             ev.employee_id, ev.event_type, ev.occurred_at, ev.business_date_ist as edge_date,
-            0 as staged, ev.id as seq, null::bigint as n
+            0 as staged, ev.id as seq, null::bigint as n, null::jsonb as payload
         from reach as r
         inner join app.attendance_events as ev
             on ev.employee_id = r.employee_id
@@ -59,7 +73,7 @@ as $$
             and ev.occurred_at <= r.until
         where not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
         union all
-        select s.employee_id, s.event_type, s.occurred_at, app.ist_date(s.occurred_at), 1, s.n, s.n
+        select s.employee_id, s.event_type, s.occurred_at, app.ist_date(s.occurred_at), 1, s.n, s.n, s.payload
         from staged as s
     ),
     grouped as (
@@ -84,7 +98,7 @@ as $$
     before as (
         -- the latest edge strictly before each row: the previous row's
         select
-            y.n, y.employee_id, y.event_type, y.occurred_at,
+            y.n, y.employee_id, y.event_type, y.occurred_at, y.payload,
             lag(y.g) over w as prev_g,
             lag(y.incl_type) over w as edge_type,
             lag(y.incl_at) over w as edge_at,
@@ -102,13 +116,58 @@ as $$
                 and b.occurred_at - b.edge_at < r.max_shift
                 then b.edge_date
             else app.ist_date(b.occurred_at)
-        end
+        end,
+        b.payload
     from before as b
     inner join reach as r on r.employee_id = b.employee_id
     where b.n is not null
 $$;
-comment on function app.import_business_dates(uuid[], app.event_type[], timestamptz[]) is
+comment on function app.import_business_dates(uuid[], app.event_type[], timestamptz[], jsonb[]) is
 'Business dates of staged events (parallel arrays), set-based: the rule of app.business_date_for.';
+
+-- THE bulk write of the ledger: every set-based path (app.import_events_v1,
+-- the CSV import's app.import_apply) inserts through here, so whatever the
+-- ledger needs per row on the bulk path is added once, set-based, here. The
+-- caller holds the employees' locks (app.lock_employees). One INSERT in
+-- (employee, time, position) order, source 'import'; p_payloads parallel to
+-- the other arrays or null ('{}' each). Returns the new rows' ids and payloads
+-- (a caller that must map rows back puts its key in the payload).
+create or replace function app.insert_events_bulk(
+    p_employee_ids uuid[],
+    p_event_types app.event_type[],
+    p_occurred_at timestamptz[],
+    p_payloads jsonb[],
+    p_created_by text
+)
+returns table (id bigint, payload jsonb)
+language plpgsql volatile
+set work_mem = '64MB'
+set jit = off
+as $$
+begin
+    perform set_config('hithonix.import_business_dates', 'on', true);
+    return query
+    with inserted as (
+        -- every server-owned column as _100_prepare would set it, so its WHEN
+        -- skips the PL/pgSQL call for these rows
+        insert into app.attendance_events (
+            employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by, recorded_at,
+            sync_status, attempt_count
+        )
+        select
+            d.employee_id, d.event_type, d.occurred_at, d.business_date_ist, 'import', coalesce(d.payload, '{}'),
+            p_created_by, now(),
+            case when d.event_type in ('CLOCK_IN', 'CLOCK_OUT') then 'PENDING' else 'SKIPPED' end::app.sync_status, 0
+        from app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at, p_payloads) as d
+        order by d.employee_id, d.occurred_at, d.n
+        returning attendance_events.id, attendance_events.payload
+    )
+    select i.id, i.payload from inserted as i;
+    perform set_config('hithonix.import_business_dates', 'off', true);
+end
+$$;
+comment on function app.insert_events_bulk(uuid[], app.event_type[], timestamptz[], jsonb[], text) is
+'The bulk path''s one INSERT into the ledger (source import): dates set-based; the caller holds the locks.';
 
 create or replace function app.import_events_v1(
     p_employee_ids uuid[], p_event_types app.event_type[], p_occurred_at timestamptz[], p_created_by text
@@ -131,13 +190,8 @@ begin
         perform app.fail(422, 'INVALID_ARGUMENT', 'An import records punches; a VOID goes through void_event.');
     end if;
     perform app.lock_employees(p_employee_ids);
-    perform set_config('hithonix.import_business_dates', 'on', true);
-    insert into app.attendance_events (employee_id, event_type, occurred_at, business_date_ist, source, created_by)
-    select d.employee_id, d.event_type, d.occurred_at, d.business_date_ist, 'import', p_created_by
-    from app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at) as d
-    order by d.employee_id, d.occurred_at, d.n;
-    get diagnostics v_count = row_count;
-    perform set_config('hithonix.import_business_dates', 'off', true);
+    select count(*) into v_count
+    from app.insert_events_bulk(p_employee_ids, p_event_types, p_occurred_at, null, p_created_by);
     return v_count;
 end
 $$;

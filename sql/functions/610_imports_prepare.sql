@@ -153,6 +153,11 @@ create or replace function app.import_stage(
 ) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
+-- the joins and sorts of a 100,000-row file stay in memory (at the default
+-- 4 MB four of them spilled to disk); the planner cannot count the lines of
+-- an array or a function's rows, so no JIT for a misestimate
+set work_mem = '64MB'
+set jit = off
 as $$
 declare
     v_lines text[] := p_lines;
@@ -292,13 +297,19 @@ begin
             end as error_code
         from checked as ch
     ),
+    span as (
+        -- the valid rows' employees and dates, in one pass over them
+        select
+            array_agg(distinct er.employee_id) as employee_ids,
+            min(app.ist_date(er.occurred_at)) - 2 as date_from,
+            max(app.ist_date(er.occurred_at)) as date_to
+        from errors as er
+        where er.error_code is null
+    ),
     in_ledger as (
         select lp.employee_id, lp.event_type, lp.occurred_at
-        from app.import_ledger_punches(
-            (select array_agg(distinct er.employee_id) from errors as er where er.error_code is null),
-            (select min(app.ist_date(er.occurred_at)) - 2 from errors as er where er.error_code is null),
-            (select max(app.ist_date(er.occurred_at)) from errors as er where er.error_code is null)
-        ) as lp
+        from span
+        cross join lateral app.import_ledger_punches(span.employee_ids, span.date_from, span.date_to) as lp
     ),
     outcomes as (
         select

@@ -1,9 +1,10 @@
 -- Imports, part 3: from a prepared batch to the ledger and back.
 --   import_apply      the set-based write on the bulk path (sql/functions/
---                     430_bulk_import.sql): one lock per employee, VALID rows
---                     re-checked against the ledger, business dates by window
---                     functions, one INSERT in (employee, time) order, source
---                     'import', payload linking batch and row; the ledger's
+--                     430_bulk_import.sql, app.insert_events_bulk): one lock
+--                     per employee, VALID rows re-checked against the ledger,
+--                     business dates by window functions, one INSERT in
+--                     (employee, time) order, source 'import', payload linking
+--                     batch and row; the ledger's
 --                     statement triggers derive each touched day in one pass
 --                     and write the outbox once
 --   import_effect     what the write did: employee-days, anomalies, locks
@@ -26,13 +27,18 @@ set jit = off
 as $$
 declare
     v_employees uuid[];
-    v_rows integer[];
+    v_from date;
+    v_to date;
     v_ids uuid[];
     v_types app.event_type[];
     v_ats timestamptz[];
+    v_payloads jsonb[];
     v_count integer;
 begin
-    select array_agg(distinct r.matched_employee_id) into v_employees
+    -- this part's employees and the dates its rows span, in one scan
+    select array_agg(distinct r.matched_employee_id), min(app.ist_date(r.occurred_at)) - 2,
+        max(app.ist_date(r.occurred_at))
+    into v_employees, v_from, v_to
     from app.import_rows as r
     where r.batch_id = p_batch_id and r.outcome = 'VALID'
         and (p_parts is null or abs(hashtext(r.matched_employee_id::text)) % p_parts = p_part);
@@ -44,48 +50,33 @@ begin
     perform app.lock_employees(v_employees);
     update app.import_rows as r
     set outcome = 'SKIPPED', error_code = 'ALREADY_IN_LEDGER', error = 'This punch is already in the ledger.'
-    from app.import_ledger_punches(
-        v_employees,
-        (select min(app.ist_date(v.occurred_at)) - 2 from app.import_rows as v where v.batch_id = p_batch_id and v.outcome = 'VALID'),
-        (select max(app.ist_date(v.occurred_at)) from app.import_rows as v where v.batch_id = p_batch_id and v.outcome = 'VALID')
-    ) as lp
+    from app.import_ledger_punches(v_employees, v_from, v_to) as lp
     where r.batch_id = p_batch_id and r.outcome = 'VALID'
         and lp.employee_id = r.matched_employee_id and lp.event_type = r.event_type and lp.occurred_at = r.occurred_at;
 
-    select array_agg(r.row_no order by r.row_no), array_agg(r.matched_employee_id order by r.row_no),
-        array_agg(r.event_type order by r.row_no), array_agg(r.occurred_at order by r.row_no)
-    into v_rows, v_ids, v_types, v_ats
+    -- the part's rows as parallel arrays, the payload linking each event to
+    -- its batch and row (how the inserted ids find their rows again)
+    select array_agg(r.matched_employee_id order by r.row_no), array_agg(r.event_type order by r.row_no),
+        array_agg(r.occurred_at order by r.row_no),
+        array_agg(
+            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
+            || case when r.note is null then '{}'::jsonb else jsonb_build_object('note', r.note) end
+            order by r.row_no
+        )
+    into v_ids, v_types, v_ats, v_payloads
     from app.import_rows as r
-    where r.batch_id = p_batch_id and r.outcome = 'VALID' and r.matched_employee_id = any(v_employees);
-    if v_rows is null then
+    where r.batch_id = p_batch_id and r.outcome = 'VALID'
+        and (p_parts is null or abs(hashtext(r.matched_employee_id::text)) % p_parts = p_part);
+    if v_ids is null then
         return 0;
     end if;
 
-    -- business dates set-based (app.import_business_dates, the bulk path's
-    -- window functions); the ledger trigger keeps them while the setting is on
-    perform set_config('hithonix.import_business_dates', 'on', true);
-    with inserted as (
-        insert into app.attendance_events (
-            employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by
-        )
-        select
-            r.matched_employee_id, r.event_type, r.occurred_at, d.business_date_ist, 'import',
-            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
-            || case when r.note is null then '{}'::jsonb else jsonb_build_object('note', r.note) end,
-            'import:' || p_batch_id
-        from app.import_business_dates(v_ids, v_types, v_ats) as d
-        -- staged row n of the arrays (joined, not subscripted: a subscript of
-        -- a PL/pgSQL array in a query copies the whole array for every row)
-        inner join unnest(v_rows) with ordinality as u (row_no, n) on u.n = d.n
-        inner join app.import_rows as r on r.batch_id = p_batch_id and r.row_no = u.row_no
-        order by r.matched_employee_id, r.occurred_at, d.n
-        returning id, (payload ->> 'import_row')::integer as row_no
-    )
+    -- the bulk path's one INSERT (dates by window functions, days derived in
+    -- one pass, outbox in one insert); event_id is a HOT update (fillfactor)
     update app.import_rows as r set event_id = i.id
-    from inserted as i
-    where r.batch_id = p_batch_id and r.row_no = i.row_no;
+    from app.insert_events_bulk(v_ids, v_types, v_ats, v_payloads, 'import:' || p_batch_id) as i
+    where r.batch_id = p_batch_id and r.row_no = (i.payload ->> 'import_row')::integer;
     get diagnostics v_count = row_count;
-    perform set_config('hithonix.import_business_dates', 'off', true);
     return v_count;
 end
 $$;
@@ -120,13 +111,19 @@ as $$
                 select s.lock_reason, count(*) as n from status as s where s.is_locked group by s.lock_reason
             ) as l
         ), '{}'),
+        -- the first import_preview_limit days (a page never shows more; a
+        -- 100,000-row file touches ~25,000: megabytes kept and read for nothing)
         'days', coalesce((
             select jsonb_agg(jsonb_build_object(
                 'employee_id', s.employee_id, 'business_date_ist', s.business_date_ist,
                 'current_status', s.current_status, 'worked_minutes', s.worked_minutes,
                 'event_count', s.event_count, 'anomalies', s.anomalies, 'lock_reason', s.lock_reason
             ) order by s.employee_id, s.business_date_ist)
-            from status as s
+            from (
+                select * from status as x
+                order by x.employee_id, x.business_date_ist
+                limit (app.import_setting('import_preview_limit') #>> '{}')::integer
+            ) as s
         ), '[]')
     )
 $$;
@@ -460,31 +457,43 @@ begin
         );
     end if;
 
-    select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
-    from (
-        select * from app.import_rows as ir
-        where ir.batch_id = v_batch.id and (p_outcome is null or ir.outcome = p_outcome)
-        order by ir.row_no
-        limit v_limit offset v_offset
-    ) as r;
+    -- row_no numbers a batch's rows 1..row_count (prepare), so a page of all
+    -- rows is a range of the key, whatever the offset; a page of one outcome
+    -- skips its offset in the (batch, outcome, row_no) index
+    if p_outcome is null then
+        select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
+        from app.import_rows as r
+        where r.batch_id = v_batch.id and r.row_no > v_offset and r.row_no <= v_offset::bigint + v_limit;
+    else
+        select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
+        from (
+            select * from app.import_rows as ir
+            where ir.batch_id = v_batch.id and ir.outcome = p_outcome
+            order by ir.row_no
+            limit v_limit offset v_offset
+        ) as r;
+    end if;
 
-    v_effect := v_batch.effect;
-    if p_with_effect and v_batch.status in ('PREPARED', 'FAILED') and (v_effect is null or p_refresh_effect) then
-        v_effect := app.import_dry_run(v_batch.id);
-        update app.import_batches as b set effect = v_effect, effect_computed_at = now()
-        where b.id = v_batch.id;
-        v_batch.effect_computed_at := now();
+    if p_with_effect then
+        v_effect := v_batch.effect;
+        if v_batch.status in ('PREPARED', 'FAILED') and (v_effect is null or p_refresh_effect) then
+            v_effect := app.import_dry_run(v_batch.id);
+            update app.import_batches as b set effect = v_effect, effect_computed_at = now()
+            where b.id = v_batch.id;
+            v_batch.effect_computed_at := now();
+        end if;
     end if;
     if v_effect is not null then
-        v_effect := v_effect || jsonb_build_object(
-            'days', coalesce((
-                select jsonb_agg(d.value order by d.n)
-                from jsonb_array_elements(v_effect -> 'days') with ordinality as d (value, n)
-                where d.n <= v_limit
-            ), '[]'),
+        -- the summary and the page's first v_limit days (the stored list holds
+        -- at most import_preview_limit of them)
+        select (v_effect - 'days') || jsonb_build_object(
+            'days', case when v_limit = 0 then '[]'::jsonb else coalesce(
+                jsonb_path_query_array(v_effect, '$.days[0 to $n]', jsonb_build_object('n', v_limit - 1)), '[]'
+            ) end,
             'computed_at', v_batch.effect_computed_at,
             'method', 'dry run: the commit''s own write in a rolled-back subtransaction'
-        );
+        )
+        into v_effect;
     end if;
 
     return jsonb_build_object(

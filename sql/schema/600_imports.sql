@@ -73,7 +73,10 @@ create table app.import_rows (
     constraint import_rows_note_length check (length(note) <= 500),
     constraint import_rows_error_code_length check (length(error_code) <= 40),
     constraint import_rows_error_length check (length(error) <= 300)
-);
+)
+-- room on every page for the commit's UPDATE of event_id to stay on the page
+-- (HOT: event_id is in no index); migration 0105
+with (fillfactor = 50);
 
 -- Preview pages filtered by outcome, in file order.
 create index import_rows_outcome_idx on app.import_rows (batch_id, outcome, row_no);

@@ -2,7 +2,8 @@
 --   _010_append_only / _011_no_truncate  only the sync columns may ever change
 --   _100_prepare       (row, BEFORE INSERT) server-owned columns, business date;
 --                      a live punch: employee lock, state check and the one
---                      step on its stored day (app.apply_live_punch)
+--                      step on its stored day (app.apply_live_punch); skipped
+--                      (WHEN) for bulk rows it would not change
 --   _500_derive        (statement, AFTER INSERT) replay, in one pass, every
 --                      touched employee-day that no live step covered
 --   _600_sync_errors   (statement, AFTER UPDATE) keep has_sync_errors in step
@@ -259,9 +260,31 @@ create or replace trigger _011_no_truncate
 before truncate on app.attendance_events
 for each statement execute function app.tg_attendance_events__append_only();
 
+-- Not called for a row it would leave as it is: the bulk path's rows
+-- (app.insert_events_bulk: source import, its business date, while
+-- hithonix.import_business_dates is on) that already carry the server-owned
+-- values the function would set. The WHEN is plain expression evaluation, no
+-- PL/pgSQL call per row; any other row, or any other value, runs the function.
 create or replace trigger _100_prepare
 before insert on app.attendance_events
-for each row execute function app.tg_attendance_events__prepare();
+for each row
+when (not (
+    new.source = 'import'
+    and new.event_type <> 'VOID'
+    and new.business_date_ist is not null
+    and new.recorded_at = now()
+    and new.sync_status = case
+        when new.event_type in ('CLOCK_IN', 'CLOCK_OUT') then 'PENDING'::app.sync_status
+        else 'SKIPPED'::app.sync_status
+    end
+    and new.attempt_count = 0
+    and new.last_sync_error is null
+    and new.last_attempt_at is null
+    and new.synced_at is null
+    and new.keka_ref is null
+    and current_setting('hithonix.import_business_dates', true) = 'on'
+))
+execute function app.tg_attendance_events__prepare();
 
 create or replace trigger _500_derive
 after insert on app.attendance_events

@@ -161,19 +161,34 @@ def worker() -> None:
 
 @main.command("push")
 @click.option("--budget", default=30.0, show_default=True, help="seconds to keep draining")
-def push(budget: float) -> None:
-    """Drain the keka_sync outbox once, now (what the worker does every few seconds)."""
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the table")
+def push(budget: float, as_json: bool) -> None:
+    """Drain the keka_sync outbox once, now (what the worker does every few seconds).
+
+    Exit codes: 0 every punch read was delivered (or already was, or was voided);
+    3 some need attention (failed or unconfirmed and scheduled again, held back,
+    permanently failed, dead-lettered, or the circuit is open); 1 the push could
+    not run; 2 configuration."""
     settings = _keka_settings()
-    configure_logging(log_level())
+    configure_logging(log_level(), sys.stderr)  # stdout is the summary
     from worker.keka.client import KekaLogsClient
+    from worker.keka.push_report import push_exit_code, push_summary, push_table
     from worker.keka.sync import Pusher
 
-    with (
-        psycopg.connect(worker_database_url(), autocommit=True) as conn,
-        KekaLogsClient(settings.ingestion_base_url, settings.ingestion_key, settings.timeout_seconds) as client,
-    ):
-        stats = Pusher(conn, client, settings).drain(budget)
-    console.print({k: v for k, v in vars(stats).items() if k != "event_ids"})
+    try:
+        with (
+            psycopg.connect(worker_database_url(), autocommit=True) as conn,
+            KekaLogsClient(settings.ingestion_base_url, settings.ingestion_key, settings.timeout_seconds) as client,
+        ):
+            stats = Pusher(conn, client, settings).drain(budget)
+    except psycopg.Error as exc:
+        err.print(f"[red]push failed:[/red] {exc}")
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(push_summary(stats)))
+    else:
+        console.print(push_table(stats))
+    sys.exit(push_exit_code(stats))
 
 
 @main.command("import-employees")

@@ -19,7 +19,7 @@ from worker.observability import log
 
 IMPORT_QUEUE = "imports"  # procrastinate's job queue for import commits
 TASK_NAME = "commit_import"  # the name app.import_commit defers
-PART_ROWS = 10_000  # about this many rows per statement
+PART_ROWS = 25_000  # about this many rows per statement (each part scans the staged rows once more)
 
 
 def run_commit(db_url: str, batch_id: int) -> dict[str, Any]:
