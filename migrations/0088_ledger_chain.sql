@@ -25,18 +25,6 @@ alter table app.ledger_chain_heads enable row level security;
 comment on table app.ledger_chain_heads is
 'Each employee''s latest ledger chain position and hash (written by the ledger insert trigger).';
 
-create function pg_temp.field(p_value text) returns text
-language sql immutable
-as $$
-    select case when p_value is null then '~' else octet_length(p_value)::text || ':' || p_value end
-$$;
-
-create function pg_temp.instant(p_at timestamptz) returns text
-language sql immutable
-as $$
-    select to_char(p_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-$$;
-
 create function pg_temp.step(p_state bytea, p_canonical bytea) returns bytea
 language sql immutable
 as $$
@@ -45,36 +33,50 @@ $$;
 
 create aggregate pg_temp.chain(bytea) (sfunc = pg_temp.step, stype = bytea);  -- noqa: LT01
 
-alter table app.attendance_events disable trigger user;
-
-update app.attendance_events as ev
-set chain_seq = c.chain_seq, chain_hash = c.chain_hash
-from (
-    select
-        x.id,
-        x.employee_id,
-        row_number() over w as chain_seq,
-        pg_temp.chain(convert_to(
-            'hithonix-ledger-v1'
-            || pg_temp.field(x.id::text)
-            || pg_temp.field(x.employee_id::text)
-            || pg_temp.field(x.event_type::text)
-            || pg_temp.field(pg_temp.instant(x.occurred_at))
-            || pg_temp.field(pg_temp.instant(x.recorded_at))
-            || pg_temp.field(x.source)
-            || pg_temp.field(x.idempotency_key)
-            || pg_temp.field(x.request_hash)
-            || pg_temp.field(x.payload::text)
-            || pg_temp.field(x.corrects_event_id::text)
-            || pg_temp.field(x.created_by),
-            'UTF8'
-        )) over w as chain_hash
-    from app.attendance_events as x
-    window w as (partition by x.employee_id order by x.id rows between unbounded preceding and current row)
-) as c
-where ev.id = c.id and ev.employee_id = c.employee_id;
-
-alter table app.attendance_events enable trigger user;
+-- Legacy rows outside a bound added NOT VALID (0015) stay as they are, but
+-- an UPDATE re-checks every CHECK on the new row version: those constraints
+-- are dropped for the UPDATE and added back exactly as they were (NOT VALID).
+do $$
+declare
+    v_unvalidated record;
+    v_kept text[] := '{}';
+begin
+    for v_unvalidated in
+        select con.conname, pg_get_constraintdef(con.oid) as definition
+        from pg_constraint as con
+        where con.conrelid = 'app.attendance_events'::regclass and con.contype = 'c' and not con.convalidated
+        order by con.conname
+    loop
+        execute format('alter table app.attendance_events drop constraint %I', v_unvalidated.conname);
+        v_kept := v_kept || format('alter table app.attendance_events add constraint %I %s',
+            v_unvalidated.conname, v_unvalidated.definition);
+    end loop;
+    alter table app.attendance_events disable trigger user;
+    update app.attendance_events as ev
+    set chain_seq = c.chain_seq, chain_hash = c.chain_hash
+    from (
+        select
+            x.id,
+            x.employee_id,
+            row_number() over w as chain_seq,
+            pg_temp.chain(convert_to(
+                json_build_array(
+                    'hithonix-ledger-v1', x.id, x.employee_id, x.event_type,
+                    x.occurred_at at time zone 'UTC', x.recorded_at at time zone 'UTC',
+                    x.source, x.idempotency_key, x.request_hash, x.payload, x.corrects_event_id, x.created_by
+                )::text,
+                'UTF8'
+            )) over w as chain_hash
+        from app.attendance_events as x
+        window w as (partition by x.employee_id order by x.id rows between unbounded preceding and current row)
+    ) as c
+    where ev.id = c.id and ev.employee_id = c.employee_id;
+    alter table app.attendance_events enable trigger user;
+    for i in 1 .. cardinality(v_kept) loop
+        execute v_kept[i];
+    end loop;
+end
+$$;
 
 insert into app.ledger_chain_heads (employee_id, chain_seq, chain_hash, event_id)
 select distinct on (ev.employee_id)

@@ -77,15 +77,12 @@ select is(pg_temp.verify(:'ana'), jsonb_build_object('ok', true, 'employee_id', 
 
 -- the canonical encoding does not depend on the session
 select is(
-    (select app.ledger_canonical(ev) from app.attendance_events as ev where employee_id = :'ana' and chain_seq = 1),
-    (select convert_to(
-        'hithonix-ledger-v1' || length(ev.id::text) || ':' || ev.id || '36:' || ev.employee_id || '8:CLOCK_IN'
-        || '27:' || to_char(ev.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-        || '27:' || to_char(ev.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-        || '3:web' || '~' || app.ledger_field(ev.request_hash) || app.ledger_field(ev.payload::text) || '~'
-        || app.ledger_field(ev.created_by), 'UTF8')
+    (select convert_from(app.ledger_canonical(ev), 'UTF8') from app.attendance_events as ev where employee_id = :'ana' and chain_seq = 1),
+    (select '["hithonix-ledger-v1", ' || ev.id || ', "' || ev.employee_id || '", "CLOCK_IN", "2026-11-20T04:30:00", '
+        || to_json(ev.recorded_at at time zone 'UTC') || ', "web", null, ' || to_json(ev.request_hash) || ', '
+        || ev.payload::text || ', null, ' || to_json(ev.created_by) || ']'
      from app.attendance_events as ev where employee_id = :'ana' and chain_seq = 1),
-    'the canonical bytes are the documented length-prefixed fields'
+    'the canonical bytes are the documented JSON array (instants in UTC, no zone)'
 );
 set local timezone = 'America/New_York';
 set local datestyle = 'SQL, DMY';
