@@ -5,7 +5,7 @@
 -- forged row, each tampered as the superuser with the triggers disabled. The
 -- chain columns cannot be written by anyone else, nor sent by a caller.
 begin;
-select plan(30);
+select plan(33);
 
 select tests.allow_backdating();
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
@@ -126,6 +126,29 @@ select is(
 );
 select is(pg_temp.verify(:'ana') ->> 'ok', 'true', 'a forged chain_hash sent by the caller is replaced');
 
+-- the bulk path's mode (hithonix.ledger_chain_given, the owner): a chain the
+-- statement computed is kept as given, and a wrong one is what verify finds
+select pg_temp.history('hal@example.com') as hal \gset
+set local role hithonix_owner;
+select set_config('hithonix.ledger_chain_given', 'on', true);
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'hal', 'BREAK_START', tests.ist('2026-11-22 13:00'), 'import', 'test');
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by, chain_seq, chain_hash)
+values (:'hal', 'BREAK_END', tests.ist('2026-11-22 13:10'), 'import', 'test', 11, sha256('a bulk bug'));
+select set_config('hithonix.ledger_chain_given', 'off', true);
+reset role;
+select is(
+    (select chain_seq from app.attendance_events where employee_id = :'hal' and occurred_at = tests.ist('2026-11-22 13:00')),
+    10::bigint, 'in the bulk mode a row without a chain is still chained by the trigger'
+);
+select is(
+    (select chain_hash from app.attendance_events where employee_id = :'hal' and chain_seq = 11),
+    sha256('a bulk bug'), 'in the bulk mode a given chain is kept (the statement computed it)'
+);
+select is(
+    pg_temp.verify(:'hal') ->> 'problem', 'HASH_MISMATCH', 'a wrong given link is found'
+);
+
 -- who may verify
 select tests.authenticate_as('employee', :'ana');
 select throws_ok(format($$select api.verify_ledger('%s')$$, :'ana'), '42501', null, 'an employee cannot verify (even their own)');
@@ -227,7 +250,10 @@ select is(
 select is(
     (select array_agg(e.email::text order by e.email) from app.employees as e
      where app.ledger_first_break(e.id, null, null) is not null),
-    array['bob@example.com', 'cy@example.com', 'dee@example.com', 'eve@example.com', 'fay@example.com', 'gil@example.com'],
+    array[
+        'bob@example.com', 'cy@example.com', 'dee@example.com', 'eve@example.com', 'fay@example.com', 'gil@example.com',
+        'hal@example.com'
+    ],
     'exactly the tampered chains are broken'
 );
 
