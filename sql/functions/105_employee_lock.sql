@@ -23,7 +23,7 @@ declare
     v_latest date;
     v_advisory boolean := false;
 begin
-    perform app.lock_ledger_chain_heads(array[p_employee_id]);
+    perform app.lock_ledger_chain_head(p_employee_id);
     loop
         select ds.business_date_ist into v_latest
         from app.daily_status as ds

@@ -123,6 +123,22 @@ $$;
 comment on function app.lock_ledger_chain_heads(uuid[]) is
 'Lock the employees'' ledger chain heads (created at position 0 when missing), in employee_id order.';
 
+-- The same for one employee (every live punch takes it): two index lookups at
+-- most, no array to build.
+create or replace function app.lock_ledger_chain_head(p_employee_id uuid) returns void
+language plpgsql volatile
+as $$
+begin
+    perform 1 from app.ledger_chain_heads as h where h.employee_id = p_employee_id for update;
+    if not found then
+        insert into app.ledger_chain_heads (employee_id) values (p_employee_id) on conflict (employee_id) do nothing;
+        perform 1 from app.ledger_chain_heads as h where h.employee_id = p_employee_id for update;
+    end if;
+end
+$$;
+comment on function app.lock_ledger_chain_head(uuid) is
+'Lock one employee''s ledger chain head (created at position 0 when missing).';
+
 -- The first broken link of an employee's chain, or NULL when every link in
 -- the range holds. The range is the part of the chain recorded between
 -- p_from and p_to (IST dates of recorded_at; NULL: open end): from the first
