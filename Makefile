@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker sandbox graph-sandbox run demo status bench bench-leave bench-latency bench-imports psql
+.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker slack sandbox graph-sandbox run demo status bench bench-leave bench-latency bench-lock-notice bench-imports psql
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ worker: ## run the Keka sync worker (needs KEKA_* settings; see README)
 calendar-worker: ## run the calendar lane (Microsoft Graph; needs GRAPH_* settings; see README)
 	$(PY) -m worker calendar-worker
 
+slack: ## run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP; needs SLACK_* settings; see README)
+	$(PY) -m worker slack
+
 sandbox: ## run the local Keka sandbox on KEKA_SANDBOX_HOST:KEKA_SANDBOX_PORT (default 127.0.0.1:8765)
 	$(PY) -m worker sandbox
 
@@ -68,6 +71,10 @@ bench: ## run the benchmarks (ARGS="--scale 10000"), then the leave benchmarks a
 	$(PY) -m bench $(ARGS)
 	$(PY) -m bench.leave
 	$(PY) -m bench.latency
+	$(PY) -m bench.lock_notice
+
+bench-lock-notice: ## only the lock-notice triggers' cost on the punch path (with/without, pgbench)
+	$(PY) -m bench.lock_notice $(ARGS)
 
 bench-leave: ## only the leave benchmarks (request+approve with pgbench, leave_summary at 10,000 employees)
 	$(PY) -m bench.leave $(ARGS)

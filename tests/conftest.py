@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from tests import dbtools
+from tests.processes import Spawned
 from worker.db.urls import database_name, derive_url
 from worker.devtools.pgrest import PostgrestEmulator
 
@@ -36,3 +37,11 @@ def owner(db_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture
 def api(db_url: str) -> PostgrestEmulator:
     return PostgrestEmulator(derive_url(db_url, user="authenticator"))
+
+
+@pytest.fixture
+def spawn() -> Iterator[Spawned]:
+    """Start ``python -m worker <command>`` processes; every one still running is stopped after the test."""
+    spawned = Spawned()
+    yield spawned
+    spawned.stop_all()

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import psycopg
 import pytest
 
 from tests.factories import employee
+from tests.processes import free_port
 from worker.db.indexes import INDEXES
 from worker.db.urls import derive_url
 
@@ -196,14 +196,13 @@ def test_demo_runs_and_tells_the_story(admin_url: str) -> None:
         "Outlook calendars (Graph sandbox)",
         "meera@hithonix.example",
         "1 event(s) in the sandbox, 1 removed after a cancel",
+        # a Slack day in the Slack sandbox, and the day's locks as DMs
+        "Vikram's day in Slack",
+        "The plan looks like random keys, not words.",
+        "gatekeeper_status PASSED, second opinion PASSED",
+        "Locked-day notices sent as Slack DMs",
     ]:
         assert expected in out, expected
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.skipif(not Path("/usr/lib/postgresql/15/bin/initdb").exists(), reason="PostgreSQL 15 server not installed")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_worker_process import free_port, wait_for
+from tests.processes import free_port, wait_for
 from worker.config import ROOT
 
 
@@ -74,7 +74,7 @@ def test_make_sandbox_listens_on_keka_sandbox_port() -> None:
 
 def test_env_example_names_every_setting_the_project_reads() -> None:
     config = (ROOT / "worker" / "config.py").read_text()
-    prefixes = "KEKA|WORKER|HITHONIX|PGRST|DATABASE|PG|LOG|GRAPH|CALENDAR"
+    prefixes = "KEKA|WORKER|HITHONIX|PGRST|DATABASE|PG|LOG|GRAPH|CALENDAR|SLACK|OPENAI|GATEKEEPER|NOTIFY"
     read = set(re.findall(rf'"((?:{prefixes})_[A-Z0-9_]*[A-Z0-9])"', config))
     example = (ROOT / ".env.example").read_text()
     named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.M))

@@ -170,7 +170,8 @@ def test_roles_carry_time_limits(owner: psycopg.Connection) -> None:
     for role in ("anon", "employee", "approver", "hr_admin", "kiosk", "authenticator", "hithonix_worker"):
         assert role in rows, f"{role} has no statement_timeout"
     idle = owner.execute(
-        "select array_agg(r.rolname order by 1) from pg_db_role_setting as d join pg_roles as r on r.oid = d.setrole,"
+        "select array_agg(r.rolname order by r.rolname)"
+        " from pg_db_role_setting as d join pg_roles as r on r.oid = d.setrole,"
         " unnest(d.setconfig) as s where s like 'idle_in_transaction_session_timeout=%'"
     ).fetchone()[0]
     assert idle == ["authenticator", "hithonix_worker"]

@@ -16,7 +16,8 @@ from procrastinate import App, PsycopgConnector
 from psycopg.conninfo import make_conninfo
 
 from tests.factories import PLAN, claims, employee
-from tests.test_worker_process import free_port, start_worker, synced, wait_for, worker_env
+from tests.processes import free_port, wait_for
+from tests.test_worker_process import start_worker, synced, worker_env
 from worker.devtools.keka_sandbox import KekaSandbox
 from worker.devtools.pgrest import PostgrestEmulator
 from worker.tasks import JOB_QUEUE

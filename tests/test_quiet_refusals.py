@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 
 from tests.factories import PLAN, claims, employee
-from tests.test_worker_process import free_port
+from tests.processes import free_port
 from worker.config import ClusterSettings
 from worker.db.cluster import Cluster
 from worker.db.migrate import Migrator

@@ -6,52 +6,33 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 
 import httpx
 import psycopg
 import pytest
 
 from tests.factories import PLAN, claims, employee
+from tests.processes import clean_env, free_port, start_command, wait_for
 from worker.devtools.keka_sandbox import KekaSandbox, keka_settings
 from worker.devtools.pgrest import PostgrestEmulator
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def worker_env(db_url: str, sandbox_url: str, metrics_port: int) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("KEKA_", "WORKER_"))},
+    return clean_env(
+        db_url,
+        ("KEKA_", "WORKER_"),
         **keka_settings(sandbox_url).connection_env(),
-        "DATABASE_URL": db_url,
-        "KEKA_TIMEOUT_SECONDS": "10",
-        "KEKA_VISIBILITY_TIMEOUT_SECONDS": "3",
-        "WORKER_PUSH_INTERVAL_SECONDS": "1",
-        "WORKER_METRICS_PORT": str(metrics_port),
-    }
+        KEKA_TIMEOUT_SECONDS="10",
+        KEKA_VISIBILITY_TIMEOUT_SECONDS="3",
+        WORKER_PUSH_INTERVAL_SECONDS="1",
+        WORKER_METRICS_PORT=str(metrics_port),
+    )
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "worker", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    return start_command("worker", env)
 
 
 def synced(owner: psycopg.Connection) -> dict[str, int]:

@@ -369,3 +369,113 @@ class GraphSandboxSettings:
 def graph_sandbox_environment() -> dict[str, str]:
     """Every GRAPH_SANDBOX_* variable that is set: the Graph sandbox's credential overrides."""
     return {name: value for name, value in os.environ.items() if name.startswith("GRAPH_SANDBOX_") and value}
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The gatekeeper's optional second opinion: an OpenAI-compatible chat-completions endpoint.
+
+    Asked only when ``OPENAI_API_KEY`` or ``OPENAI_BASE_URL`` is set; ``timeout_seconds`` bounds
+    each phase of the call (connect, send, read), and on timeout or error the clock-in goes
+    ahead with gatekeeper_status SKIPPED and the reason recorded.
+    """
+
+    api_key: str | None = None
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    timeout_seconds: float = 2.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.api_key is not None or self.base_url != ModelSettings.base_url
+
+    @classmethod
+    def from_env(cls) -> ModelSettings:
+        timeout = _env_float("GATEKEEPER_MODEL_TIMEOUT_SECONDS", 2.0)
+        if not 0 < timeout <= 30:
+            raise ConfigError(f"GATEKEEPER_MODEL_TIMEOUT_SECONDS must be between 0 and 30, got {timeout}")
+        return cls(
+            api_key=_env("OPENAI_API_KEY"),
+            base_url=(_env("OPENAI_BASE_URL", cls.base_url) or cls.base_url).rstrip("/"),
+            model=_env("OPENAI_MODEL", cls.model) or cls.model,
+            timeout_seconds=timeout,
+        )
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """The Slack app (``make slack``) and the notification lane's Slack side.
+
+    Socket Mode when ``app_token`` (SLACK_APP_TOKEN, ``xapp-…``) is set, else HTTP mode on
+    ``port`` with every request's signature checked against ``signing_secret``. ``api_url``
+    is the Web API base (``SLACK_API_URL``; the sandbox in development). ``pgrst_url``: act
+    through PostgREST (PGRST_URL) instead of a direct connection as authenticator.
+    """
+
+    bot_token: str
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = "https://slack.com/api/"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    pgrst_url: str | None = None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    @classmethod
+    def bot_token_from_env(cls) -> str | None:
+        """SLACK_BOT_TOKEN or None: the notification lane logs notices instead when it is not set."""
+        return _env("SLACK_BOT_TOKEN")
+
+    @classmethod
+    def api_url_from_env(cls) -> str:
+        url = _env("SLACK_API_URL", cls.api_url) or cls.api_url
+        return url if url.endswith("/") else url + "/"
+
+    @classmethod
+    def from_env(cls) -> SlackSettings:
+        bot_token, app_token, secret = _env("SLACK_BOT_TOKEN"), _env("SLACK_APP_TOKEN"), _env("SLACK_SIGNING_SECRET")
+        missing = [] if bot_token else ["SLACK_BOT_TOKEN"]
+        if app_token is None and secret is None:
+            missing.append("SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
+        if missing:
+            raise ConfigError(
+                "the Slack app needs these settings, which are missing: " + ", ".join(missing) + " (see README, Slack)"
+            )
+        if app_token is not None and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write")
+        assert bot_token is not None
+        return cls(
+            bot_token=bot_token,
+            signing_secret=secret,
+            app_token=app_token,
+            api_url=cls.api_url_from_env(),
+            host=_env("SLACK_HOST", cls.host) or cls.host,
+            port=_env_int("SLACK_PORT", 3000),
+            pgrst_url=(_env("PGRST_URL") or "").rstrip("/") or None,
+        )
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """The notification lane: how often it drains ``notifications`` and how it retries."""
+
+    interval_seconds: int = 5
+    batch_size: int = 10
+    visibility_timeout_seconds: int = 30
+    max_attempts: int = 5
+    backoff_base_seconds: float = 2.0
+    backoff_cap_seconds: float = 300.0
+
+    @classmethod
+    def from_env(cls) -> NotificationSettings:
+        return cls(
+            interval_seconds=min(59, max(1, _env_int("NOTIFY_INTERVAL_SECONDS", 5))),
+            batch_size=max(1, _env_int("NOTIFY_BATCH_SIZE", 10)),
+            visibility_timeout_seconds=max(5, _env_int("NOTIFY_VISIBILITY_TIMEOUT_SECONDS", 30)),
+            max_attempts=max(1, _env_int("NOTIFY_MAX_ATTEMPTS", 5)),
+            backoff_base_seconds=_env_float("NOTIFY_BACKOFF_BASE_SECONDS", 2.0),
+            backoff_cap_seconds=_env_float("NOTIFY_BACKOFF_CAP_SECONDS", 300.0),
+        )

@@ -5,6 +5,8 @@ Lanes (``run_worker``): pushes never wait behind another job.
   commit (worker.push_lane), plus ``push_to_keka`` on its own procrastinate
   queue ``keka_push`` with its own worker (concurrency 1): the periodic
   safety-net drain;
+- the notification lane: ``notify`` on its own queue and worker (concurrency 1), the
+  notification outbox to Slack DMs or the log (worker.notifications);
 - the jobs lane: queue ``keka`` (employee import, reconcile, retention) with
   WORKER_CONCURRENCY workers (default 1, the company's rollout rule).
 
@@ -31,6 +33,7 @@ from worker.keka import queries
 from worker.keka.client import KekaHrisClient, KekaLogsClient
 from worker.keka.employee_import import DbTokenStore, import_employees
 from worker.leave import jobs as leave_jobs
+from worker.notifications import jobs as notify_jobs
 from worker.observability import RETENTION_DELETED, log
 from worker.push_lane import PushLane
 
@@ -107,6 +110,7 @@ def create_app(db_url: str, settings: KekaSettings, pool: ConnectionPool | None 
         return await run_retention(app, pool)
 
     leave_jobs.register(app, db_url)
+    notify_jobs.register(app, pool)
     import_job.register(app, db_url)
     return app
 
@@ -139,7 +143,7 @@ async def run_retention(app: procrastinate.App, pool: ConnectionPool) -> dict[st
 
 
 async def run_lanes(app: procrastinate.App, concurrency: int) -> None:
-    """The push lane's listener thread and two procrastinate workers, until SIGTERM/SIGINT."""
+    """The push lane's listener thread and three procrastinate workers, until SIGTERM/SIGINT."""
     lane: PushLane = app.push_lane  # type: ignore[attr-defined]
     stop = threading.Event()
     listener = threading.Thread(target=lane.run, args=(stop,), name="push-lane", daemon=True)
@@ -154,6 +158,14 @@ async def run_lanes(app: procrastinate.App, concurrency: int) -> None:
                 app.run_worker_async(
                     queues=[PUSH_QUEUE],
                     name="push",
+                    concurrency=1,
+                    delete_jobs="successful",
+                    shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                    install_signal_handlers=False,
+                ),
+                app.run_worker_async(
+                    queues=[notify_jobs.QUEUE],
+                    name="notify",
                     concurrency=1,
                     delete_jobs="successful",
                     shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,

@@ -7,15 +7,18 @@ create or replace function api.clock_in(
     occurred_at timestamptz default null,
     idempotency_key text default null,
     source text default 'web',
-    note text default null
+    note text default null,
+    second_opinion jsonb default null
 ) returns jsonb
 language sql volatile
 as $$
-    select app.punch('CLOCK_IN', occurred_at, idempotency_key, source, note, plan)
+    select app.punch('CLOCK_IN', occurred_at, idempotency_key, source, note, plan, second_opinion)
 $$;
-comment on function api.clock_in(text, timestamptz, text, text, text) is
-'Start your shift. plan is your short daily plan, checked by the gatekeeper.';
-grant execute on function api.clock_in(text, timestamptz, text, text, text)
+comment on function api.clock_in(text, timestamptz, text, text, text, jsonb) is
+'Start your shift. plan is your short daily plan, checked by the gatekeeper. second_opinion (optional): a '
+'language model''s verdict on the plan, {"status": "PASSED"|"SKIPPED", "reason", ...}, recorded in the payload; '
+'SKIPPED records gatekeeper_status SKIPPED with the reason (the model timed out or failed).';
+grant execute on function api.clock_in(text, timestamptz, text, text, text, jsonb)
 to employee, approver, hr_admin;
 
 create or replace function api.clock_out(

@@ -60,7 +60,8 @@ create or replace function app.record_punch(
     p_source text,
     p_note text,
     p_plan text,
-    p_check_plan boolean
+    p_check_plan boolean,
+    p_second_opinion jsonb default null
 ) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -144,7 +145,7 @@ begin
                 );
             end;
             if (v_check ->> 'valid')::boolean then
-                v_payload := v_payload || '{"gatekeeper_status": "PASSED"}';
+                v_payload := v_payload || app.second_opinion_payload(p_second_opinion);
             elsif v_mode = 'enforce' then
                 perform app.fail(422, 'SHIFT_PLAN_INVALID', v_check ->> 'reason', v_check);
             else
@@ -177,7 +178,8 @@ create or replace function app.punch(
     p_idempotency_key text,
     p_source text,
     p_note text,
-    p_plan text default null
+    p_plan text default null,
+    p_second_opinion jsonb default null
 ) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -185,11 +187,11 @@ as $$
 begin
     return app.record_punch(
         app.current_employee_id(), p_event_type, p_occurred_at, p_idempotency_key,
-        p_source, p_note, p_plan, true
+        p_source, p_note, p_plan, true, p_second_opinion
     );
 end
 $$;
-grant execute on function app.punch(app.event_type, timestamptz, text, text, text, text)
+grant execute on function app.punch(app.event_type, timestamptz, text, text, text, text, jsonb)
 to employee, approver, hr_admin;
 
 -- A badge reader's punch: the kiosk names the badge, never the employee id,

@@ -16,7 +16,9 @@ select functions_are(
         'status_board', 'unlock_day', 'upsert_employee', 'validate_shift_plan', 'verify_ledger', 'void_event',
         -- leave (issue 12)
         'adjust_leave_balance', 'approve_leave', 'calendar_sync', 'cancel_leave', 'delete_holiday', 'leave_summary',
-        'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy'
+        'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
+        -- the Slack app (issue 16)
+        'my_day'
     ],
     'the api function surface is exactly the contract''s'
 );

@@ -13,29 +13,24 @@ import httpx
 import psycopg
 
 from tests.graph.conftest import Team
-from tests.test_worker_process import free_port, wait_for
+from tests.processes import clean_env, free_port, start_command, wait_for
 from worker.devtools.graph_sandbox import GraphSandbox
 
 
 def calendar_env(db_url: str, graph: GraphSandbox, metrics_port: int) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "CALENDAR_", "KEKA_", "WORKER_"))},
+    return clean_env(
+        db_url,
+        ("GRAPH_", "CALENDAR_", "KEKA_", "WORKER_"),
         **graph.graph_settings().connection_env(),
-        "DATABASE_URL": db_url,
-        "GRAPH_TIMEOUT_SECONDS": "10",
-        "CALENDAR_SYNC_VISIBILITY_TIMEOUT_SECONDS": "3",
-        "CALENDAR_SYNC_INTERVAL_SECONDS": "1",
-        "CALENDAR_METRICS_PORT": str(metrics_port),
-    }
+        GRAPH_TIMEOUT_SECONDS="10",
+        CALENDAR_SYNC_VISIBILITY_TIMEOUT_SECONDS="3",
+        CALENDAR_SYNC_INTERVAL_SECONDS="1",
+        CALENDAR_METRICS_PORT=str(metrics_port),
+    )
 
 
 def start_calendar_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "worker", "calendar-worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return start_command("calendar-worker", env)
 
 
 def states(owner: psycopg.Connection) -> dict[str, int]:

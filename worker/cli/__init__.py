@@ -20,7 +20,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from worker.cli import calendar_lane, development, imports
+from worker.cli import calendar_lane, development, imports, slack
 from worker.config import (
     ROOT,
     ClusterSettings,
@@ -323,6 +323,7 @@ def create_indexes_cmd(concurrently: bool) -> None:
 
 main.add_command(calendar_lane.calendar_worker)
 main.add_command(calendar_lane.calendar_sync)
+main.add_command(slack.slack)
 main.add_command(imports.import_file)
 main.add_command(development.demo)
 main.add_command(development.run)

@@ -26,6 +26,7 @@ from rich.table import Table
 from worker.db.migrate import Migrator
 from worker.db.urls import derive_url
 from worker.devtools.demo_calendar import play_leave, show_leave
+from worker.devtools.demo_slack import play_slack, show_slack
 from worker.devtools.keka_sandbox import KekaSandbox
 from worker.devtools.pgrest import PostgrestEmulator
 from worker.keka.client import KekaLogsClient
@@ -195,6 +196,7 @@ def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
     lines.append(kiosk_today(api))
     synced = sync(url, say)
     leave = play_leave(api, ids, url, say)
+    slack = play_slack(url, ids, say)
     hr = {"role": "hr_admin", "employee_id": ids["vikram"], "sub": "vikram@hithonix.example"}
     days = api.get("daily_status", claims=hr).body
     names = {member[0]: member[1] for member in TEAM}
@@ -216,6 +218,7 @@ def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
         "audit_rows": audits[0] if audits else 0,
         "database": url,
         "leave": leave,
+        "slack": slack,
     }
 
 
@@ -263,4 +266,5 @@ def show(result: dict[str, Any], console: Console) -> None:
         f"Queue {overview['queue_depth']}, dead letters {overview['dlq_depth']}, pending {overview['pending']}."
     )
     show_leave(result["leave"], console)
+    show_slack(result["slack"], console)
     console.print(f"Audit trail: {result['audit_rows']} row(s). Database: {result['database']}")

@@ -37,23 +37,18 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import signal
 import tempfile
-import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType, TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs
 
 import click
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from worker.config import GraphSandboxSettings, GraphSettings
@@ -68,15 +63,7 @@ from worker.devtools.graph_sandbox.state import (
     validate_event,
 )
 from worker.devtools.graph_sandbox.tls import TlsFiles, make_tls_files
-
-
-@dataclass(slots=True)
-class Answer:
-    """An answer before it becomes an HTTP response (``body`` None: no content)."""
-
-    status: int
-    body: Json
-    headers: dict[str, str] = field(default_factory=dict)
+from worker.devtools.sandbox import Answer, SandboxServer, serve_until_stopped
 
 
 def _graph_error(error: GraphError, client_request_id: str | None) -> Answer:
@@ -365,18 +352,10 @@ class GraphSandboxApp:
         return Answer(200, self.ca_pem)
 
 
-class _RequestHandler(WSGIRequestHandler):
-    """werkzeug's handler; request logging only when the server is verbose."""
-
-    verbose = False
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        if self.verbose:
-            super().log(type, message, *args)
-
-
-class GraphSandbox:
+class GraphSandbox(SandboxServer):
     """The sandbox on a background thread: ``start``/``stop`` or ``with``."""
+
+    name = "graph-sandbox"
 
     def __init__(
         self,
@@ -400,26 +379,14 @@ class GraphSandbox:
         self._state = GraphSandboxState(self.config, clock)
         self._tls_dir = tempfile.TemporaryDirectory(prefix="graph-sandbox-")
         self.tls: TlsFiles = make_tls_files(Path(self._tls_dir.name))
-        handler = type("GraphSandboxRequestHandler", (_RequestHandler,), {"verbose": verbose})
-        self._server: BaseWSGIServer = make_server(
+        super().__init__(
+            GraphSandboxApp(self._state, self.tls.ca_file.read_text()),
+            self._state,
             host,
             port,
-            GraphSandboxApp(self._state, self.tls.ca_file.read_text()),
-            threaded=True,
-            request_handler=handler,
             ssl_context=self.tls.server_context(),
+            verbose=verbose,
         )
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``https://127.0.0.1:8766`` (authority ``<url>/<tenant>``, Graph ``<url>/v1.0``)."""
-        host = str(self._server.server_address[0])
-        return f"https://[{host}]:{self.port}" if ":" in host else f"https://{host}:{self.port}"
 
     @property
     def ca_bundle(self) -> str:
@@ -430,31 +397,10 @@ class GraphSandbox:
         """Calendar-worker settings pointed at this sandbox, with its credentials."""
         return graph_settings(self.url, self.ca_bundle, self.config, **overrides)
 
-    def start(self) -> Self:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="graph-sandbox", daemon=True
-            )
-            self._thread.start()
-        return self
-
     def stop(self) -> None:
-        """Stop serving, wake hung handlers, close the socket, remove the certificates."""
-        self._state.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        """Stop serving (the shared life cycle), then remove the certificates."""
+        super().stop()
         self._tls_dir.cleanup()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # Python accessors mirroring the control API; all go through the one state lock.
 
@@ -483,20 +429,7 @@ class GraphSandbox:
 
 def serve(sandbox: GraphSandbox) -> None:
     """Announce the URL and CA file, serve until SIGTERM or Ctrl-C, then stop."""
-
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
-    sandbox.start()
-    print(f"GRAPH_SANDBOX_READY {sandbox.url} {sandbox.ca_bundle}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    serve_until_stopped(sandbox, lambda running: f"GRAPH_SANDBOX_READY {running.url} {sandbox.ca_bundle}")
 
 
 _DEFAULTS = GraphSandboxSettings()

@@ -36,20 +36,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
-import signal
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from types import FrameType, TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import click
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from worker.config import KekaSettings, SandboxSettings
@@ -65,15 +60,7 @@ from worker.devtools.keka_sandbox.state import (
     seed_employees,
     validate_log_item,
 )
-
-
-@dataclass(slots=True)
-class Answer:
-    """A JSON answer before it becomes an HTTP response."""
-
-    status: int
-    body: Json
-    headers: dict[str, str] = field(default_factory=dict)
+from worker.devtools.sandbox import Answer, SandboxServer, serve_until_stopped
 
 
 def _hris_envelope(
@@ -381,19 +368,10 @@ class SandboxApp:
         return Answer(200, {"reset": True})
 
 
-class _RequestHandler(WSGIRequestHandler):
-    """werkzeug's handler (it answers ``Connection: close``, so no connection outlives
-    ``stop()`` and none needs tracking); request logging only when the server is verbose."""
-
-    verbose = False
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        if self.verbose:
-            super().log(type, message, *args)
-
-
-class KekaSandbox:
+class KekaSandbox(SandboxServer):
     """The sandbox server on a background thread: ``start``/``stop`` or ``with``."""
+
+    name = "keka-sandbox"
 
     def __init__(
         self,
@@ -425,64 +403,14 @@ class KekaSandbox:
             max_batch_size=max_batch_size,
         )
         self._state = SandboxState(self.config, clock)
-        handler = type("SandboxRequestHandler", (_RequestHandler,), {"verbose": verbose})
-        self._server: BaseWSGIServer = make_server(
-            host, port, SandboxApp(self._state), threaded=True, request_handler=handler
-        )
-        self._thread: threading.Thread | None = None
+        super().__init__(SandboxApp(self._state), self._state, host, port, verbose=verbose)
         initial = list(employees)
         if initial:
             self._state.add_employees(initial)
 
-    @property
-    def host(self) -> str:
-        return str(self._server.server_address[0])
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:8765`` (logs at /v1/logs, HRIS at /api/v1)."""
-        host = self.host
-        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
-
     def keka_settings(self, **overrides: Any) -> KekaSettings:
         """Worker settings pointed at this sandbox, with its credentials."""
         return keka_settings(self.url, self.config, **overrides)
-
-    def start(self) -> Self:
-        """Serve on a background daemon thread; returns self."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},  # so stop() returns promptly
-                name="keka-sandbox",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, wake hung handlers and close the socket."""
-        self._state.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # Python accessors mirroring the control API; all go through the one state lock.
 
@@ -520,20 +448,7 @@ class KekaSandbox:
 
 def serve(sandbox: KekaSandbox) -> None:
     """Announce the URL, serve until SIGTERM or Ctrl-C, then stop."""
-
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
-    print(f"KEKA_SANDBOX_READY {sandbox.url}", flush=True)
-    sandbox.start()
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    serve_until_stopped(sandbox, lambda running: f"KEKA_SANDBOX_READY {running.url}")
 
 
 _DEFAULTS = SandboxSettings()

@@ -1,0 +1,3 @@
+from worker.devtools.model_sandbox.server import main
+
+main()

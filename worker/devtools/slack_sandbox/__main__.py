@@ -1,0 +1,3 @@
+from worker.devtools.slack_sandbox.server import main
+
+main()
