@@ -20,6 +20,9 @@ Figures, each the after/before ratio of the same measurement on both:
   ``app.import_events_v1`` (COPY to staging, then the one call), seconds, with
   COPY of the same rows into a bare table in the same database as the
   baseline of each;
+- the chain's share of a punch's server time (after only; robust to a busy
+  machine): ``track_functions`` over one more pgbench run, the chain trigger
+  and the head lock against the whole ``app.record_punch``;
 - verification (after only): ``app.ledger_first_break`` over the employees'
   whole chains, rows/s.
 """
@@ -98,6 +101,29 @@ def punch_tps(db: BenchDatabase, o: Options) -> float:
     return rate.tps
 
 
+PROFILE = """
+select f.funcname, f.calls, f.total_time, f.self_time
+from pg_stat_user_functions as f
+where f.schemaname = 'app' and f.funcname in ('record_punch', 'tg_attendance_events__chain', 'lock_ledger_chain_head')
+"""
+
+
+def punch_profile(db: BenchDatabase, o: Options) -> dict[str, Any]:
+    """Server time per punch: the chain's functions against the whole punch (track_functions, one pgbench run)."""
+    with db.connect() as conn:
+        conn.execute(f"alter database \"{db.name}\" set track_functions = 'all'")
+        conn.execute("select pg_stat_reset()")
+    punch_tps(db, o)
+    time.sleep(1)  # statistics are flushed when the sessions end
+    with db.connect() as conn:
+        rows = {name: (calls, total, own) for name, calls, total, own in conn.execute(PROFILE)}
+        conn.execute(f'alter database "{db.name}" reset track_functions')
+    punches = rows.get("record_punch", (0, 0.0, 0.0))[0] or 1
+    punch_ms = rows.get("record_punch", (0, 0.0, 0.0))[1] / punches
+    chain_ms = sum(total for name, (_, total, _) in rows.items() if name != "record_punch") / punches
+    return {"punches": punches, "punch_ms": punch_ms, "chain_ms": chain_ms, "share": chain_ms / punch_ms}
+
+
 def ingest(db: BenchDatabase, events: list[Any]) -> dict[str, float]:
     with db.connect() as conn:
         timing = loader.bulk_ingest(conn, events)
@@ -152,6 +178,8 @@ def run(o: Options, console: Console) -> dict[str, Any]:
                 tps[side].append(punch_tps(dbs[side], o))
                 console.print(f"punch pgbench {side}: {tps[side][-1]:.0f} tx/s")
         raw["punch_tps"] = tps
+        raw["punch_profile"] = punch_profile(dbs["after"], o)
+        console.print(f"server time per punch (after): {raw['punch_profile']}")
         raw["ingest"] = {}
         for side in ("before", "after"):
             raw["ingest"][side] = ingest(dbs[side], chunk)
@@ -171,6 +199,13 @@ def figures(raw: dict[str, Any]) -> list[dict[str, Any]]:
             "after": after_tps,
             "ratio": after_tps / before_tps,
             "reads": "after/before tx/s: 1.0 = free",
+        },
+        {
+            "figure": "chain's share of the punch's server time (ms)",
+            "before": raw["punch_profile"]["punch_ms"],
+            "after": raw["punch_profile"]["chain_ms"],
+            "ratio": raw["punch_profile"]["share"],
+            "reads": "before = whole app.record_punch, after = chain trigger + head lock; ratio = share",
         },
         {
             "figure": f"bulk {b['rows']:,} events (s)",
