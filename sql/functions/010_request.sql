@@ -35,10 +35,12 @@ $$;
 -- scripts (no client role) may name themselves in sub (the backfill does);
 -- else the database user.
 create or replace function app.current_actor() returns text
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    select coalesce(
+begin
+    -- PL/pgSQL: its plans are cached (a SQL function with SET is planned on every call)
+    return coalesce(
         (
             select coalesce(e.slack_user_id, e.email::text)
             from app.employees as e where e.id = app.current_employee_id()
@@ -47,7 +49,8 @@ as $$
         case when app.current_app_role() not in ('anon', 'employee', 'approver', 'hr_admin', 'kiosk')
             then left(app.jwt_claims() ->> 'sub', 64) end,
         session_user::text
-    )
+    );
+end
 $$;
 
 create or replace function app.request_id() returns text

@@ -1,9 +1,12 @@
 -- Leave in the day derivation: the one place that decides what approved leave
 -- does to an employee-day. app.leave_day() overlays a derived daily_status row
 -- (leave_portion; PUNCH_ON_LEAVE when there are punches on a full-day leave).
--- It is called at the end of app.replay_day (the recomputation) and by the
--- daily_status row trigger _500_leave (every stored write, whichever path makes
--- it), so stored == recomputed holds for leave days too. current_status stays the
+-- It is called at the end of app.derive_days (the recomputation, which every
+-- replay and refresh goes through); the live punch's one step
+-- (app.apply_live_punch) carries the stored day's leave_portion forward —
+-- approving or cancelling leave re-derives its days in the same transaction —
+-- and applies app.leave_overlay, so stored == recomputed holds for leave days
+-- too without a leave lookup per punch. current_status stays the
 -- punch state machine's; the API shows ON_LEAVE for a full-day leave without punches.
 
 -- Half-day slots of one date (see leave_requests.slots): [2n, 2n+2).
@@ -42,17 +45,29 @@ end
 $$;
 comment on function app.leave_portion(uuid, date) is 'The approved leave on one employee-day, if any.';
 
-create or replace function app.leave_day(p_day app.daily_status) returns app.daily_status
-language plpgsql stable
+-- What a day's leave_portion does to its anomalies: PUNCH_ON_LEAVE when there
+-- are punches on a full-day leave.
+create or replace function app.leave_overlay(p_day app.daily_status) returns app.daily_status
+language plpgsql immutable
 as $$
 begin
-    p_day.leave_portion := app.leave_portion(p_day.employee_id, p_day.business_date_ist);
     -- removed and re-added last, so the code's place never depends on the write path
     p_day.anomalies := array_remove(p_day.anomalies, 'PUNCH_ON_LEAVE');
     if p_day.leave_portion = 'FULL_DAY' and p_day.event_count > 0 then
         p_day.anomalies := p_day.anomalies || 'PUNCH_ON_LEAVE'::text;
     end if;
     return p_day;
+end
+$$;
+comment on function app.leave_overlay(app.daily_status) is
+'PUNCH_ON_LEAVE from a day''s own leave_portion (punches on a full-day leave), always last among the anomalies.';
+
+create or replace function app.leave_day(p_day app.daily_status) returns app.daily_status
+language plpgsql stable
+as $$
+begin
+    p_day.leave_portion := app.leave_portion(p_day.employee_id, p_day.business_date_ist);
+    return app.leave_overlay(p_day);
 end
 $$;
 comment on function app.leave_day(app.daily_status) is
@@ -67,4 +82,6 @@ as $$
 $$;
 
 -- hr_admin's anomaly report replays days with its own rights
-grant execute on function app.leave_day(app.daily_status), app.leave_portion(uuid, date) to hr_admin;
+grant execute on function
+app.leave_day(app.daily_status), app.leave_overlay(app.daily_status), app.leave_portion(uuid, date)
+to hr_admin;

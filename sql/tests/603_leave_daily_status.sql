@@ -3,7 +3,7 @@
 -- marked as such, a punch on a full-day leave is accepted and flagged
 -- PUNCH_ON_LEAVE, and stored == recomputed holds throughout.
 begin;
-select plan(19);
+select plan(21);
 
 select tests.create_employee('boss@example.com', null, 'approver') as boss \gset
 select tests.create_employee('dev@example.com', :'boss') as dev \gset
@@ -56,11 +56,16 @@ select api.cancel_leave(:r1, 'plans changed');
 select tests.clear_authentication();
 select is((tests.day(:'dev', :'mon')).leave_portion, null, 'cancelling re-derived the covered days in the same transaction');
 
--- the attack: a stored row that forgets the leave is put right by the row trigger
+-- the attack: the owner's raw write of a day that forgets its leave, or flags
+-- PUNCH_ON_LEAVE without punches, is not hidden: the proofs see it, and a
+-- re-derive (what approving, cancelling and unlocking run) puts it right
 update app.daily_status set leave_portion = null where employee_id = :'dev' and business_date_ist = :'mon'::date + 3;
-select is((tests.day(:'dev', :'mon'::date + 3)).leave_portion, 'SECOND_HALF', 'no write path can store a day without its leave');
+select isnt((select count(*)::int from app.leave_differences(tests.today() - 1, :'mon'::date + 10)), 0, 'a stored day that forgets its leave is caught by leave_differences');
 update app.daily_status set anomalies = '{PUNCH_ON_LEAVE}' where employee_id = :'dev' and business_date_ist = :'mon'::date + 3;
-select is((tests.day(:'dev', :'mon'::date + 3)).anomalies, '{}'::text[], 'nor a PUNCH_ON_LEAVE without punches');
+select isnt((select count(*)::int from app.daily_status_differences(tests.today() - 1, :'mon'::date + 10)), 0, 'a PUNCH_ON_LEAVE without punches is caught by daily_status_differences');
+select app.refresh_daily_status(array[:'dev'::uuid], array[:'mon'::date + 3]);
+select is((tests.day(:'dev', :'mon'::date + 3)).leave_portion, 'SECOND_HALF', 're-deriving the day restores its leave');
+select is((tests.day(:'dev', :'mon'::date + 3)).anomalies, '{}'::text[], 'and drops the false flag');
 
 select is((select count(*)::int from app.daily_status_differences(tests.today() - 1, :'mon'::date + 10)), 0, 'stored daily_status == recomputed');
 select is((select count(*)::int from app.leave_differences(tests.today() - 1, :'mon'::date + 10)), 0, 'every approved leave day is stored as derived');

@@ -137,6 +137,14 @@ begin
     -- the one step; when it cannot tell (the day holds later or anomalous
     -- events), _500_derive replays the day after the insert
     v_next := app.step_day(v_target, p_event, v_policy);
+    -- approved leave: a stored day already carries its leave_portion (approving
+    -- or cancelling leave re-derives the day), a new day asks once
+    if v_next.employee_id is not null then
+        v_next := case
+            when v_target.employee_id is null then app.leave_day(v_next)
+            else app.leave_overlay(v_next)
+        end;
+    end if;
     if v_next.employee_id is not null and v_target.employee_id is not null then
         perform app.save_day(v_next);
     elsif v_next.employee_id is not null then

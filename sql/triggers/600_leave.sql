@@ -5,8 +5,9 @@
 --                   _100_transition (BEFORE UPDATE)      what a request was asked for
 --                   never changes; status moves only PENDING → APPROVED | REJECTED |
 --                   CANCELLED and APPROVED → CANCELLED
---   daily_status    _500_leave (BEFORE INSERT OR UPDATE)  overlay approved leave on
---                   every stored day, whichever path writes it (600_leave_day.sql)
+-- Approved leave reaches daily_status through the derivation and the live step
+-- (sql/functions/600_leave_day.sql); migration 0076 dropped the per-row overlay
+-- trigger that did it a second time on every write.
 
 create or replace function app.tg_leave_requests__transition() returns trigger
 language plpgsql volatile
@@ -33,14 +34,6 @@ begin
 end
 $$;
 
-create or replace function app.tg_daily_status__leave() returns trigger
-language plpgsql volatile
-as $$
-begin
-    return app.leave_day(new);
-end
-$$;
-
 create or replace trigger _010_append_only
 before update or delete on app.leave_ledger
 for each row execute function app.tg_append_only();
@@ -60,7 +53,3 @@ for each statement execute function app.tg_append_only();
 create or replace trigger _100_transition
 before update on app.leave_requests
 for each row execute function app.tg_leave_requests__transition();
-
-create or replace trigger _500_leave
-before insert or update on app.daily_status
-for each row execute function app.tg_daily_status__leave();
