@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bench import figures, partitioning, report
+from bench import figures, ledger_chain, partitioning, report
 from bench.profile import FunctionCost
 from bench.run import Options, execute
 from bench.timing import Phases
@@ -119,6 +119,7 @@ def run(options: Options) -> None:
         f"saved {path} and {path.parent / 'latest.json'}; {total:.0f} s; misses: {', '.join(misses) or 'none'}"
     )
     partitioning.measure_and_report(partitioning.Options(database_url=options.database_url), console)
+    ledger_chain.measure_and_report(ledger_chain.Options(database_url=options.database_url), console)
 
 
 if __name__ == "__main__":

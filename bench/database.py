@@ -65,13 +65,17 @@ class Server:
         self._created: list[str] = []
 
     def create(self, name: str) -> BenchDatabase:
+        db = self.create_empty(name)
+        Migrator(db.owner_url).migrate()
+        return db
+
+    def create_empty(self, name: str) -> BenchDatabase:
+        """A new, empty database (dropped with the others), for a caller that migrates it its own way."""
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
             conn.execute(f'create database "{name}"')
         self._created.append(name)
-        db = BenchDatabase(derive_url(self.admin_url, dbname=name))
-        Migrator(db.owner_url).migrate()
-        return db
+        return BenchDatabase(derive_url(self.admin_url, dbname=name))
 
     def drop_all(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:

@@ -1,8 +1,9 @@
 """Property: after any interleaving of live punches (one step on the stored
 day), admin events, voids, imports (row by row and set-based) and unlocks
 (replays), valid or not, across
-midnight, stored daily_status equals the recomputation, and a refused call
-leaves no trace."""
+midnight, stored daily_status equals the recomputation, the employee's ledger
+hash chain stays valid (issue 14: every path chains its rows), and a refused
+call leaves no trace."""
 
 from __future__ import annotations
 
@@ -156,3 +157,5 @@ def test_stored_equals_recomputed(api: PostgrestEmulator, owner: psycopg.Connect
         # after every step, not only at the end: a later replay of the same day would hide a wrong live step
         diffs = owner.execute("select * from app.daily_status_differences('2026-11-01', '2026-12-31')").fetchall()
         assert diffs == [], f"after {kind} {what}"
+        broken = owner.execute("select app.ledger_first_break(%s, null, null)", [emp]).fetchone()
+        assert broken == (None,), f"the hash chain broke after {kind} {what}: {broken}"

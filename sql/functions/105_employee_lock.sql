@@ -5,6 +5,10 @@
 -- have added a later day while we waited, so the lock is re-taken until the
 -- locked row is the latest. An employee without any day row yet is serialised
 -- by a transaction-scoped advisory lock instead (their first punch).
+-- Before either, the employee's ledger chain head (app.lock_ledger_chain_head,
+-- sql/functions/700_ledger_chain.sql): a row that never moves, so two writers
+-- can never both believe they hold the employee (the latest day row can change
+-- while one of them waits), and the chain's lock always comes first.
 
 create or replace function app.employee_lock_key(p_employee_id uuid) returns bigint
 language sql immutable strict
@@ -19,6 +23,7 @@ declare
     v_latest date;
     v_advisory boolean := false;
 begin
+    perform app.lock_ledger_chain_head(p_employee_id);
     loop
         select ds.business_date_ist into v_latest
         from app.daily_status as ds
@@ -54,6 +59,7 @@ declare
     v_without_row uuid[];
     v_advisory uuid[] := '{}';
 begin
+    perform app.lock_ledger_chain_heads(v_ids);
     loop
         -- the latest row of each (in v_ids' order), locked
         v_locked := array(

@@ -29,6 +29,10 @@ create table app.attendance_events (
     last_attempt_at timestamptz,
     synced_at timestamptz,
     keka_ref text,
+    -- the hash chain (issue 14): position in the employee's chain and the link,
+    -- set by the insert trigger _490_chain (sql/functions/700_ledger_chain.sql)
+    chain_seq bigint not null,
+    chain_hash bytea not null,
     -- employee_id in every key: a distributed engine checks them on one node
     -- (docs/scale-out.md); id first, so inserts append and global ids still find
     -- their row
@@ -58,7 +62,9 @@ create table app.attendance_events (
     constraint attendance_events_created_by_length check (length(created_by) <= 320),
     constraint attendance_events_last_sync_error_length check (length(last_sync_error) <= 2000),
     constraint attendance_events_keka_ref_length check (length(keka_ref) <= 200),
-    constraint attendance_events_payload_size check (octet_length(payload::text) <= 32768)
+    constraint attendance_events_payload_size check (octet_length(payload::text) <= 32768),
+    constraint attendance_events_chain_seq_positive check (chain_seq > 0),
+    constraint attendance_events_chain_hash_sha256 check (octet_length(chain_hash) = 32)
 );
 
 -- One employee-day's events, in order: the derivation's and the API's main path.

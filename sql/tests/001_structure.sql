@@ -13,7 +13,7 @@ select functions_are(
         'add_event', 'anomaly_report', 'break_end', 'break_start', 'clock_in', 'clock_out', 'deactivate_employee',
         'health', 'import_commit', 'import_prepare', 'import_preview', 'import_rollback', 'import_status',
         'import_template', 'kiosk_punch', 'lunch_end', 'lunch_start', 'retry_sync', 'set_employee_role',
-        'status_board', 'unlock_day', 'upsert_employee', 'validate_shift_plan', 'void_event',
+        'status_board', 'unlock_day', 'upsert_employee', 'validate_shift_plan', 'verify_ledger', 'void_event',
         -- leave (issue 12)
         'adjust_leave_balance', 'approve_leave', 'calendar_sync', 'cancel_leave', 'delete_holiday', 'leave_summary',
         'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
