@@ -18,7 +18,8 @@ QUEUE = "leave"
 def _run(db_url: str, kind: Kind) -> dict[str, object]:
     with psycopg.connect(db_url, autocommit=True) as conn:
         rows = run(conn, kind, today_ist(), apply=True)
-    log.info("leave_run", kind=kind, written=len(rows))
+    # quiet when there was nothing due (an idle worker logs nothing at info)
+    (log.info if rows else log.debug)("leave_run", kind=kind, written=len(rows))
     return {"kind": kind, "written": len(rows)}
 
 
