@@ -146,23 +146,69 @@ set jit = off
 as $$
 begin
     perform set_config('hithonix.import_business_dates', 'on', true);
+    -- the hash chain set-based (sql/functions/700_ledger_chain.sql): ids drawn
+    -- in insert order, each employee's rows chained from their locked head by
+    -- the running aggregate, the heads moved once; the chain trigger skips rows
+    -- that carry their link (its WHEN: this setting, the owner)
+    perform app.lock_ledger_chain_heads(p_employee_ids);
+    perform set_config('hithonix.ledger_chain_given', 'on', true);
     return query
-    with inserted as (
+    with dated as materialized (
+        select d.employee_id, d.event_type, d.occurred_at, d.business_date_ist, coalesce(d.payload, '{}') as payload
+        from app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at, p_payloads) as d
+        order by d.employee_id, d.occurred_at, d.n
+    ),
+    numbered as materialized (
+        select x.*, nextval(pg_get_serial_sequence('app.attendance_events', 'id')) as id
+        from dated as x
+    ),
+    chained as (
+        select
+            k.*,
+            coalesce(h.chain_seq, 0) + row_number() over w as chain_seq,
+            app.ledger_chain(
+                h.chain_hash,
+                app.ledger_canonical_v1(
+                    k.id, k.employee_id, k.event_type, k.occurred_at, now(), 'import', null, null, k.payload, null,
+                    p_created_by
+                )
+            ) over w as chain_hash
+        from numbered as k
+        left join app.ledger_chain_heads as h on h.employee_id = k.employee_id
+        window w as (partition by k.employee_id order by k.id rows unbounded preceding)
+    ),
+    inserted as (
         -- every server-owned column as _100_prepare would set it, so its WHEN
         -- skips the PL/pgSQL call for these rows
         insert into app.attendance_events (
-            employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by, recorded_at,
-            sync_status, attempt_count
+            id, employee_id, event_type, occurred_at, business_date_ist, source, payload, created_by, recorded_at,
+            sync_status, attempt_count, chain_seq, chain_hash
         )
+        overriding system value
         select
-            d.employee_id, d.event_type, d.occurred_at, d.business_date_ist, 'import', coalesce(d.payload, '{}'),
+            c.id, c.employee_id, c.event_type, c.occurred_at, c.business_date_ist, 'import', c.payload,
             p_created_by, now(),
-            case when d.event_type in ('CLOCK_IN', 'CLOCK_OUT') then 'PENDING' else 'SKIPPED' end::app.sync_status, 0
-        from app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at, p_payloads) as d
-        order by d.employee_id, d.occurred_at, d.n
-        returning attendance_events.id, attendance_events.payload
+            case when c.event_type in ('CLOCK_IN', 'CLOCK_OUT') then 'PENDING' else 'SKIPPED' end::app.sync_status, 0,
+            c.chain_seq, c.chain_hash
+        from chained as c
+        order by c.id
+        returning
+            attendance_events.id, attendance_events.payload, attendance_events.employee_id,
+            attendance_events.chain_seq, attendance_events.chain_hash
+    ),
+    moved as (
+        update app.ledger_chain_heads as h
+        set chain_seq = l.chain_seq, chain_hash = l.chain_hash, event_id = l.id
+        from (
+            select distinct on (i.employee_id) i.employee_id, i.chain_seq, i.chain_hash, i.id
+            from inserted as i
+            order by i.employee_id, i.chain_seq desc
+        ) as l
+        where h.employee_id = l.employee_id
+        returning h.employee_id
     )
     select i.id, i.payload from inserted as i;
+    perform set_config('hithonix.ledger_chain_given', 'off', true);
     perform set_config('hithonix.import_business_dates', 'off', true);
 end
 $$;
