@@ -140,7 +140,7 @@ def ledger_ddl(conn: psycopg.Connection, layout: str, months: list[dt.date]) -> 
 
 COLUMNS = (
     "id, employee_id, event_type, occurred_at, recorded_at, business_date_ist, source, payload, created_by,"
-    " sync_status, attempt_count, synced_at"
+    " sync_status, attempt_count, synced_at, chain_seq, chain_hash"
 )
 
 STAGING = f"""
@@ -165,7 +165,10 @@ select
     (case when event_type in ('CLOCK_IN', 'CLOCK_OUT') then 'SUCCESS' else 'SKIPPED' end)::app.sync_status
         as sync_status,
     (case when event_type in ('CLOCK_IN', 'CLOCK_OUT') then 1 else 0 end) as attempt_count,
-    case when event_type in ('CLOCK_IN', 'CLOCK_OUT') then occurred_at + interval '1 minute' end as synced_at
+    case when event_type in ('CLOCK_IN', 'CLOCK_OUT') then occurred_at + interval '1 minute' end as synced_at,
+    -- the hash chain's columns, stored as the ledger stores them (the bytes, not a verified chain)
+    row_number() over (partition by employee_id order by occurred_at, event_type) as chain_seq,
+    sha256(convert_to(employee_id::text || occurred_at::text || event_type::text, 'UTF8')) as chain_hash
 from events
 """
 
@@ -208,8 +211,13 @@ where ev.business_date_ist >= %(month)s and ev.business_date_ist < (%(month)s::d
 group by ev.employee_id
 """
 PGBENCH_SCRIPT = """\\set e random(0, {last_employee})
-insert into {table} (employee_id, event_type, occurred_at, business_date_ist, source, created_by, sync_status)
-values (md5('employee-' || :e)::uuid, 'CLOCK_IN', timestamptz '{day} 10:00+05:30', '{day}', 'web', 'bench', 'PENDING');
+insert into {table} (
+    employee_id, event_type, occurred_at, business_date_ist, source, created_by, sync_status, chain_seq, chain_hash
+)
+values (
+    md5('employee-' || :e)::uuid, 'CLOCK_IN', timestamptz '{day} 10:00+05:30', '{day}', 'web', 'bench', 'PENDING',
+    1, sha256(convert_to(:e::text, 'UTF8'))
+);
 """
 
 
