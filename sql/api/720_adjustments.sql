@@ -47,7 +47,7 @@ select
     d.reason as decision_reason,
     d.event_ids
 from app.adjustment_requests as r
-left join app.adjustment_decisions as d on d.employee_id = r.employee_id and d.adjustment_request_id = r.id;
+left join app.adjustment_decisions as d on r.employee_id = d.employee_id and r.id = d.adjustment_request_id;
 comment on view api.adjustment_requests is
 'Adjustment (regularization) requests you may see (own; approver: chain; hr_admin: all) with their decision.';
 grant select on api.adjustment_requests to employee, approver, hr_admin;
@@ -73,7 +73,8 @@ as $$
 $$;
 comment on function api.approve_adjustment(bigint, text) is
 'approver (own chain) or hr_admin, never for oneself (403 ADJUSTMENT_SELF_APPROVAL): append the punches to the ledger '
-'(source regularization, VOIDs for replaced punches) or unlock the day, re-derived at once (audited ADJUSTMENT_APPROVE).';
+'(source regularization, VOIDs for replaced punches) or unlock the day, re-derived at once '
+'(audited ADJUSTMENT_APPROVE).';
 grant execute on function api.approve_adjustment(bigint, text) to approver, hr_admin;
 
 create or replace function api.reject_adjustment(adjustment_request_id bigint, reason text) returns jsonb

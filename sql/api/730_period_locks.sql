@@ -42,5 +42,6 @@ as $$
     select app.unlock_period(period_lock_id, reason)
 $$;
 comment on function api.unlock_period(bigint, text) is
-'hr_admin: reopen a period lock with a reason (404 PERIOD_LOCK_NOT_FOUND, 409 PERIOD_LOCK_REOPENED); audited PERIOD_UNLOCK.';
+'hr_admin: reopen a period lock with a reason (404 PERIOD_LOCK_NOT_FOUND, 409 PERIOD_LOCK_REOPENED); '
+'audited PERIOD_UNLOCK.';
 grant execute on function api.unlock_period(bigint, text) to hr_admin;

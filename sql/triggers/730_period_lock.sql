@@ -61,39 +61,74 @@ begin
 end
 $$;
 
-create or replace function app.tg_daily_status__period_lock() returns trigger
+-- The daily_status guards' common end: the first written day inside an active
+-- lock (null: none) is refused, unless this is the replay for has_sync_errors:
+-- the worker's outcome for an event of a closed day re-derives that day
+-- (app.tg_attendance_events__sync_errors), and a replay of a frozen ledger
+-- changes has_sync_errors at most, which is not the attendance record.
+create or replace function app.daily_status_period_check(p_hit date) returns void
+language plpgsql stable
+as $$
+begin
+    if p_hit is not null and coalesce(current_setting('hithonix.sync_errors_refresh', true), '') <> 'on' then
+        perform app.assert_period_open(p_hit, p_hit);
+    end if;
+end
+$$;
+
+-- PostgreSQL allows one event per trigger with transition tables: one
+-- function each for INSERT, UPDATE (a change beyond has_sync_errors and
+-- updated_at) and DELETE.
+create or replace function app.tg_daily_status__period_lock_insert() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_hit date;
 begin
-    if not app.any_period_locked() then
-        return null;
-    end if;
-    if tg_op = 'INSERT' then
+    if app.any_period_locked() then
         select min(n.business_date_ist) into v_hit
         from new_rows as n
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
-    elsif tg_op = 'DELETE' then
-        select min(o.business_date_ist) into v_hit
-        from old_rows as o
-        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
-    else
+        perform app.daily_status_period_check(v_hit);
+    end if;
+    return null;
+end
+$$;
+
+create or replace function app.tg_daily_status__period_lock_update() returns trigger
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_hit date;
+begin
+    if app.any_period_locked() then
         select min(n.business_date_ist) into v_hit
         from new_rows as n
-        inner join old_rows as o on o.employee_id = n.employee_id and o.business_date_ist = n.business_date_ist
+        inner join old_rows as o on n.employee_id = o.employee_id and n.business_date_ist = o.business_date_ist
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist
         where (to_jsonb(n) - 'has_sync_errors' - 'updated_at') is distinct from
             (to_jsonb(o) - 'has_sync_errors' - 'updated_at');
+        perform app.daily_status_period_check(v_hit);
     end if;
-    -- the worker's outcome for an event of a closed day re-derives that day
-    -- (app.tg_attendance_events__sync_errors); the replay of a frozen ledger
-    -- changes has_sync_errors at most, which is not the attendance record
-    if v_hit is not null and current_setting('hithonix.sync_errors_refresh', true) = 'on' then
-        return null;
+    return null;
+end
+$$;
+
+create or replace function app.tg_daily_status__period_lock_delete() returns trigger
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_hit date;
+begin
+    if app.any_period_locked() then
+        select min(o.business_date_ist) into v_hit
+        from old_rows as o
+        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
+        perform app.daily_status_period_check(v_hit);
     end if;
-    perform app.assert_period_open(v_hit, v_hit);
     return null;
 end
 $$;
@@ -164,17 +199,17 @@ execute function app.tg_attendance_events__period_lock_move();
 create or replace trigger _050_period_lock_ins
 after insert on app.daily_status
 referencing new table as new_rows
-for each statement execute function app.tg_daily_status__period_lock();
+for each statement execute function app.tg_daily_status__period_lock_insert();
 
 create or replace trigger _050_period_lock_upd
 after update on app.daily_status
 referencing old table as old_rows new table as new_rows
-for each statement execute function app.tg_daily_status__period_lock();
+for each statement execute function app.tg_daily_status__period_lock_update();
 
 create or replace trigger _050_period_lock_del
 after delete on app.daily_status
 referencing old table as old_rows
-for each statement execute function app.tg_daily_status__period_lock();
+for each statement execute function app.tg_daily_status__period_lock_delete();
 
 create or replace trigger _050_period_lock
 before update on app.leave_requests
