@@ -9,6 +9,7 @@ requests)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from typing import Any
 
@@ -183,3 +184,40 @@ def test_adjustments_keep_days_derived_and_chain_valid(
         [emp],
     ).fetchone()
     assert linked == (0,)
+
+
+def test_concurrent_requests_for_one_day_one_wins(api: PostgrestEmulator, owner: psycopg.Connection) -> None:
+    """Eight sessions file for the same employee-day at once: exactly one is
+    PENDING, the others get 409 ADJUSTMENT_OPEN_EXISTS, and the month's limit
+    counts one (the advisory lock serializes them; the partial unique index
+    would decide even without it, see sql/tests/720_adjustments.sql)."""
+    me = employee(owner, f"racer-{uuid.uuid4().hex[:8]}@example.com")
+    day = dt.datetime.now(IST).date() - dt.timedelta(days=1)
+    body = {
+        "business_date": day.isoformat(),
+        "kind": "ADD_PUNCHES",
+        "reason": "forgot to clock in",
+        "punches": [{"event_type": "CLOCK_IN", "occurred_at": f"{day.isoformat()}T09:00:00+05:30"}],
+    }
+    n = 8
+    barrier = threading.Barrier(n)
+    results: list[Response] = []
+    guard = threading.Lock()
+
+    def one() -> None:
+        barrier.wait()
+        r = api.rpc("request_adjustment", body, claims=claims("employee", me))
+        with guard:
+            results.append(r)
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    outcomes = sorted((r.status, r.code) for r in results)
+    assert outcomes.count((200, None)) == 1, outcomes
+    assert outcomes.count((409, "ADJUSTMENT_OPEN_EXISTS")) == n - 1, outcomes
+    assert owner.execute(
+        "select count(*) from app.adjustment_requests where employee_id = %s and status = 'PENDING'", [me]
+    ).fetchone() == (1,)
