@@ -37,17 +37,6 @@ comment on function app.assert_period_open(date, date) is
 grant execute on function app.assert_period_open(date, date)
 to employee, approver, hr_admin, kiosk, hithonix_worker;
 
--- Is any lock active at all? The guards' first question: nothing else is read
--- while no period is closed.
-create or replace function app.any_period_locked() returns boolean
-language sql stable security definer
-set search_path = pg_catalog, pg_temp
-as $$
-    select exists (select 1 from app.period_locks as pl where pl.reopened_at is null)
-$$;
-comment on function app.any_period_locked() is 'Is any payroll period lock active?';
-grant execute on function app.any_period_locked() to employee, approver, hr_admin, kiosk, hithonix_worker;
-
 create or replace function app.period_lock_json(p_lock app.period_locks) returns jsonb
 language sql stable
 as $$

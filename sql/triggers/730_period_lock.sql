@@ -20,11 +20,28 @@
 --   period_locks       _010_append_only / _011_no_truncate / _100_transition:
 --                      rows are never deleted; only reopened_* is set, once
 -- While no lock is active (the usual case) each guard asks one cheap question
--- (app.any_period_locked) and returns.
+-- of a tiny table and returns.
 
--- The business dates of a statement's rows, from its min/max: when an active
--- lock overlaps that span, the first row inside a lock decides (a statement
--- whose span merely straddles a closed period is not refused).
+-- Does an active lock overlap [p_from, p_to] (false for a null bound: no
+-- rows)? Invoker rights: the guards below run as the owner. PL/pgSQL, so its
+-- plan is cached (a SQL function called from PL/pgSQL is planned per call).
+create or replace function app.period_lock_overlaps(p_from date, p_to date) returns boolean
+language plpgsql stable
+as $$
+begin
+    return p_from is not null and p_to is not null and exists (
+        select 1 from app.period_locks as pl
+        where pl.reopened_at is null and pl.period && daterange(p_from, p_to, '[]')
+    );
+end
+$$;
+
+-- Every guard on a statement's rows asks, in order, questions that get
+-- dearer: is any lock active (a tiny table), does one overlap the min/max of
+-- the statement's business dates (one pass over its rows), which row falls
+-- inside one (the refusal names its date; a statement whose dates merely
+-- straddle a closed period is not refused). The punch path stops at the first
+-- while no period is closed, at the second while only other periods are.
 create or replace function app.tg_attendance_events__period_lock() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -34,16 +51,16 @@ declare
     v_to date;
     v_hit date;
 begin
-    if not app.any_period_locked() then
+    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
         return null;
     end if;
     select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
-    select min(n.business_date_ist) into v_hit
-    from new_rows as n
-    inner join app.period_locks as pl
-        on pl.reopened_at is null and pl.period @> n.business_date_ist
-    where pl.period && daterange(v_from, v_to, '[]');
-    perform app.assert_period_open(v_hit, v_hit);
+    if app.period_lock_overlaps(v_from, v_to) then
+        select min(n.business_date_ist) into v_hit
+        from new_rows as n
+        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
+        perform app.assert_period_open(v_hit, v_hit);
+    end if;
     return null;
 end
 $$;
@@ -84,9 +101,15 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+    v_from date;
+    v_to date;
     v_hit date;
 begin
-    if app.any_period_locked() then
+    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
+        return null;
+    end if;
+    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
+    if app.period_lock_overlaps(v_from, v_to) then
         select min(n.business_date_ist) into v_hit
         from new_rows as n
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
@@ -101,15 +124,25 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+    v_from date;
+    v_to date;
     v_hit date;
 begin
-    if app.any_period_locked() then
-        select min(n.business_date_ist) into v_hit
-        from new_rows as n
-        inner join old_rows as o on n.employee_id = o.employee_id and n.business_date_ist = o.business_date_ist
-        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist
-        where (to_jsonb(n) - 'has_sync_errors' - 'updated_at') is distinct from
-            (to_jsonb(o) - 'has_sync_errors' - 'updated_at');
+    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
+        return null;
+    end if;
+    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
+    if app.period_lock_overlaps(v_from, v_to) then
+        -- the rows inside a lock first, then what changed in them
+        with inside as materialized (
+            select n.employee_id, n.business_date_ist, to_jsonb(n) - 'has_sync_errors' - 'updated_at' as day
+            from new_rows as n
+            inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist
+        )
+        select min(i.business_date_ist) into v_hit
+        from inside as i
+        inner join old_rows as o on i.employee_id = o.employee_id and i.business_date_ist = o.business_date_ist
+        where i.day is distinct from (to_jsonb(o) - 'has_sync_errors' - 'updated_at');
         perform app.daily_status_period_check(v_hit);
     end if;
     return null;
@@ -121,9 +154,15 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+    v_from date;
+    v_to date;
     v_hit date;
 begin
-    if app.any_period_locked() then
+    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
+        return null;
+    end if;
+    select min(o.business_date_ist), max(o.business_date_ist) into v_from, v_to from old_rows as o;
+    if app.period_lock_overlaps(v_from, v_to) then
         select min(o.business_date_ist) into v_hit
         from old_rows as o
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
