@@ -23,6 +23,10 @@ select (api.request_adjustment(:'l', 'ADD_PUNCHES', 'forgot my break', jsonb_bui
     jsonb_build_object('event_type', 'BREAK_START', 'occurred_at', tests.ist(:'l' || ' 13:00')),
     jsonb_build_object('event_type', 'BREAK_END', 'occurred_at', tests.ist(:'l' || ' 13:15'))
 )) ->> 'id')::bigint as r1 \gset
+select tests.create_employee('lou@example.com', :'mgr') as lou \gset
+select tests.authenticate_as('employee', :'lou');
+select api.clock_in(tests.plan(), tests.ist(:'l' || ' 10:00'));
+select api.clock_out(tests.ist(:'l' || ' 17:00'));
 select tests.clear_authentication();
 select tests.grant_leave(:'max', 'ANNUAL', 5);
 select tests.authenticate_as('employee', :'max');
@@ -85,7 +89,8 @@ select throws_ok(
     format($$select api.void_event(%s, 'admin void')$$, :out_id), 'PT409', 'PERIOD_LOCKED', 'an admin VOID'
 );
 select throws_ok(
-    format($$select api.unlock_day(%L, %L, 'exempt')$$, :'max', :'l'), 'PT409', null, 'an unlock of a day in it'
+    format($$select api.unlock_day(%L, %L, 'exempt')$$, :'lou', :'l'), 'PT409', 'PERIOD_LOCKED',
+    'an unlock of a (policy-locked) day in it'
 );
 select tests.authenticate_as('approver', :'mgr');
 select throws_ok(
