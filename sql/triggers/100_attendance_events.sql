@@ -42,8 +42,9 @@ $$;
 -- A live punch (web, slack, kiosk, api, mobile) as one step of the state
 -- machine: refuse an instant outside the time window (future beyond the clock
 -- skew, or back-dated beyond employee_backdate_minutes), lock the employee
--- (their ledger chain head), read the state from the owning shift's stored day, refuse what the state does not allow, and apply
--- the one transition to the stored day. Returns the event's business date.
+-- (their ledger chain head), read the state from the owning shift's stored
+-- day, refuse what the state does not allow, and apply the one transition to
+-- the stored day. Returns the event's business date.
 -- Imports and admin events skip it: the derivation flags what they get wrong.
 create or replace function app.apply_live_punch(p_event app.attendance_events) returns date
 language plpgsql volatile
