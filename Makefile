@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker slack sandbox graph-sandbox run demo status bench bench-leave bench-latency bench-lock-notice bench-imports psql
+.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker slack sandbox graph-sandbox run demo status bench bench-leave bench-latency bench-lock-notice bench-period-lock bench-imports psql
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -75,9 +75,13 @@ bench: ## run the benchmarks (ARGS="--scale 10000"), the import figures (IMPORT_
 	$(PY) -m bench.leave
 	$(PY) -m bench.latency
 	$(PY) -m bench.lock_notice
+	$(PY) -m bench.period_lock
 
 bench-lock-notice: ## only the lock-notice triggers' cost on the punch path (with/without, pgbench)
 	$(PY) -m bench.lock_notice $(ARGS)
+
+bench-period-lock: ## only the payroll period lock guards' cost on the punch path (disabled / no lock / a lock elsewhere, pgbench + track_functions)
+	$(PY) -m bench.period_lock $(ARGS)
 
 bench-leave: ## only the leave benchmarks (request+approve with pgbench, leave_summary at 10,000 employees)
 	$(PY) -m bench.leave $(ARGS)

@@ -41,7 +41,7 @@ create table app.attendance_events (
     constraint attendance_events_corrects_event_id_fkey foreign key (employee_id, corrects_event_id)
     references app.attendance_events (employee_id, id),
     constraint attendance_events_source_known check (
-        source in ('web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system')
+        source in ('web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system', 'regularization')
     ),
     constraint attendance_events_void_has_target check (
         (event_type = 'VOID') = (corrects_event_id is not null)

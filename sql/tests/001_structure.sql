@@ -18,13 +18,17 @@ select functions_are(
         'adjust_leave_balance', 'approve_leave', 'calendar_sync', 'cancel_leave', 'delete_holiday', 'leave_summary',
         'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
         -- the Slack app (issue 16)
-        'my_day'
+        'my_day',
+        -- adjustments and the payroll period lock (issue 14)
+        'approve_adjustment', 'lock_period', 'reject_adjustment', 'request_adjustment', 'unlock_period',
+        'withdraw_adjustment'
     ],
     'the api function surface is exactly the contract''s'
 );
 select views_are('api', array[
     'attendance_events', 'audit_logs', 'daily_status', 'employees', 'keka_corrections', 'sync_overview',
-    'holidays', 'leave_balances', 'leave_policies', 'leave_requests'
+    'holidays', 'leave_balances', 'leave_policies', 'leave_requests',
+    'adjustment_requests', 'period_locks'
 ]);
 select tables_are('api', '{}'::name [], 'no table is exposed in api');
 

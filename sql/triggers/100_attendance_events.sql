@@ -249,7 +249,11 @@ begin
     ) as d;
     if v_employees is not null then
         perform app.lock_employees(v_employees);
+        -- a replay for has_sync_errors alone: allowed in a closed payroll period
+        -- (sql/triggers/730_period_lock.sql)
+        perform set_config('hithonix.sync_errors_refresh', 'on', true);
         perform app.refresh_daily_status(v_employees, v_dates);
+        perform set_config('hithonix.sync_errors_refresh', 'off', true);
     end if;
     return null;
 end

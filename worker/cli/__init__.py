@@ -255,11 +255,17 @@ def backfill_business_date(do_apply: bool, limit: int | None, batch_size: int, o
             changes = backfill.find(conn, limit)
             verb = "would change"
         else:
-            with Progress(console=err, transient=True) as bar:
-                task = bar.add_task("backfilling", total=None)
-                result = backfill.apply(
-                    conn, limit, batch_size, lambda done, total: bar.update(task, completed=done, total=total)
-                )
+            try:
+                with Progress(console=err, transient=True) as bar:
+                    task = bar.add_task("backfilling", total=None)
+                    result = backfill.apply(
+                        conn, limit, batch_size, lambda done, total: bar.update(task, completed=done, total=total)
+                    )
+            except backfill.PeriodLockedError as exc:
+                raise click.ClickException(
+                    f"refused (409 PERIOD_LOCKED): {exc.detail} {len(exc.result.changes)} row(s) changed before the"
+                    " batch that touches it, which was rolled back; reopen the period (api.unlock_period) to go on."
+                ) from exc
             changes, verb = result.changes, "changed"
     for change in changes[:20]:
         console.print(f"  event {change['id']}: {change['before']} → {change['after']}")
