@@ -18,7 +18,9 @@ select functions_are(
         'adjust_leave_balance', 'approve_leave', 'calendar_sync', 'cancel_leave', 'delete_holiday', 'leave_summary',
         'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
         -- the Slack app (issue 16)
-        'my_day'
+        'my_day',
+        -- administration (issue 14)
+        'assign_roles', 'unassign_roles'
     ],
     'the api function surface is exactly the contract''s'
 );
