@@ -20,7 +20,7 @@ select functions_are(
         -- the Slack app (issue 16)
         'my_day',
         -- administration (issue 14)
-        'assign_roles', 'unassign_roles'
+        'assign_roles', 'audit_logs_export', 'audit_logs_search', 'unassign_roles'
     ],
     'the api function surface is exactly the contract''s'
 );
