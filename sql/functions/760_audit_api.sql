@@ -31,26 +31,50 @@ begin
 end
 $$;
 
--- The matching rows (unordered): shared by the page, the count and the export.
--- SQL, so that each caller's query is planned with its filters inlined.
-create or replace function app.audit_log_matches(
+-- The WHERE clause of the filters that are given, over $1 actor, $2 action,
+-- $3 employee, $4 from, $5 to, $6 q (a LIKE pattern, escaped). Run with
+-- EXECUTE … USING, so that every search is planned for exactly its filters
+-- (a cached plan of `p is null or col = p` would fit none of them).
+create or replace function app.audit_log_where(
     p_actor text, p_action text, p_employee_id uuid, p_from timestamptz, p_to timestamptz, p_q text
-) returns setof app.audit_logs
-language sql stable
+) returns text
+language sql immutable
 as $$
-    select a.*
-    from app.audit_logs as a
-    where (p_actor is null or case
-            when p_actor ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                then a.actor_employee_id = p_actor::uuid
-            else a.actor_slack_id = p_actor
-        end)
-        and (p_action is null or a.action = p_action)
-        and (p_employee_id is null or a.target_employee_id = p_employee_id)
-        and (p_from is null or a.created_at >= p_from)
-        and (p_to is null or a.created_at < p_to)
-        and (p_q is null or (coalesce(a.reason, '') || ' ' || a.context::text) ilike
-            '%' || replace(replace(replace(btrim(p_q), '\', '\\'), '%', '\%'), '_', '\_') || '%')
+    select concat_ws(
+        ' and ', 'true',
+        case when p_actor ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+            then 'a.actor_employee_id = $1::uuid'
+            when p_actor is not null then 'a.actor_slack_id = $1' end,
+        case when p_action is not null then 'a.action = $2' end,
+        case when p_employee_id is not null then 'a.target_employee_id = $3' end,
+        case when p_from is not null then 'a.created_at >= $4' end,
+        case when p_to is not null then 'a.created_at < $5' end,
+        case when p_q is not null then '(coalesce(a.reason, '''') || '' '' || a.context::text) ilike $6' end
+    )
+$$;
+
+-- q as a case-insensitive "contains" pattern (%, _ and \ taken literally).
+create or replace function app.audit_q_pattern(p_q text) returns text
+language sql immutable
+as $$
+    select '%' || replace(replace(replace(btrim(p_q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+$$;
+
+-- The number of matching rows, counted (app.audit_log_count says when).
+create or replace function app.audit_log_count_rows(
+    p_actor text, p_action text, p_employee_id uuid, p_from timestamptz, p_to timestamptz, p_q text
+) returns bigint
+language plpgsql stable
+as $$
+declare
+    v_total bigint;
+begin
+    execute 'select count(*) from app.audit_logs as a where '
+        || app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q)
+    into v_total
+    using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q);
+    return v_total;
+end
 $$;
 
 -- The exact number of matching rows. With no actor, employee or text filter
@@ -67,8 +91,7 @@ declare
     v_total bigint;
 begin
     if p_actor is not null or p_employee_id is not null or p_q is not null then
-        select count(*) into v_total from app.audit_log_matches(p_actor, p_action, p_employee_id, p_from, p_to, p_q);
-        return v_total;
+        return app.audit_log_count_rows(p_actor, p_action, p_employee_id, p_from, p_to, p_q);
     end if;
     -- whole days: [v_first_day, v_last_day]
     v_first_day := case when p_from is null then '-infinity'::date
@@ -78,27 +101,42 @@ begin
     v_last_day := case when p_to is null then 'infinity'::date
         else (p_to at time zone 'UTC')::date - 1 end;
     if v_first_day > v_last_day then
-        select count(*) into v_total from app.audit_log_matches(null, p_action, null, p_from, p_to, null);
-        return v_total;
+        return app.audit_log_count_rows(null, p_action, null, p_from, p_to, null);
     end if;
-    select coalesce(sum(c.n), 0) into v_total
-    from app.audit_log_day_counts as c
-    where c.day between v_first_day and v_last_day and (p_action is null or c.action = p_action);
+    if p_action is null then
+        select coalesce(sum(c.n), 0) into v_total
+        from app.audit_log_day_counts as c where c.day between v_first_day and v_last_day;
+    else
+        select coalesce(sum(c.n), 0) into v_total
+        from app.audit_log_day_counts as c where c.action = p_action and c.day between v_first_day and v_last_day;
+    end if;
     if p_from is not null and p_from < (v_first_day::timestamp at time zone 'UTC') then
-        v_total := v_total + (
-            select count(*) from app.audit_log_matches(
-                null, p_action, null, p_from, v_first_day::timestamp at time zone 'UTC', null
-            )
+        v_total := v_total + app.audit_log_count_rows(
+            null, p_action, null, p_from, v_first_day::timestamp at time zone 'UTC', null
         );
     end if;
     if p_to is not null and p_to > ((v_last_day + 1)::timestamp at time zone 'UTC') then
-        v_total := v_total + (
-            select count(*) from app.audit_log_matches(
-                null, p_action, null, (v_last_day + 1)::timestamp at time zone 'UTC', p_to, null
-            )
+        v_total := v_total + app.audit_log_count_rows(
+            null, p_action, null, (v_last_day + 1)::timestamp at time zone 'UTC', p_to, null
         );
     end if;
     return v_total;
+end
+$$;
+
+-- A page of the matching rows, newest first (created_at, then id): the
+-- search's rows and the export's.
+create or replace function app.audit_log_page(
+    p_actor text, p_action text, p_employee_id uuid, p_from timestamptz, p_to timestamptz, p_q text,
+    p_limit integer, p_offset integer
+) returns setof app.audit_logs
+language plpgsql stable
+as $$
+begin
+    return query execute 'select a.* from app.audit_logs as a where '
+        || app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q)
+        || ' order by a.created_at desc, a.id desc limit $7 offset $8'
+    using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q), p_limit, p_offset;
 end
 $$;
 
@@ -128,14 +166,9 @@ begin
         perform app.fail(422, 'INVALID_ARGUMENT', 'offset must be from 0 to 100000.', '{"field": "offset"}');
     end if;
     select coalesce(jsonb_agg(to_jsonb(p) order by p.created_at desc, p.id desc), '[]') into v_rows
-    from (
-        select m.*
-        from app.audit_log_matches(p_actor, p_action, p_employee_id, p_from, p_to, btrim(p_q)) as m
-        order by m.created_at desc, m.id desc
-        limit p_limit offset p_offset
-    ) as p;
+    from app.audit_log_page(p_actor, p_action, p_employee_id, p_from, p_to, p_q, p_limit, p_offset) as p;
     return jsonb_build_object(
-        'total', app.audit_log_count(p_actor, p_action, p_employee_id, p_from, p_to, btrim(p_q)),
+        'total', app.audit_log_count(p_actor, p_action, p_employee_id, p_from, p_to, p_q),
         'limit', p_limit,
         'offset', p_offset,
         'rows', v_rows
@@ -196,11 +229,7 @@ begin
             e'\n' order by m.created_at desc, m.id desc
         )
     into v_count, v_csv
-    from (
-        select * from app.audit_log_matches(p_actor, p_action, p_employee_id, p_from, p_to, btrim(p_q)) as a
-        order by a.created_at desc, a.id desc
-        limit p_max_rows
-    ) as m;
+    from app.audit_log_page(p_actor, p_action, p_employee_id, p_from, p_to, p_q, p_max_rows, 0) as m;
     perform app.audit(
         'EXPORT_AUDIT_LOGS', 'audit_logs', null, p_employee_id, null, null, null,
         jsonb_strip_nulls(jsonb_build_object(

@@ -24,6 +24,9 @@ create table app.audit_log_day_counts (
     constraint audit_log_day_counts_n_not_negative check (n >= 0)
 );
 
+-- an action's days (the primary key serves a range of days over all actions)
+create index audit_log_day_counts_action_idx on app.audit_log_day_counts (action, day) include (n);
+
 alter table app.audit_log_day_counts enable row level security;
 
 comment on table app.audit_log_day_counts is
