@@ -7,7 +7,7 @@ Lanes (``run_worker``): pushes never wait behind another job.
   safety-net drain;
 - the notification lane: ``notify`` on its own queue and worker (concurrency 1), the
   notification outbox to Slack DMs or the log (worker.notifications);
-- the jobs lane: queue ``keka`` (employee import, reconcile, retention) with
+- the jobs lane: queue ``keka`` (employee import, reconcile, retention, audit retention) with
   WORKER_CONCURRENCY workers (default 1, the company's rollout rule).
 
 Tasks are periodic (workers do the deferring, so no worker means no
@@ -27,6 +27,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
+from worker.audit_retention import purge_audit_logs
 from worker.config import KekaSettings
 from worker.imports import job as import_job
 from worker.keka import queries
@@ -108,6 +109,12 @@ def create_app(db_url: str, settings: KekaSettings, pool: ConnectionPool | None 
     async def retention(timestamp: int) -> dict[str, object]:
         """Retry stalled jobs (a dead worker's reconcile or import), then prune."""
         return await run_retention(app, pool)
+
+    @app.periodic(cron="41 * * * *", periodic_id="audit_retention")
+    @app.task(queue=JOB_QUEUE, queueing_lock="audit_retention", name="audit_retention")
+    def audit_retention(timestamp: int) -> dict[str, int]:
+        """Audit rows older than audit_retention_days go, hourly (worker.audit_retention)."""
+        return purge_audit_logs(pool)
 
     leave_jobs.register(app, db_url)
     notify_jobs.register(app, pool)

@@ -21,7 +21,9 @@ select functions_are(
         'my_day',
         -- adjustments and the payroll period lock (issue 14)
         'approve_adjustment', 'lock_period', 'reject_adjustment', 'request_adjustment', 'unlock_period',
-        'withdraw_adjustment'
+        'withdraw_adjustment',
+        -- administration (issue 14)
+        'assign_roles', 'audit_logs_export', 'audit_logs_search', 'unassign_roles'
     ],
     'the api function surface is exactly the contract''s'
 );
