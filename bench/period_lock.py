@@ -37,12 +37,7 @@ TRIGGERS = {
 STATES = ("disabled", "no lock", "lock elsewhere")
 
 
-GUARDS = (
-    "tg_attendance_events__period_lock",
-    "tg_daily_status__period_lock_insert",
-    "tg_daily_status__period_lock_update",
-    "tg_daily_status__period_lock_delete",
-)
+GUARDS = ("tg_period_lock__new_rows", "tg_period_lock__old_rows", "tg_daily_status__period_lock_update")
 PROFILE = """
 select f.funcname, f.calls, f.total_time
 from pg_stat_user_functions as f

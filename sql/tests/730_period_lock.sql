@@ -5,7 +5,7 @@
 -- insert, the import and bulk paths, a daily_status write, the backfill's
 -- move. The worker's sync outcome still lands; reopening allows writes again.
 begin;
-select plan(45);
+select plan(46);
 
 select tests.allow_backdating();
 select tests.create_employee('hra@example.com', null, 'hr_admin') as hr \gset
@@ -113,6 +113,13 @@ select throws_ok(
       values (%L, 'BREAK_START', %L, 'admin', 'script')$$, :'max', tests.ist(:'l' || ' 12:00')),
     'PT409', 'PERIOD_LOCKED', 'the owner''s direct insert'
 );
+select throws_ok(
+    format($$select set_config('hithonix.sync_errors_refresh', 'on', true);
+      insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+      values (%L, 'BREAK_START', %L, 'admin', 'script')$$, :'max', tests.ist(:'l' || ' 12:00')),
+    'PT409', 'PERIOD_LOCKED', 'the ledger ignores the switch that lets the sync-error replay through'
+);
+select set_config('hithonix.sync_errors_refresh', 'off', true);
 select throws_ok(
     format($$select app.import_events_v1(array[%L]::uuid[], array['CLOCK_IN']::app.event_type[], array[%L]::timestamptz[], 'script')$$,
         :'pat', tests.ist(:'l' || ' 09:00')),

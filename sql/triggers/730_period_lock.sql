@@ -36,13 +36,31 @@ begin
 end
 $$;
 
+-- The statement guards' common end: the first written date inside an active
+-- lock (null: none) is refused, unless this is the replay for has_sync_errors
+-- (set only around app.refresh_daily_status):
+-- the worker's outcome for an event of a closed day re-derives that day
+-- (app.tg_attendance_events__sync_errors), and a replay of a frozen ledger
+-- changes has_sync_errors at most, which is not the attendance record.
+create or replace function app.period_lock_check_hit(p_hit date) returns void
+language plpgsql stable
+as $$
+begin
+    if p_hit is not null and coalesce(current_setting('hithonix.sync_errors_refresh', true), '') <> 'on' then
+        perform app.assert_period_open(p_hit, p_hit);
+    end if;
+end
+$$;
+
 -- Every guard on a statement's rows asks, in order, questions that get
 -- dearer: is any lock active (a tiny table), does one overlap the min/max of
 -- the statement's business dates (one pass over its rows), which row falls
 -- inside one (the refusal names its date; a statement whose dates merely
 -- straddle a closed period is not refused). The punch path stops at the first
 -- while no period is closed, at the second while only other periods are.
-create or replace function app.tg_attendance_events__period_lock() returns trigger
+-- The inserted rows of the ledger and of daily_status (both carry
+-- business_date_ist): one function for both tables' AFTER INSERT triggers.
+create or replace function app.tg_period_lock__new_rows() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
@@ -59,7 +77,37 @@ begin
         select min(n.business_date_ist) into v_hit
         from new_rows as n
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
-        perform app.assert_period_open(v_hit, v_hit);
+        if tg_table_name = 'attendance_events' then
+            -- the ledger knows no exemption
+            perform app.assert_period_open(v_hit, v_hit);
+        else
+            perform app.period_lock_check_hit(v_hit);
+        end if;
+    end if;
+    return null;
+end
+$$;
+
+-- The same for the rows a statement deleted (daily_status: a replay removes
+-- the days it then inserts again).
+create or replace function app.tg_period_lock__old_rows() returns trigger
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_from date;
+    v_to date;
+    v_hit date;
+begin
+    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
+        return null;
+    end if;
+    select min(o.business_date_ist), max(o.business_date_ist) into v_from, v_to from old_rows as o;
+    if app.period_lock_overlaps(v_from, v_to) then
+        select min(o.business_date_ist) into v_hit
+        from old_rows as o
+        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
+        perform app.period_lock_check_hit(v_hit);
     end if;
     return null;
 end
@@ -78,47 +126,9 @@ begin
 end
 $$;
 
--- The daily_status guards' common end: the first written day inside an active
--- lock (null: none) is refused, unless this is the replay for has_sync_errors:
--- the worker's outcome for an event of a closed day re-derives that day
--- (app.tg_attendance_events__sync_errors), and a replay of a frozen ledger
--- changes has_sync_errors at most, which is not the attendance record.
-create or replace function app.daily_status_period_check(p_hit date) returns void
-language plpgsql stable
-as $$
-begin
-    if p_hit is not null and coalesce(current_setting('hithonix.sync_errors_refresh', true), '') <> 'on' then
-        perform app.assert_period_open(p_hit, p_hit);
-    end if;
-end
-$$;
-
--- PostgreSQL allows one event per trigger with transition tables: one
--- function each for INSERT, UPDATE (a change beyond has_sync_errors and
--- updated_at) and DELETE.
-create or replace function app.tg_daily_status__period_lock_insert() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
-as $$
-declare
-    v_from date;
-    v_to date;
-    v_hit date;
-begin
-    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
-        return null;
-    end if;
-    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
-    if app.period_lock_overlaps(v_from, v_to) then
-        select min(n.business_date_ist) into v_hit
-        from new_rows as n
-        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
-        perform app.daily_status_period_check(v_hit);
-    end if;
-    return null;
-end
-$$;
-
+-- An UPDATE of daily_status: only a change beyond has_sync_errors and
+-- updated_at counts. (PostgreSQL allows one event per trigger with transition
+-- tables: INSERT and DELETE use the functions above.)
 create or replace function app.tg_daily_status__period_lock_update() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -143,30 +153,7 @@ begin
         from inside as i
         inner join old_rows as o on i.employee_id = o.employee_id and i.business_date_ist = o.business_date_ist
         where i.day is distinct from (to_jsonb(o) - 'has_sync_errors' - 'updated_at');
-        perform app.daily_status_period_check(v_hit);
-    end if;
-    return null;
-end
-$$;
-
-create or replace function app.tg_daily_status__period_lock_delete() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
-as $$
-declare
-    v_from date;
-    v_to date;
-    v_hit date;
-begin
-    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
-        return null;
-    end if;
-    select min(o.business_date_ist), max(o.business_date_ist) into v_from, v_to from old_rows as o;
-    if app.period_lock_overlaps(v_from, v_to) then
-        select min(o.business_date_ist) into v_hit
-        from old_rows as o
-        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
-        perform app.daily_status_period_check(v_hit);
+        perform app.period_lock_check_hit(v_hit);
     end if;
     return null;
 end
@@ -227,7 +214,7 @@ $$;
 create or replace trigger _050_period_lock
 after insert on app.attendance_events
 referencing new table as new_rows
-for each statement execute function app.tg_attendance_events__period_lock();
+for each statement execute function app.tg_period_lock__new_rows();
 
 create or replace trigger _060_period_lock
 before update on app.attendance_events
@@ -238,7 +225,7 @@ execute function app.tg_attendance_events__period_lock_move();
 create or replace trigger _050_period_lock_ins
 after insert on app.daily_status
 referencing new table as new_rows
-for each statement execute function app.tg_daily_status__period_lock_insert();
+for each statement execute function app.tg_period_lock__new_rows();
 
 create or replace trigger _050_period_lock_upd
 after update on app.daily_status
@@ -248,7 +235,7 @@ for each statement execute function app.tg_daily_status__period_lock_update();
 create or replace trigger _050_period_lock_del
 after delete on app.daily_status
 referencing old table as old_rows
-for each statement execute function app.tg_daily_status__period_lock_delete();
+for each statement execute function app.tg_period_lock__old_rows();
 
 create or replace trigger _050_period_lock
 before update on app.leave_requests
