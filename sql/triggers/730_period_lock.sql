@@ -52,6 +52,12 @@ begin
 end
 $$;
 
+-- Invoker rights, on purpose: every write that reaches these tables runs as
+-- the owner (clients write through SECURITY DEFINER functions, the worker's
+-- sync updates re-derive days in a definer trigger), so the guards read
+-- period_locks without the cost of a definer call on every punch; a path that
+-- ever wrote as a client role would fail closed (no SELECT on period_locks),
+-- never skip the check.
 -- Every guard on a statement's rows asks, in order, questions that get
 -- dearer: is any lock active (a tiny table), does one overlap the min/max of
 -- the statement's business dates (one pass over its rows), which row falls
@@ -61,8 +67,7 @@ $$;
 -- The inserted rows of the ledger and of daily_status (both carry
 -- business_date_ist): one function for both tables' AFTER INSERT triggers.
 create or replace function app.tg_period_lock__new_rows() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_from date;
@@ -91,8 +96,7 @@ $$;
 -- The same for the rows a statement deleted (daily_status: a replay removes
 -- the days it then inserts again).
 create or replace function app.tg_period_lock__old_rows() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_from date;
@@ -116,8 +120,7 @@ $$;
 -- The one sanctioned UPDATE of a business column (the backfill) moves a row
 -- between dates: both must be open.
 create or replace function app.tg_attendance_events__period_lock_move() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 begin
     perform app.assert_period_open(old.business_date_ist, old.business_date_ist);
@@ -130,8 +133,7 @@ $$;
 -- updated_at counts. (PostgreSQL allows one event per trigger with transition
 -- tables: INSERT and DELETE use the functions above.)
 create or replace function app.tg_daily_status__period_lock_update() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_from date;
@@ -169,8 +171,7 @@ end
 $$;
 
 create or replace function app.tg_leave_ledger__period_lock() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_request app.leave_requests;
@@ -184,8 +185,7 @@ end
 $$;
 
 create or replace function app.tg_adjustment_decisions__period_lock() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_date date;
