@@ -18,7 +18,11 @@ select functions_are(
         'adjust_leave_balance', 'approve_leave', 'calendar_sync', 'cancel_leave', 'delete_holiday', 'leave_summary',
         'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
         -- the Slack app (issue 16)
-        'my_day'
+        'my_day',
+        -- front desk (issue 15)
+        'acknowledge_alert', 'assign_badge', 'badge_history', 'badge_scan', 'kiosk_devices', 'kiosk_login',
+        'presence', 'register_kiosk_device', 'report_badge_lost', 'return_badge', 'revoke_badge',
+        'revoke_kiosk_device', 'rotate_kiosk_key', 'security_alerts'
     ],
     'the api function surface is exactly the contract''s'
 );
@@ -47,8 +51,8 @@ select is(
     (select array_agg(p.proname::text order by p.proname)
      from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
      where n.nspname = 'api' and has_function_privilege('anon', p.oid, 'execute')),
-    array['health'],
-    'anon can execute api.health and nothing else in api'
+    array['health', 'kiosk_login'],
+    'anon can execute api.health and kiosk_login (key -> kiosk JWT) and nothing else in api'
 );
 select is(
     (select array_agg(c.relname::text)
@@ -62,8 +66,8 @@ select is(
     (select array_agg(p.proname::text order by p.proname)
      from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
      where n.nspname = 'api' and has_function_privilege('kiosk', p.oid, 'execute')),
-    array['health', 'kiosk_punch'],
-    'kiosk can only punch by badge (and call health)'
+    array['badge_scan', 'health', 'kiosk_punch'],
+    'kiosk can only punch or scan by badge (and call health)'
 );
 select is(
     (select array_agg(c.relname::text)
