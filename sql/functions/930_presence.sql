@@ -8,19 +8,24 @@
 -- IN scan since they clocked in (null when they clocked in from the web or
 -- Slack). hr_admin sees everyone, an approver their reporting chain.
 
-create or replace function app.presence_rows(p_department text default null)
+-- The rows, for a caller that decided who may be seen (p_everyone, else
+-- p_visible) and the open-shift limit once: evaluated per row, those would be
+-- thousands of calls on a large board. Invoker and inlinable.
+create or replace function app.presence_rows(
+    p_department text, p_everyone boolean, p_visible uuid [], p_max_shift interval
+)
 returns table (
     employee_id uuid, full_name text, department text, status app.day_status, since timestamptz,
     state_since timestamptz, business_date_ist date
 )
-language sql stable security definer
-set search_path = pg_catalog, pg_temp
+language sql stable
 as $$
     with latest as (
         select distinct on (ds.employee_id)
             ds.employee_id, ds.current_status, ds.first_clock_in, ds.state_since, ds.business_date_ist
         from app.daily_status as ds
         where ds.business_date_ist >= app.ist_date(now()) - 1
+            and (p_everyone or ds.employee_id = any(p_visible))
         order by ds.employee_id asc, ds.business_date_ist desc
     )
     select l.employee_id, e.full_name, e.department, l.current_status, l.first_clock_in, l.state_since,
@@ -28,12 +33,8 @@ as $$
     from latest as l
     inner join app.employees as e on l.employee_id = e.id
     where l.current_status in ('ON_SHIFT', 'ON_BREAK', 'ON_LUNCH')
-        and not app.is_missing_clock_out(l.current_status, l.first_clock_in, app.max_shift_interval())
+        and not (l.first_clock_in < now() - p_max_shift)  -- that is MISSING_CLOCK_OUT, not presence
         and (p_department is null or e.department = p_department)
-        and (
-            app.current_app_role() = 'hr_admin'
-            or (app.current_app_role() = 'approver' and l.employee_id = any(app.visible_employee_ids()))
-        )
 $$;
 
 create or replace function app.presence(
@@ -52,7 +53,13 @@ begin
         perform app.fail(422, 'INVALID_ARGUMENT', 'page_size must be from 1 to 500.', '{"field": "page_size"}');
     end if;
     return (
-        with here as materialized (select * from app.presence_rows(p_department)),
+        with here as materialized (
+            select * from app.presence_rows(
+                p_department, app.current_app_role() = 'hr_admin',
+                case when app.current_app_role() = 'approver' then app.visible_employee_ids() else '{}' end,
+                coalesce(app.max_shift_interval(), interval '16 hours')
+            )
+        ),
         page as (
             select h.* from here as h
             order by h.department nulls last, h.full_name, h.employee_id
