@@ -18,13 +18,17 @@ select functions_are(
         'adjust_leave_balance', 'approve_leave', 'calendar_sync', 'cancel_leave', 'delete_holiday', 'leave_summary',
         'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
         -- the Slack app (issue 16)
-        'my_day'
+        'my_day',
+        -- front desk: visitors, duty roster and lockup, events (issue 15)
+        'visitor_sign_in', 'visitor_sign_out'
     ],
     'the api function surface is exactly the contract''s'
 );
 select views_are('api', array[
     'attendance_events', 'audit_logs', 'daily_status', 'employees', 'keka_corrections', 'sync_overview',
-    'holidays', 'leave_balances', 'leave_policies', 'leave_requests'
+    'holidays', 'leave_balances', 'leave_policies', 'leave_requests',
+    -- front desk (issue 15)
+    'visitors'
 ]);
 select tables_are('api', '{}'::name [], 'no table is exposed in api');
 
@@ -62,8 +66,8 @@ select is(
     (select array_agg(p.proname::text order by p.proname)
      from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
      where n.nspname = 'api' and has_function_privilege('kiosk', p.oid, 'execute')),
-    array['health', 'kiosk_punch'],
-    'kiosk can only punch by badge (and call health)'
+    array['health', 'kiosk_punch', 'visitor_sign_in', 'visitor_sign_out'],
+    'kiosk can only punch by badge and sign visitors in and out (and call health)'
 );
 select is(
     (select array_agg(c.relname::text)
