@@ -11,6 +11,7 @@ declare
     v_employee_id uuid := app.current_employee_id();
     v_emp app.employees;
 begin
+    perform app.check_kiosk_device();  -- kiosk tokens: device registered, not revoked (900_kiosk_devices.sql)
     if v_role not in ('employee', 'approver', 'hr_admin') then
         return;
     end if;
