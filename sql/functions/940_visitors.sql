@@ -19,28 +19,11 @@ $$;
 comment on function app.require_text(text, text, integer) is
 '422 INVALID_ARGUMENT naming p_field when p_value is missing, blank or longer than p_max characters.';
 
--- An integer setting, clamped to [p_min, p_max] (a key no rule validates
--- cannot make a reader fail), p_default when absent or not a whole number.
-create or replace function app.setting_integer(p_key text, p_default integer, p_min integer, p_max integer)
-returns integer
-language sql stable security definer
-set search_path = pg_catalog, pg_temp
-as $$
-    select greatest(p_min, least(p_max, coalesce(
-        (
-            select (s.value #>> '{}')::integer from app.settings as s
-            where s.key = p_key and (s.value #>> '{}') ~ '^[0-9]{1,6}$'
-        ),
-        p_default
-    )))
-$$;
-grant execute on function app.setting_integer(text, integer, integer, integer) to employee, approver, hr_admin;
-
 -- How long a visitor's personal data is kept (days from sign-in).
 create or replace function app.visitor_retention() returns interval
 language sql stable
 as $$
-    select make_interval(days => app.setting_integer('visitor_retention_days', 30, 1, 3650))
+    select make_interval(days => app.setting_int('visitor_retention_days', 30, 1, 3650))
 $$;
 grant execute on function app.visitor_retention() to employee, approver, hr_admin;
 
@@ -80,6 +63,29 @@ as $$
     ) else '{}' end
 $$;
 
+-- The site of the kiosk making this request (its registered device's), or
+-- null for other roles; a kiosk token that names no registered device is
+-- refused (the pre-request check refuses it first on the HTTP path).
+create or replace function app.caller_kiosk_site() returns text
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_site text;
+begin
+    if app.current_app_role() <> 'kiosk' then
+        return null;
+    end if;
+    select d.site into v_site
+    from app.kiosk_devices as d
+    where d.id::text = lower(app.jwt_claims() ->> 'kiosk_id') and d.revoked_at is null;
+    if v_site is null then
+        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must name a registered device (kiosk_id).');
+    end if;
+    return v_site;
+end
+$$;
+
 create or replace function app.visitor_sign_in(
     p_name text,
     p_host_employee_id uuid,
@@ -97,6 +103,8 @@ declare
     v_visitor app.visitors;
 begin
     perform app.require_role(array['hr_admin', 'kiosk']);
+    -- a kiosk signs visitors in at its own site, whatever it sends
+    v_site := coalesce(app.caller_kiosk_site(), v_site);
     perform app.require_text('name', p_name, 200);
     perform app.require_max_length('company', p_company, 200);
     perform app.require_max_length('purpose', p_purpose, 500);
@@ -153,7 +161,9 @@ declare
     v_after app.visitors;
 begin
     perform app.require_role(array['hr_admin', 'kiosk']);
-    select * into v_before from app.visitors as v where v.id = p_visitor_id for update;
+    select * into v_before from app.visitors as v
+    where v.id = p_visitor_id and v.site = coalesce(app.caller_kiosk_site(), v.site)  -- a kiosk: its site only
+    for update;
     if not found then
         perform app.fail(404, 'VISITOR_NOT_FOUND', 'No visitor has this id.');
     end if;

@@ -5,13 +5,17 @@
 -- visitor_retention_days (served masked before the purge runs, then purged,
 -- audited without a name, the host's notice removed).
 begin;
-select plan(33);
+select plan(35);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('host@example.com') as host \gset
 select tests.create_employee('other@example.com') as other \gset
 select tests.create_employee('gone@example.com') as gone \gset
 update app.employees set employment_status = 'INACTIVE' where id = :'gone';
+insert into app.kiosk_devices (name, location, site, key_hash, key_prefix, created_by)
+values ('North desk', 'North lobby', 'north', repeat('a', 64), repeat('a', 12), 'test') returning id as north_kiosk \gset
+insert into app.kiosk_devices (name, location, site, key_hash, key_prefix, created_by)
+values ('South desk', 'South lobby', 'south', repeat('b', 64), repeat('b', 12), 'test') returning id as south_kiosk \gset
 
 -- hr_admin at the desk
 select tests.authenticate_as('hr_admin', :'hr');
@@ -29,9 +33,9 @@ select is(
     1, 'the sign-in is audited'
 );
 
--- a kiosk signs one in; a rolled-back sign-in leaves no notice
-select tests.authenticate_as('kiosk', null, '{"kiosk_id": "desk-1"}');
-select api.visitor_sign_in('Ben Ortiz', :'host', null, 'Interview', null, 'north') ->> 'id' as ben \gset
+-- a kiosk signs one in at its own site (whatever site it sends); a rolled-back sign-in leaves no notice
+select tests.authenticate_as('kiosk', null, jsonb_build_object('kiosk_id', :'north_kiosk'));
+select api.visitor_sign_in('Ben Ortiz', :'host', null, 'Interview', null, 'south') ->> 'id' as ben \gset
 select throws_ok(
     $$select * from api.visitors$$, '42501', null, 'the kiosk cannot read the visitor list'
 );
@@ -39,7 +43,21 @@ select throws_ok(
     $$select * from app.visitors$$, '42501', null, 'the kiosk cannot read the visitors table'
 );
 select tests.clear_authentication();
-select is((select signed_in_by from app.visitors where id = :ben), 'kiosk:desk-1', 'a kiosk signs a visitor in, recorded as its actor');
+select is(
+    (select row(signed_in_by, site)::text from app.visitors where id = :ben), row('kiosk:' || :'north_kiosk', 'north')::text,
+    'a kiosk signs a visitor in at its own site, recorded as its actor'
+);
+select tests.authenticate_as('kiosk', null, jsonb_build_object('kiosk_id', :'south_kiosk'));
+select throws_ok(
+    format($$select api.visitor_sign_out(%s)$$, :ben), 'PT404', 'VISITOR_NOT_FOUND',
+    'a kiosk cannot sign out a visitor of another site'
+);
+select tests.authenticate_as('kiosk', null, '{"kiosk_id": "desk-1"}');
+select throws_ok(
+    format($$select api.visitor_sign_in('Eve', %L)$$, :'host'), 'PT401', 'NOT_AUTHENTICATED',
+    'a kiosk token naming no registered device signs nobody in'
+);
+select tests.clear_authentication();
 select count(*) as msgs_before from pgmq.q_notifications \gset
 savepoint before_sign_in;
 select tests.authenticate_as('hr_admin', :'hr');

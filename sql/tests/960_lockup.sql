@@ -29,6 +29,17 @@ select api.clock_in(tests.plan(), now() - interval '2 hours') is not null as ok 
 select api.clock_out(now() - interval '1 hour') is not null as ok \gset
 select tests.authenticate_as('employee', :'cy');
 select api.clock_in(tests.plan(), now() - interval '2 hours') is not null as ok \gset
+select tests.clear_authentication();
+-- ana lives in North but badged in at the south reader: a scan's reader decides her site
+insert into app.kiosk_devices (name, location, site, key_hash, key_prefix, created_by)
+values ('South desk', 'South lobby', 'south', repeat('b', 64), repeat('b', 12), 'test') returning id as south_kiosk \gset
+select tests.create_employee('eli@example.com', null, 'employee', 'FLEXIBLE') as eli \gset
+update app.employees set location = 'North' where id = :'eli';
+select tests.authenticate_as('employee', :'eli');
+select api.clock_in(tests.plan(), now() - interval '2 hours') -> 'event' ->> 'id' as eli_in \gset
+select tests.clear_authentication();
+insert into app.badge_scans (device_id, badge_code, employee_id, scanned_at, outcome, event_id)
+values (:'south_kiosk', 'B-eli', :'eli', now() - interval '2 hours', 'IN', :eli_in);
 
 -- the roster
 select tests.authenticate_as('hr_admin', :'hr');
@@ -76,7 +87,7 @@ select is(
     (select array_agg(c ->> 'employee_id' order by c ->> 'employee_id')
      from jsonb_array_elements(api.lockup('north', null, true) -> 'checked_in') as c),
     (select array_agg(x::text order by x::text) from unnest(array[:'ana'::uuid, :'bo'::uuid]) as x),
-    'a dry run lists who is still in at the site (not the one who left, not the other site)'
+    'a dry run lists who is still in at the site (not the one who left, not those at the other site)'
 );
 select throws_ok($$select api.lockup('north', '')$$, 'PT422', 'INVALID_ARGUMENT', 'a lockup needs a reason');
 select api.lockup('north', 'end of day lockup') as first \gset
@@ -89,7 +100,10 @@ select is(
     (tests.day(:'bo', app.ist_date(now()))).anomalies, '{}'::text[],
     'bo''s open break was closed before the checkout (no UNCLOSED_BREAK)'
 );
-select is((tests.day(:'cy', app.ist_date(now()))).current_status, 'ON_SHIFT', 'the other site is untouched');
+select is(
+    (select array_agg((tests.day(x, app.ist_date(now()))).current_status::text) from unnest(array[:'cy'::uuid, :'eli'::uuid]) as x),
+    array['ON_SHIFT', 'ON_SHIFT'], 'the other site is untouched (by location, or by the reader last badged at)'
+);
 select is(
     (select array_agg(event_type::text || '/' || source || '/' || (payload ->> 'reason') order by id)
      from app.attendance_events where employee_id = :'bo' and source = 'admin'),
