@@ -27,3 +27,25 @@ grant select on app.lockups to hr_admin;
 drop policy if exists lockups_all on app.lockups;
 create policy lockups_all on app.lockups for select to hr_admin
 using (true);
+
+-- events: hr_admin all; a person the events they are expected at (and their own attendee rows)
+grant select on app.events, app.event_attendees to employee, approver, hr_admin;
+
+drop policy if exists events_all on app.events;
+create policy events_all on app.events for select to hr_admin
+using (true);
+
+drop policy if exists events_expected on app.events;
+create policy events_expected on app.events for select to employee, approver
+using (exists (
+    select 1 from app.event_attendees as a
+    where a.event_id = events.id and a.employee_id = (select app.current_employee_id())
+));
+
+drop policy if exists event_attendees_all on app.event_attendees;
+create policy event_attendees_all on app.event_attendees for select to hr_admin
+using (true);
+
+drop policy if exists event_attendees_own on app.event_attendees;
+create policy event_attendees_own on app.event_attendees for select to employee, approver
+using (employee_id = (select app.current_employee_id()));

@@ -20,7 +20,8 @@ select functions_are(
         -- the Slack app (issue 16)
         'my_day',
         -- front desk: visitors, duty roster and lockup, events (issue 15)
-        'visitor_sign_in', 'visitor_sign_out', 'set_duty', 'lockup'
+        'visitor_sign_in', 'visitor_sign_out', 'set_duty', 'lockup',
+        'create_event', 'add_event_attendees', 'event_report'
     ],
     'the api function surface is exactly the contract''s'
 );
@@ -28,7 +29,7 @@ select views_are('api', array[
     'attendance_events', 'audit_logs', 'daily_status', 'employees', 'keka_corrections', 'sync_overview',
     'holidays', 'leave_balances', 'leave_policies', 'leave_requests',
     -- front desk (issue 15)
-    'visitors', 'duty_roster', 'lockups'
+    'visitors', 'duty_roster', 'lockups', 'events'
 ]);
 select tables_are('api', '{}'::name [], 'no table is exposed in api');
 
