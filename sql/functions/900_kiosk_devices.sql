@@ -148,7 +148,7 @@ end
 $$;
 
 -- A new key; the old one stops working at once, and so do tokens minted
--- before the rotation (app.check_kiosk_device compares iat).
+-- with it (they carry its key_prefix; app.check_kiosk_device compares).
 create or replace function app.rotate_kiosk_key(p_device_id uuid, p_reason text) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -166,8 +166,7 @@ begin
     end if;
     update app.kiosk_devices as d
     set key_hash = app.kiosk_key_hash(v_key), key_prefix = substr(v_key, 5, 12),
-        -- whole seconds: a JWT's iat has no fraction
-        key_rotated_at = date_trunc('second', now())
+        key_rotated_at = now()
     where d.id = p_device_id
     returning * into v_device;
     perform app.audit('ROTATE_KIOSK_KEY', 'kiosk_device', p_device_id::text, null, p_reason,
@@ -206,13 +205,17 @@ comment on function app.revoke_kiosk_device(uuid, text) is
 'hr_admin: revoke a device: its key no longer logs in and its tokens are refused (403 KIOSK_REVOKED).';
 grant execute on function app.revoke_kiosk_device(uuid, text) to hr_admin;
 
-create or replace function app.kiosk_devices_list() returns setof jsonb
-language sql stable security definer
+create or replace function app.kiosk_devices_list() returns jsonb
+language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    select app.kiosk_device_json(d) from app.kiosk_devices as d
-    where app.current_app_role() = 'hr_admin'
-    order by d.site, d.location, d.name, d.id
+begin
+    perform app.require_role(array['hr_admin']);
+    return (
+        select coalesce(jsonb_agg(app.kiosk_device_json(d) order by d.site, d.location, d.name, d.id), '[]')
+        from app.kiosk_devices as d
+    );
+end
 $$;
 grant execute on function app.kiosk_devices_list() to hr_admin;
 
@@ -263,7 +266,7 @@ begin
     return jsonb_build_object(
         'token', app.jwt_sign(jsonb_build_object(
             'role', 'kiosk', 'kiosk_id', v_device.id, 'sub', 'kiosk:' || v_device.id,
-            'iat', v_now, 'exp', v_now + v_ttl
+            'key_prefix', v_device.key_prefix, 'iat', v_now, 'exp', v_now + v_ttl
         )),
         'kiosk_id', v_device.id,
         'expires_at', to_timestamp(v_now + v_ttl)
@@ -275,7 +278,8 @@ comment on function app.kiosk_login(text) is
 grant execute on function app.kiosk_login(text) to anon;
 
 -- The pre-request check of kiosk tokens: the device exists, is not revoked,
--- and its key was not rotated after the token was minted. last_seen_at is
+-- and the token was not minted with a key rotated out since (a token without
+-- key_prefix was minted by an operator holding the secret: `hithonix token`). last_seen_at is
 -- written at most once a minute, and never in a read-only transaction (GETs).
 create or replace function app.check_kiosk_device() returns void
 language plpgsql volatile security definer
@@ -298,9 +302,9 @@ begin
     if v_device.revoked_at is not null then
         perform app.fail(403, 'KIOSK_REVOKED', 'This kiosk device has been revoked.');
     end if;
-    if v_device.key_rotated_at is not null
-        and coalesce(app.jwt_claims() ->> 'iat', '') ~ '^[0-9]{1,12}$'
-        and to_timestamp((app.jwt_claims() ->> 'iat')::bigint) < v_device.key_rotated_at then
+    -- kiosk_login puts the key's prefix in the token: a token of a rotated-out key is refused
+    if app.jwt_claims() ->> 'key_prefix' is distinct from v_device.key_prefix
+        and app.jwt_claims() ? 'key_prefix' then
         perform app.fail(401, 'KIOSK_TOKEN_STALE', 'The device''s key was rotated after this token was issued.');
     end if;
     if (v_device.last_seen_at is null or v_device.last_seen_at < now() - interval '1 minute')
