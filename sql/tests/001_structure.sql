@@ -19,6 +19,10 @@ select functions_are(
         'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
         -- the Slack app (issue 16)
         'my_day',
+        -- front desk: kiosk devices, badges, presence, alerts (issue 15, branch desk)
+        'register_kiosk_device', 'rotate_kiosk_key', 'revoke_kiosk_device', 'kiosk_devices', 'kiosk_login',
+        'badge_scan', 'assign_badge', 'return_badge', 'report_badge_lost', 'revoke_badge', 'badge_history',
+        'presence', 'security_alerts', 'acknowledge_alert',
         -- front desk: visitors, duty roster and lockup, events (issue 15)
         'visitor_sign_in', 'visitor_sign_out', 'set_duty', 'lockup',
         'create_event', 'add_event_attendees', 'event_report'
@@ -52,8 +56,8 @@ select is(
     (select array_agg(p.proname::text order by p.proname)
      from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
      where n.nspname = 'api' and has_function_privilege('anon', p.oid, 'execute')),
-    array['health'],
-    'anon can execute api.health and nothing else in api'
+    array['health', 'kiosk_login'],
+    'anon can execute api.health and kiosk_login (a key for a kiosk token) and nothing else in api'
 );
 select is(
     (select array_agg(c.relname::text)
@@ -67,8 +71,8 @@ select is(
     (select array_agg(p.proname::text order by p.proname)
      from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
      where n.nspname = 'api' and has_function_privilege('kiosk', p.oid, 'execute')),
-    array['health', 'kiosk_punch', 'visitor_sign_in', 'visitor_sign_out'],
-    'kiosk can only punch by badge and sign visitors in and out (and call health)'
+    array['badge_scan', 'health', 'kiosk_punch', 'visitor_sign_in', 'visitor_sign_out'],
+    'kiosk can only scan and punch by badge and sign visitors in and out (and call health)'
 );
 select is(
     (select array_agg(c.relname::text)
