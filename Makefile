@@ -75,6 +75,7 @@ bench: ## run the benchmarks (ARGS="--scale 10000"), the import figures (IMPORT_
 	$(PY) -m bench.leave
 	$(PY) -m bench.latency
 	$(PY) -m bench.lock_notice
+	$(PY) -m bench.frontdesk_events
 
 bench-lock-notice: ## only the lock-notice triggers' cost on the punch path (with/without, pgbench)
 	$(PY) -m bench.lock_notice $(ARGS)

@@ -195,7 +195,9 @@ def seed(db_url: str, say: Callable[[str], None], api_url: str = "http://localho
         for n, (name, company, purpose, host) in enumerate(VISITORS)
     ]
     with psycopg.connect(db_url, autocommit=True) as conn:
-        duty_date = conn.execute("select app.ist_date(now())::text").fetchone()[0]  # type: ignore[index]
+        duty_date, tomorrow = conn.execute(  # type: ignore[misc]
+            "select app.ist_date(now())::text, (app.ist_date(now()) + 1)::text"
+        ).fetchone()
         alert_id = conn.execute("select max(id) from app.security_alerts").fetchone()[0]  # type: ignore[index]
     _ok(
         api.rpc("set_duty", {"site": SITE, "duty_date": duty_date, "employee_id": ids["approver"]}, claims=admin),
@@ -218,12 +220,17 @@ def seed(db_url: str, say: Callable[[str], None], api_url: str = "http://localho
         "ROOM_DEVICE_ID": room["id"],
         "SPARE_DEVICE_ID": spare["id"],
         "EMPLOYEE_ID": ids["employee"],
+        "OTHER_ID": ids["arjun"],  # holds no badge
         "HOST_ID": ids["approver"],
         "VISITOR_ID": str(visitors[0]["id"]),
         "EVENT_ID": str(drill["id"]),
         "ALERT_ID": str(alert_id),
         "BADGE_CODE": "FD-BADGE-01",
         "SITE": SITE,
+        # tomorrow (IST) and its 10:00-11:00, for the roster and a new event
+        "TOMORROW": tomorrow,
+        "EVENT_STARTS": f"{tomorrow}T10:00:00+05:30",
+        "EVENT_ENDS": f"{tomorrow}T11:00:00+05:30",
     }
     result.counts = {"people": len(PEOPLE), "badges": len(BADGED), "events": 2, "visitors": len(visitors)}
     return result
