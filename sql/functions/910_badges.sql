@@ -48,7 +48,8 @@ begin
         return;
     end if;
     update app.badge_assignments as a
-    set during = tstzrange(lower(a.during), greatest(now(), lower(a.during)), '[)'),
+    -- begun in this transaction: never in effect, so empty (ignored by the exclusion constraints)
+    set during = case when lower(a.during) >= now() then 'empty'::tstzrange else tstzrange(lower(a.during), now()) end,
         end_reason = p_reason, ended_by = app.current_actor()
     where a.id = p_assignment.id and a.employee_id = p_assignment.employee_id;
     update app.employees as e set badge_id = null

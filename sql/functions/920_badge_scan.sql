@@ -60,7 +60,8 @@ begin
     select * into v_last from app.badge_scans as s
     where s.badge_code = p_badge_code
         and s.scanned_at > now() - make_interval(secs => app.setting_int('badge_double_scan_seconds', 10, 0, 3600))
-    order by s.scanned_at desc, s.id desc
+    -- this reader's own scan in the window first: its double-fire is a duplicate, not a second device
+    order by s.device_id = v_device_id desc, s.scanned_at desc, s.id desc
     limit 1;
     if found and v_last.device_id = v_device_id then
         insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, duplicate_of)

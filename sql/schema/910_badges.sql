@@ -25,7 +25,7 @@ create table app.badges (
     status_changed_by text,
     created_by text not null,
     created_at timestamptz not null default now(),
-    constraint badges_code_format check (code ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$'),
+    constraint badges_code_format check (length(code) <= 64 and code ~ '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$'),
     constraint badges_kind_known check (kind in ('EMPLOYEE', 'TEMPORARY')),
     constraint badges_status_known check (status in ('ACTIVE', 'LOST', 'REVOKED')),
     constraint badges_status_reason_length check (length(status_reason) <= 1000),
@@ -46,14 +46,16 @@ create table app.badge_assignments (
     assigned_by text not null,
     ended_by text,
     primary key (id, employee_id),
+    -- empty: a holding ended in the transaction that began it (it was never in effect)
     constraint badge_assignments_during_valid check (
-        not isempty(during) and lower(during) is not null and not lower_inf(during)
+        (not isempty(during) and not lower_inf(during)) or (isempty(during) and end_reason is not null)
     ),
     constraint badge_assignments_end_reason_known check (
         end_reason in ('RETURNED', 'LOST', 'REVOKED', 'REASSIGNED', 'EMPLOYEE_INACTIVE')
     ),
     constraint badge_assignments_end_complete check (
-        (upper(during) is null) = (end_reason is null) and (end_reason is null) = (ended_by is null)
+        (upper(during) is null and not isempty(during)) = (end_reason is null)
+        and (end_reason is null) = (ended_by is null)
     ),
     constraint badge_assignments_assigned_by_length check (length(assigned_by) <= 200),
     constraint badge_assignments_ended_by_length check (length(ended_by) <= 200),

@@ -19,11 +19,11 @@ select functions_are(
         'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
         -- the Slack app (issue 16)
         'my_day',
-        -- front desk: kiosk devices, badges, presence, alerts (issue 15, branch desk)
-        'register_kiosk_device', 'rotate_kiosk_key', 'revoke_kiosk_device', 'kiosk_devices', 'kiosk_login',
-        'badge_scan', 'assign_badge', 'return_badge', 'report_badge_lost', 'revoke_badge', 'badge_history',
-        'presence', 'security_alerts', 'acknowledge_alert',
-        -- front desk: visitors, duty roster and lockup, events (issue 15)
+        -- front desk (issue 15)
+        'acknowledge_alert', 'assign_badge', 'badge_history', 'badge_scan', 'kiosk_devices', 'kiosk_login',
+        'presence', 'register_kiosk_device', 'report_badge_lost', 'return_badge', 'revoke_badge',
+        'revoke_kiosk_device', 'rotate_kiosk_key', 'security_alerts',
+        -- front desk: visitors, duty roster and lockup, events (issue 15, desk2)
         'visitor_sign_in', 'visitor_sign_out', 'set_duty', 'lockup',
         'create_event', 'add_event_attendees', 'event_report'
     ],
@@ -57,7 +57,7 @@ select is(
      from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
      where n.nspname = 'api' and has_function_privilege('anon', p.oid, 'execute')),
     array['health', 'kiosk_login'],
-    'anon can execute api.health and kiosk_login (a key for a kiosk token) and nothing else in api'
+    'anon can execute api.health and kiosk_login (key -> kiosk JWT) and nothing else in api'
 );
 select is(
     (select array_agg(c.relname::text)

@@ -22,8 +22,9 @@ language plpgsql volatile
 as $$
 begin
     if tg_op = 'DELETE' or old.end_reason is not null
-        or (new.id, new.employee_id, new.badge_id, lower(new.during), new.assigned_by)
-        is distinct from (old.id, old.employee_id, old.badge_id, lower(old.during), old.assigned_by)
+        or (new.id, new.employee_id, new.badge_id, new.assigned_by)
+        is distinct from (old.id, old.employee_id, old.badge_id, old.assigned_by)
+        or (lower(new.during) is distinct from lower(old.during) and not isempty(new.during))
         or new.end_reason is null then
         perform app.fail(
             403, 'APPEND_ONLY', 'A badge holding is never rewritten: only its end is recorded, once.'
