@@ -19,6 +19,22 @@ $$;
 comment on function app.require_text(text, text, integer) is
 '422 INVALID_ARGUMENT naming p_field when p_value is missing, blank or longer than p_max characters.';
 
+-- A required whole-number argument in [p_min, p_max].
+create or replace function app.require_range(p_field text, p_value integer, p_min integer, p_max integer) returns void
+language plpgsql immutable
+as $$
+begin
+    if p_value is null or p_value not between p_min and p_max then
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', format('%s must be from %s to %s.', p_field, p_min, p_max),
+            jsonb_build_object('field', p_field, 'min', p_min, 'max', p_max)
+        );
+    end if;
+end
+$$;
+comment on function app.require_range(text, integer, integer, integer) is
+'422 INVALID_ARGUMENT naming p_field when p_value is missing or outside [p_min, p_max].';
+
 -- How long a visitor's personal data is kept (days from sign-in).
 create or replace function app.visitor_retention() returns interval
 language sql stable
@@ -202,9 +218,7 @@ declare
     v_table text;
     v_cutoff timestamptz := now() - app.visitor_retention();
 begin
-    if p_limit is null or p_limit not between 1 and 100000 then
-        perform app.fail(422, 'INVALID_ARGUMENT', 'limit must be from 1 to 100000.', '{"field": "limit"}');
-    end if;
+    perform app.require_range('limit', p_limit, 1, 100000);
     with due as (
         select v.id from app.visitors as v
         where v.purged_at is null and v.signed_in_at < v_cutoff

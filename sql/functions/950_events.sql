@@ -90,16 +90,8 @@ begin
             422, 'INVALID_ARGUMENT', 'starts_at must be within a year of now.', '{"field": "starts_at"}'
         );
     end if;
-    if p_grace_minutes is null or p_grace_minutes not between 0 and 240 then
-        perform app.fail(
-            422, 'INVALID_ARGUMENT', 'grace_minutes must be from 0 to 240.', '{"field": "grace_minutes"}'
-        );
-    end if;
-    if p_early_minutes is null or p_early_minutes not between 0 and 240 then
-        perform app.fail(
-            422, 'INVALID_ARGUMENT', 'early_minutes must be from 0 to 240.', '{"field": "early_minutes"}'
-        );
-    end if;
+    perform app.require_range('grace_minutes', p_grace_minutes, 0, 240);
+    perform app.require_range('early_minutes', p_early_minutes, 0, 240);
     insert into app.events (title, kind, device_id, starts_at, ends_at, grace_minutes, early_minutes, created_by)
     values (
         btrim(p_title), upper(p_kind), p_device_id, p_starts_at, p_ends_at, p_grace_minutes, p_early_minutes,

@@ -4,7 +4,7 @@
 -- window is not attendance); nobody else creates events or reads the report,
 -- a person sees only the events they are expected at, a kiosk reads nothing.
 begin;
-select plan(22);
+select plan(23);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('boss@example.com', null, 'approver') as boss \gset
@@ -60,6 +60,10 @@ select throws_ok(
         :'room', gen_random_uuid()
     ),
     'PT422', 'INVALID_ARGUMENT', 'every attendee is an active employee'
+);
+select throws_ok(
+    format($$select api.create_event('X', 'DRILL', %L, now(), now() + interval '1 hour', 241)$$, :'room'),
+    'PT422', 'INVALID_ARGUMENT', 'the grace is bounded'
 );
 select throws_ok($$select api.event_report(-1)$$, 'PT404', 'EVENT_NOT_FOUND', 'an unknown event is 404');
 select throws_ok(
