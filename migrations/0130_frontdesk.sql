@@ -197,12 +197,18 @@ on conflict (key) do nothing;
 -- The badges employees already carry (employees.badge_id, what kiosk_punch
 -- used to read) become badges held from now on.
 insert into app.badges (code, created_by)
-select e.badge_id, 'system.migration'
+select
+    e.badge_id as code,
+    'system.migration' as created_by
 from app.employees as e
 where e.badge_id is not null
 order by e.badge_id;
 
 insert into app.badge_assignments (employee_id, badge_id, during, assigned_by)
-select e.id, b.id, tstzrange(now(), null), 'system.migration'
+select
+    e.id as employee_id,
+    b.id as badge_id,
+    tstzrange(now(), null) as during,
+    'system.migration' as assigned_by
 from app.employees as e
 inner join app.badges as b on e.badge_id = b.code;

@@ -37,7 +37,8 @@ language sql stable
 as $$
     select app.kiosk_devices_list()
 $$;
-comment on function api.kiosk_devices() is 'hr_admin: the registered devices (never their keys), last_seen_at included.';
+comment on function api.kiosk_devices() is
+'hr_admin: the registered devices (never their keys), last_seen_at included.';
 grant execute on function api.kiosk_devices() to hr_admin;
 
 create or replace function api.kiosk_login(key text) returns jsonb
@@ -74,7 +75,8 @@ language sql volatile
 as $$
     select app.end_badge(badge_code, 'RETURNED', reason)
 $$;
-comment on function api.return_badge(text, text) is 'hr_admin: the holder gave the badge back; it can be assigned again.';
+comment on function api.return_badge(text, text) is
+'hr_admin: the holder gave the badge back; it can be assigned again.';
 grant execute on function api.return_badge(text, text) to hr_admin;
 
 create or replace function api.report_badge_lost(badge_code text, reason text) returns jsonb

@@ -74,7 +74,8 @@ def test_presence_board_reads_daily_status_and_the_reader(api: PostgrestEmulator
     assert scan(api, lobby, "B-max")[1]["outcome"] == "OUT"
     board = api.rpc("presence", claims=hr)
     assert board.status == 200, board.body
-    assert board.body["counts"] == {"on_site": 2, "by_status": {"ON_SHIFT": 2}, "by_department": {"Ops": 1, "(none)": 1}}
+    counts = {"on_site": 2, "by_status": {"ON_SHIFT": 2}, "by_department": {"Ops": 1, "(none)": 1}}
+    assert board.body["counts"] == counts
     assert [(r["full_name"], r["location"]) for r in board.body["rows"]] == [("kim", "Lobby"), ("lee", "Lobby")]
     ops = api.rpc("presence", {"department": "Ops"}, claims=hr)
     assert [r["full_name"] for r in ops.body["rows"]] == ["kim"]
