@@ -26,7 +26,6 @@ as $$
 $$;
 comment on function app.setting_int(text, integer, integer, integer) is
 'An integer setting, clamped to [p_min, p_max]; p_default when absent or not a whole number.';
-grant execute on function app.setting_int(text, integer, integer, integer) to employee, approver, hr_admin, kiosk;
 
 -- An error answer that commits: PostgREST sends it with this HTTP status.
 create or replace function app.error_response(p_status integer, p_code text, p_detail text) returns jsonb
@@ -39,7 +38,6 @@ end
 $$;
 comment on function app.error_response(integer, text, text) is
 'Set response.status and return a PostgREST-shaped error body, for refusals whose writes must commit.';
-grant execute on function app.error_response(integer, text, text) to anon, kiosk;
 
 create or replace function app.base64url(p_bytes bytea) returns text
 language sql immutable strict
@@ -219,12 +217,15 @@ end
 $$;
 grant execute on function app.kiosk_devices_list() to hr_admin;
 
--- Count one failed attempt for this bucket in the current minute.
+-- Count one failed attempt for this bucket in the current minute, and forget
+-- minutes that no longer matter (the table holds one row per real key prefix
+-- and minute at most, plus the shared '-' bucket: it stays tiny).
 create or replace function app.count_kiosk_login_failure(p_bucket text) returns void
 language sql volatile
 as $$
+    delete from app.kiosk_login_failures where minute < date_trunc('minute', now()) - interval '10 minutes';
     insert into app.kiosk_login_failures (key_prefix, minute) values (p_bucket, date_trunc('minute', now()))
-    on conflict (key_prefix, minute) do update set failures = app.kiosk_login_failures.failures + 1
+    on conflict (key_prefix, minute) do update set failures = app.kiosk_login_failures.failures + 1;
 $$;
 
 -- The key exchange: anon sends the key, gets a kiosk JWT (role kiosk,
@@ -240,9 +241,11 @@ declare
     v_now bigint := extract(epoch from date_trunc('second', now()))::bigint;
     v_ttl integer := app.setting_int('kiosk_token_ttl_seconds', 900, 60, 86400);
 begin
-    if length(p_key) > 200 then
+    select * into v_device from app.kiosk_devices as d where d.key_prefix = v_prefix;
+    if v_device.id is null then
+        -- a prefix no device has shares the malformed keys' bucket: inventing prefixes buys no
+        -- fresh attempts and adds no rows
         v_bucket := '-';
-        v_prefix := null;
     end if;
     if coalesce((
         select f.failures from app.kiosk_login_failures as f
@@ -253,8 +256,7 @@ begin
             jsonb_build_object('retry_after_seconds', 60 - extract(second from now())::integer)
         );
     end if;
-    select * into v_device from app.kiosk_devices as d where d.key_prefix = v_prefix;
-    if not found or v_device.key_hash <> app.kiosk_key_hash(p_key) then
+    if v_device.id is null or v_device.key_hash <> app.kiosk_key_hash(p_key) then
         perform app.count_kiosk_login_failure(v_bucket);
         return app.error_response(401, 'INVALID_KIOSK_KEY', 'This key is not valid.');
     end if;
@@ -315,4 +317,3 @@ end
 $$;
 comment on function app.check_kiosk_device() is
 'Pre-request: refuse kiosk tokens of unknown (401), revoked (403 KIOSK_REVOKED) or re-keyed (401) devices.';
-grant execute on function app.check_kiosk_device() to anon, employee, approver, hr_admin, kiosk;

@@ -29,7 +29,6 @@ begin
     end if;
 end
 $$;
-grant execute on function app.require_badge_code(text) to kiosk, hr_admin;
 
 -- The badge's current holding (open at now()), if any.
 create or replace function app.current_assignment(p_badge_id bigint) returns app.badge_assignments
