@@ -35,9 +35,11 @@ $$;
 comment on function app.require_range(text, integer, integer, integer) is
 '422 INVALID_ARGUMENT naming p_field when p_value is missing or outside [p_min, p_max].';
 
--- How long a visitor's personal data is kept (days from sign-in).
+-- How long a visitor's personal data is kept (days from sign-in). Definer:
+-- app.setting_int (the settings) is the owner's.
 create or replace function app.visitor_retention() returns interval
-language sql stable
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
 as $$
     select make_interval(days => app.setting_int('visitor_retention_days', 30, 1, 3650))
 $$;
