@@ -152,37 +152,28 @@ def seed(db_url: str, say: Callable[[str], None], api_url: str = "http://localho
     say("5 active badges, 5 check-ins by badge and 1 on the web, 1 security alert (an unknown card)")
 
     now = dt.datetime.now(dt.UTC)
-    drill = _ok(
-        api.rpc(
-            "create_event",
-            {
-                "title": "Fire drill",
-                "kind": "DRILL",
-                "device_id": lobby["id"],
-                "starts_at": (now - dt.timedelta(minutes=20)).isoformat(),
-                "ends_at": (now + dt.timedelta(minutes=40)).isoformat(),
-                "attendee_ids": [ids[k] for k in [*BADGED, "arjun"]],
-            },
-            claims=admin,
-        ),
-        "create drill",
-    )
-    _ok(
-        api.rpc(
-            "create_event",
-            {
-                "title": "Security awareness training",
-                "kind": "TRAINING",
-                "device_id": room["id"],
-                "starts_at": (now - dt.timedelta(minutes=10)).isoformat(),
-                "ends_at": (now + dt.timedelta(minutes=50)).isoformat(),
-                "grace_minutes": 5,
-                "attendee_ids": [ids[k] for k in ("leela", "sam", "dev", "approver")],
-            },
-            claims=admin,
-        ),
-        "create training",
-    )
+    events = [
+        _ok(
+            api.rpc(
+                "create_event",
+                {
+                    "title": title,
+                    "kind": kind,
+                    "device_id": device["id"],
+                    "starts_at": (now - dt.timedelta(minutes=started)).isoformat(),
+                    "ends_at": (now + dt.timedelta(minutes=60 - started)).isoformat(),
+                    "grace_minutes": grace,
+                    "attendee_ids": [ids[k] for k in expected],
+                },
+                claims=admin,
+            ),
+            f"create event {title}",
+        )
+        for title, kind, device, started, grace, expected in (
+            ("Fire drill", "DRILL", lobby, 20, 10, [*BADGED, "arjun"]),
+            ("Security awareness training", "TRAINING", room, 10, 5, ["leela", "sam", "dev", "approver"]),
+        )
+    ]
     visitors = [
         _ok(
             api.rpc(
@@ -223,7 +214,7 @@ def seed(db_url: str, say: Callable[[str], None], api_url: str = "http://localho
         "OTHER_ID": ids["arjun"],  # holds no badge
         "HOST_ID": ids["approver"],
         "VISITOR_ID": str(visitors[0]["id"]),
-        "EVENT_ID": str(drill["id"]),
+        "EVENT_ID": str(events[0]["id"]),
         "ALERT_ID": str(alert_id),
         "BADGE_CODE": "FD-BADGE-01",
         "SITE": SITE,
@@ -232,7 +223,7 @@ def seed(db_url: str, say: Callable[[str], None], api_url: str = "http://localho
         "EVENT_STARTS": f"{tomorrow}T10:00:00+05:30",
         "EVENT_ENDS": f"{tomorrow}T11:00:00+05:30",
     }
-    result.counts = {"people": len(PEOPLE), "badges": len(BADGED), "events": 2, "visitors": len(visitors)}
+    result.counts = {"people": len(PEOPLE), "badges": len(BADGED), "events": len(events), "visitors": len(visitors)}
     return result
 
 
