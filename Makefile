@@ -76,6 +76,7 @@ bench: ## run the benchmarks (ARGS="--scale 10000"), the import figures (IMPORT_
 	$(PY) -m bench.latency
 	$(PY) -m bench.lock_notice
 	$(PY) -m bench.frontdesk
+	$(PY) -m bench.frontdesk_events
 	$(PY) -m bench.period_lock
 	$(PY) -m bench.rate_limit
 	$(PY) -m bench.audit --rows $(AUDIT_ROWS)
@@ -88,8 +89,9 @@ bench-audit: ## only the audit-log search at AUDIT_ROWS synthetic rows (default 
 bench-rate-limit: ## only what the pre-request's rate limits and IP allow-list cost a punch (pgbench, variants alternated)
 	$(PY) -m bench.rate_limit $(ARGS)
 
-bench-frontdesk: ## only the front desk figures (badge scan tx/s vs bare INSERT with pgbench, presence board at 10,000 employees)
+bench-frontdesk: ## only the front desk figures (badge scan tx/s vs bare INSERT with pgbench, presence board at 10,000 employees, event report)
 	$(PY) -m bench.frontdesk $(ARGS)
+	$(PY) -m bench.frontdesk_events
 
 bench-lock-notice: ## only the lock-notice triggers' cost on the punch path (with/without, pgbench)
 	$(PY) -m bench.lock_notice $(ARGS)
