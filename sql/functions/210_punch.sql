@@ -213,7 +213,9 @@ $$;
 grant execute on function app.punch(app.event_type, timestamptz, text, text, text, text, jsonb)
 to employee, approver, hr_admin;
 
--- A badge reader's punch: the kiosk names the badge, never the employee id,
+-- A badge reader's punch: the kiosk names the badge and the event type (the
+-- scan that decides the type itself is app.badge_scan, 920_badge_scan.sql),
+-- never the employee id,
 -- and gets back only what its screen shows (issue 10): the holder's name and
 -- their new state. event_type is text so that a wrong one is a 422 naming it.
 create or replace function app.kiosk_punch(
@@ -240,7 +242,12 @@ begin
         );
     end if;
     perform app.require_max_length('badge_id', p_badge_id, 64);
-    select * into v_employee from app.employees as e where e.badge_id = p_badge_id;
+    -- the badge's current holder (app.badge_assignments, issue 15); a lost or revoked badge has none
+    select e.* into v_employee
+    from app.badges as b
+    inner join app.badge_assignments as a on a.badge_id = b.id and a.during @> now()
+    inner join app.employees as e on a.employee_id = e.id
+    where b.code = p_badge_id and b.status = 'ACTIVE';
     if not found then
         perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this badge.');
     end if;

@@ -280,7 +280,7 @@ def backfill_business_date(do_apply: bool, limit: int | None, batch_size: int, o
 @main.command()
 @click.option("--employee", help="employee number, attendance number or e-mail")
 @click.option("--role", type=click.Choice(["employee", "approver", "hr_admin"]), help="default: the employee's role")
-@click.option("--kiosk", help="mint a kiosk token for this kiosk id instead")
+@click.option("--kiosk", help="mint a kiosk token for this registered device id instead (readers use kiosk_login)")
 @click.option("--ttl", default="1h", show_default=True, help="lifetime: 30m, 1h, 7d …")
 def token(employee: str | None, role: str | None, kiosk: str | None, ttl: str) -> None:
     """Mint a JWT (signed with PGRST_JWT_SECRET) for curl against PostgREST."""
