@@ -124,6 +124,7 @@ declare
     v_max_month integer := coalesce(app.setting_integer('adjustment_max_per_month'), 3);
     v_punches jsonb := '[]';
     v_used integer;
+    v_open bigint;
     v_request app.adjustment_requests;
 begin
     perform app.require_role(array['employee', 'approver', 'hr_admin']);
@@ -158,11 +159,14 @@ begin
     ) then
         perform app.fail(409, 'DAY_NOT_LOCKED', 'This day is not locked.');
     end if;
-    if exists (
-        select 1 from app.adjustment_requests as r
-        where r.employee_id = v_employee_id and r.business_date = p_business_date and r.status = 'PENDING'
-    ) then
-        perform app.fail(409, 'ADJUSTMENT_OPEN_EXISTS', 'An adjustment request for this day is already pending.');
+    select r.id into v_open
+    from app.adjustment_requests as r
+    where r.employee_id = v_employee_id and r.business_date = p_business_date and r.status = 'PENDING';
+    if v_open is not null then
+        perform app.fail(
+            409, 'ADJUSTMENT_OPEN_EXISTS', 'An adjustment request for this day is already pending.',
+            jsonb_build_object('adjustment_request_id', v_open)
+        );
     end if;
     select count(*) into v_used
     from app.adjustment_requests as r

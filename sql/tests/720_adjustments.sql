@@ -4,7 +4,7 @@
 -- limits and the one-open-request rule, each refusal with its exact code,
 -- and the append-only decisions.
 begin;
-select plan(46);
+select plan(47);
 
 select tests.allow_backdating();
 select tests.set_setting('adjustment_max_per_month', '10');
@@ -31,6 +31,10 @@ select is(
 select throws_ok(
     format($$select api.request_adjustment(%L, 'ADD_PUNCHES', 'again', %L)$$, :'d', :'brk'),
     'PT409', 'ADJUSTMENT_OPEN_EXISTS', 'one open request per employee-day'
+);
+select is(
+    tests.error_hint(format($$select api.request_adjustment(%L, 'ADD_PUNCHES', 'again', %L)$$, :'d', :'brk')),
+    jsonb_build_object('adjustment_request_id', :r1), 'the refusal names the pending request'
 );
 select throws_ok(
     format($$select api.request_adjustment(%L, 'ADD_PUNCHES', 'long ago', %L)$$, :'old', :'brk'),

@@ -22,20 +22,6 @@
 -- While no lock is active (the usual case) each guard asks one cheap question
 -- of a tiny table and returns.
 
--- Does an active lock overlap [p_from, p_to] (false for a null bound: no
--- rows)? Invoker rights: the guards below run as the owner. PL/pgSQL, so its
--- plan is cached (a SQL function called from PL/pgSQL is planned per call).
-create or replace function app.period_lock_overlaps(p_from date, p_to date) returns boolean
-language plpgsql stable
-as $$
-begin
-    return p_from is not null and p_to is not null and exists (
-        select 1 from app.period_locks as pl
-        where pl.reopened_at is null and pl.period && daterange(p_from, p_to, '[]')
-    );
-end
-$$;
-
 -- The statement guards' common end: the first written date inside an active
 -- lock (null: none) is refused, unless this is the replay for has_sync_errors
 -- (set only around app.refresh_daily_status):
@@ -59,26 +45,34 @@ $$;
 -- ever wrote as a client role would fail closed (no SELECT on period_locks),
 -- never skip the check.
 -- Every guard on a statement's rows asks, in order, questions that get
--- dearer: is any lock active (a tiny table), does one overlap the min/max of
--- the statement's business dates (one pass over its rows), which row falls
--- inside one (the refusal names its date; a statement whose dates merely
--- straddle a closed period is not refused). The punch path stops at the first
--- while no period is closed, at the second while only other periods are.
+-- dearer: is any lock active (the tiny table alone: while no period is
+-- closed, the statement's rows are not read at all); does an active lock
+-- overlap the span (min..max) of the statement's business dates (one query,
+-- one pass over its rows); only then, which row falls inside a lock (the
+-- refusal names its date; a statement whose dates merely straddle a closed
+-- period is not refused). Measured per statement (a DO loop of 20,000
+-- one-row inserts into a scratch table carrying the guard, against the same
+-- loop without it, on 2 busy shared cores): 4-10 us with no lock active,
+-- 10-35 us with a lock on another period (README: Adjustments and the
+-- payroll period lock).
 -- The inserted rows of the ledger and of daily_status (both carry
 -- business_date_ist): one function for both tables' AFTER INSERT triggers.
 create or replace function app.tg_period_lock__new_rows() returns trigger
 language plpgsql volatile
 as $$
 declare
-    v_from date;
-    v_to date;
     v_hit date;
 begin
     if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
         return null;
     end if;
-    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
-    if app.period_lock_overlaps(v_from, v_to) then
+    if exists (
+        select 1 from app.period_locks as pl
+        where pl.reopened_at is null
+            and pl.period && (
+                select daterange(min(n.business_date_ist), max(n.business_date_ist), '[]') from new_rows as n
+            )
+    ) then
         select min(n.business_date_ist) into v_hit
         from new_rows as n
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
@@ -99,15 +93,18 @@ create or replace function app.tg_period_lock__old_rows() returns trigger
 language plpgsql volatile
 as $$
 declare
-    v_from date;
-    v_to date;
     v_hit date;
 begin
     if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
         return null;
     end if;
-    select min(o.business_date_ist), max(o.business_date_ist) into v_from, v_to from old_rows as o;
-    if app.period_lock_overlaps(v_from, v_to) then
+    if exists (
+        select 1 from app.period_locks as pl
+        where pl.reopened_at is null
+            and pl.period && (
+                select daterange(min(o.business_date_ist), max(o.business_date_ist), '[]') from old_rows as o
+            )
+    ) then
         select min(o.business_date_ist) into v_hit
         from old_rows as o
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
@@ -136,15 +133,18 @@ create or replace function app.tg_daily_status__period_lock_update() returns tri
 language plpgsql volatile
 as $$
 declare
-    v_from date;
-    v_to date;
     v_hit date;
 begin
     if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
         return null;
     end if;
-    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
-    if app.period_lock_overlaps(v_from, v_to) then
+    if exists (
+        select 1 from app.period_locks as pl
+        where pl.reopened_at is null
+            and pl.period && (
+                select daterange(min(n.business_date_ist), max(n.business_date_ist), '[]') from new_rows as n
+            )
+    ) then
         -- the rows inside a lock first, then what changed in them
         with inside as materialized (
             select n.employee_id, n.business_date_ist, to_jsonb(n) - 'has_sync_errors' - 'updated_at' as day
