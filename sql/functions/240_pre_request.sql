@@ -1,5 +1,6 @@
 -- PostgREST's db-pre-request: runs inside every request's transaction, after
 -- the role, claims and request line are set, before the call. In order:
+-- 0. a kiosk token names a registered device that is not revoked (sql/functions/900_kiosk_devices.sql);
 -- 1. the token still matches the employee (active, role not above theirs);
 -- 2. the IP allow-list, for the roles it applies to (sql/functions/745_ip_allowlist.sql);
 -- 3. the rate limit of the call's class, when it has one (sql/functions/740_rate_limit.sql).
@@ -17,6 +18,7 @@ declare
     v_employee_id uuid := app.current_employee_id();
     v_emp app.employees;
 begin
+    perform app.check_kiosk_device();  -- kiosk tokens: device registered, not revoked (900_kiosk_devices.sql)
     if v_role in ('employee', 'approver', 'hr_admin') then
         if v_employee_id is null then
             perform app.fail(401, 'NOT_AUTHENTICATED', 'The token carries no valid employee_id claim.');
