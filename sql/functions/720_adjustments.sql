@@ -120,8 +120,8 @@ as $$
 declare
     v_employee_id uuid := app.current_employee_id();
     v_today date := app.ist_date(now());
-    v_max_back integer := app.setting_integer('adjustment_max_days_back');
-    v_max_month integer := app.setting_integer('adjustment_max_per_month');
+    v_max_back integer := coalesce(app.setting_integer('adjustment_max_days_back'), 30);
+    v_max_month integer := coalesce(app.setting_integer('adjustment_max_per_month'), 3);
     v_punches jsonb := '[]';
     v_used integer;
     v_request app.adjustment_requests;

@@ -37,7 +37,7 @@ as $$
             'add_event', 'adjust_leave_balance', 'assign_roles', 'calendar_sync', 'deactivate_employee',
             'delete_holiday', 'lock_period', 'retry_sync', 'set_employee_role', 'unassign_roles',
             'unlock_period', 'upsert_employee', 'upsert_holiday', 'upsert_leave_policy', 'void_event',
-            -- the front desk (issue 15)
+            -- the front desk's administration (issue 15)
             'acknowledge_alert', 'assign_badge', 'register_kiosk_device', 'report_badge_lost', 'return_badge',
             'revoke_badge', 'revoke_kiosk_device', 'rotate_kiosk_key'
         ) then 'admin_writes'

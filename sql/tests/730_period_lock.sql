@@ -5,7 +5,7 @@
 -- insert, the import and bulk paths, a daily_status write, the backfill's
 -- move. The worker's sync outcome still lands; reopening allows writes again.
 begin;
-select plan(45);
+select plan(46);
 
 select tests.allow_backdating();
 select tests.create_employee('hra@example.com', null, 'hr_admin') as hr \gset
@@ -23,6 +23,10 @@ select (api.request_adjustment(:'l', 'ADD_PUNCHES', 'forgot my break', jsonb_bui
     jsonb_build_object('event_type', 'BREAK_START', 'occurred_at', tests.ist(:'l' || ' 13:00')),
     jsonb_build_object('event_type', 'BREAK_END', 'occurred_at', tests.ist(:'l' || ' 13:15'))
 )) ->> 'id')::bigint as r1 \gset
+select tests.create_employee('lou@example.com', :'mgr') as lou \gset
+select tests.authenticate_as('employee', :'lou');
+select api.clock_in(tests.plan(), tests.ist(:'l' || ' 10:00'));
+select api.clock_out(tests.ist(:'l' || ' 17:00'));
 select tests.clear_authentication();
 select tests.grant_leave(:'max', 'ANNUAL', 5);
 select tests.authenticate_as('employee', :'max');
@@ -85,7 +89,8 @@ select throws_ok(
     format($$select api.void_event(%s, 'admin void')$$, :out_id), 'PT409', 'PERIOD_LOCKED', 'an admin VOID'
 );
 select throws_ok(
-    format($$select api.unlock_day(%L, %L, 'exempt')$$, :'max', :'l'), 'PT409', null, 'an unlock of a day in it'
+    format($$select api.unlock_day(%L, %L, 'exempt')$$, :'lou', :'l'), 'PT409', 'PERIOD_LOCKED',
+    'an unlock of a (policy-locked) day in it'
 );
 select tests.authenticate_as('approver', :'mgr');
 select throws_ok(
@@ -108,6 +113,13 @@ select throws_ok(
       values (%L, 'BREAK_START', %L, 'admin', 'script')$$, :'max', tests.ist(:'l' || ' 12:00')),
     'PT409', 'PERIOD_LOCKED', 'the owner''s direct insert'
 );
+select throws_ok(
+    format($$select set_config('hithonix.sync_errors_refresh', 'on', true);
+      insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+      values (%L, 'BREAK_START', %L, 'admin', 'script')$$, :'max', tests.ist(:'l' || ' 12:00')),
+    'PT409', 'PERIOD_LOCKED', 'the ledger ignores the switch that lets the sync-error replay through'
+);
+select set_config('hithonix.sync_errors_refresh', 'off', true);
 select throws_ok(
     format($$select app.import_events_v1(array[%L]::uuid[], array['CLOCK_IN']::app.event_type[], array[%L]::timestamptz[], 'script')$$,
         :'pat', tests.ist(:'l' || ' 09:00')),

@@ -36,54 +36,13 @@ begin
 end
 $$;
 
--- Every guard on a statement's rows asks, in order, questions that get
--- dearer: is any lock active (a tiny table), does one overlap the min/max of
--- the statement's business dates (one pass over its rows), which row falls
--- inside one (the refusal names its date; a statement whose dates merely
--- straddle a closed period is not refused). The punch path stops at the first
--- while no period is closed, at the second while only other periods are.
-create or replace function app.tg_attendance_events__period_lock() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
-as $$
-declare
-    v_from date;
-    v_to date;
-    v_hit date;
-begin
-    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
-        return null;
-    end if;
-    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
-    if app.period_lock_overlaps(v_from, v_to) then
-        select min(n.business_date_ist) into v_hit
-        from new_rows as n
-        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
-        perform app.assert_period_open(v_hit, v_hit);
-    end if;
-    return null;
-end
-$$;
-
--- The one sanctioned UPDATE of a business column (the backfill) moves a row
--- between dates: both must be open.
-create or replace function app.tg_attendance_events__period_lock_move() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    perform app.assert_period_open(old.business_date_ist, old.business_date_ist);
-    perform app.assert_period_open(new.business_date_ist, new.business_date_ist);
-    return new;
-end
-$$;
-
--- The daily_status guards' common end: the first written day inside an active
--- lock (null: none) is refused, unless this is the replay for has_sync_errors:
+-- The statement guards' common end: the first written date inside an active
+-- lock (null: none) is refused, unless this is the replay for has_sync_errors
+-- (set only around app.refresh_daily_status):
 -- the worker's outcome for an event of a closed day re-derives that day
 -- (app.tg_attendance_events__sync_errors), and a replay of a frozen ledger
 -- changes has_sync_errors at most, which is not the attendance record.
-create or replace function app.daily_status_period_check(p_hit date) returns void
+create or replace function app.period_lock_check_hit(p_hit date) returns void
 language plpgsql stable
 as $$
 begin
@@ -93,12 +52,22 @@ begin
 end
 $$;
 
--- PostgreSQL allows one event per trigger with transition tables: one
--- function each for INSERT, UPDATE (a change beyond has_sync_errors and
--- updated_at) and DELETE.
-create or replace function app.tg_daily_status__period_lock_insert() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+-- Invoker rights, on purpose: every write that reaches these tables runs as
+-- the owner (clients write through SECURITY DEFINER functions, the worker's
+-- sync updates re-derive days in a definer trigger), so the guards read
+-- period_locks without the cost of a definer call on every punch; a path that
+-- ever wrote as a client role would fail closed (no SELECT on period_locks),
+-- never skip the check.
+-- Every guard on a statement's rows asks, in order, questions that get
+-- dearer: is any lock active (a tiny table), does one overlap the min/max of
+-- the statement's business dates (one pass over its rows), which row falls
+-- inside one (the refusal names its date; a statement whose dates merely
+-- straddle a closed period is not refused). The punch path stops at the first
+-- while no period is closed, at the second while only other periods are.
+-- The inserted rows of the ledger and of daily_status (both carry
+-- business_date_ist): one function for both tables' AFTER INSERT triggers.
+create or replace function app.tg_period_lock__new_rows() returns trigger
+language plpgsql volatile
 as $$
 declare
     v_from date;
@@ -113,15 +82,58 @@ begin
         select min(n.business_date_ist) into v_hit
         from new_rows as n
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
-        perform app.daily_status_period_check(v_hit);
+        if tg_table_name = 'attendance_events' then
+            -- the ledger knows no exemption
+            perform app.assert_period_open(v_hit, v_hit);
+        else
+            perform app.period_lock_check_hit(v_hit);
+        end if;
     end if;
     return null;
 end
 $$;
 
+-- The same for the rows a statement deleted (daily_status: a replay removes
+-- the days it then inserts again).
+create or replace function app.tg_period_lock__old_rows() returns trigger
+language plpgsql volatile
+as $$
+declare
+    v_from date;
+    v_to date;
+    v_hit date;
+begin
+    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
+        return null;
+    end if;
+    select min(o.business_date_ist), max(o.business_date_ist) into v_from, v_to from old_rows as o;
+    if app.period_lock_overlaps(v_from, v_to) then
+        select min(o.business_date_ist) into v_hit
+        from old_rows as o
+        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
+        perform app.period_lock_check_hit(v_hit);
+    end if;
+    return null;
+end
+$$;
+
+-- The one sanctioned UPDATE of a business column (the backfill) moves a row
+-- between dates: both must be open.
+create or replace function app.tg_attendance_events__period_lock_move() returns trigger
+language plpgsql volatile
+as $$
+begin
+    perform app.assert_period_open(old.business_date_ist, old.business_date_ist);
+    perform app.assert_period_open(new.business_date_ist, new.business_date_ist);
+    return new;
+end
+$$;
+
+-- An UPDATE of daily_status: only a change beyond has_sync_errors and
+-- updated_at counts. (PostgreSQL allows one event per trigger with transition
+-- tables: INSERT and DELETE use the functions above.)
 create or replace function app.tg_daily_status__period_lock_update() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_from date;
@@ -143,30 +155,7 @@ begin
         from inside as i
         inner join old_rows as o on i.employee_id = o.employee_id and i.business_date_ist = o.business_date_ist
         where i.day is distinct from (to_jsonb(o) - 'has_sync_errors' - 'updated_at');
-        perform app.daily_status_period_check(v_hit);
-    end if;
-    return null;
-end
-$$;
-
-create or replace function app.tg_daily_status__period_lock_delete() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
-as $$
-declare
-    v_from date;
-    v_to date;
-    v_hit date;
-begin
-    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
-        return null;
-    end if;
-    select min(o.business_date_ist), max(o.business_date_ist) into v_from, v_to from old_rows as o;
-    if app.period_lock_overlaps(v_from, v_to) then
-        select min(o.business_date_ist) into v_hit
-        from old_rows as o
-        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
-        perform app.daily_status_period_check(v_hit);
+        perform app.period_lock_check_hit(v_hit);
     end if;
     return null;
 end
@@ -182,8 +171,7 @@ end
 $$;
 
 create or replace function app.tg_leave_ledger__period_lock() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_request app.leave_requests;
@@ -197,8 +185,7 @@ end
 $$;
 
 create or replace function app.tg_adjustment_decisions__period_lock() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_date date;
@@ -227,7 +214,7 @@ $$;
 create or replace trigger _050_period_lock
 after insert on app.attendance_events
 referencing new table as new_rows
-for each statement execute function app.tg_attendance_events__period_lock();
+for each statement execute function app.tg_period_lock__new_rows();
 
 create or replace trigger _060_period_lock
 before update on app.attendance_events
@@ -238,7 +225,7 @@ execute function app.tg_attendance_events__period_lock_move();
 create or replace trigger _050_period_lock_ins
 after insert on app.daily_status
 referencing new table as new_rows
-for each statement execute function app.tg_daily_status__period_lock_insert();
+for each statement execute function app.tg_period_lock__new_rows();
 
 create or replace trigger _050_period_lock_upd
 after update on app.daily_status
@@ -248,7 +235,7 @@ for each statement execute function app.tg_daily_status__period_lock_update();
 create or replace trigger _050_period_lock_del
 after delete on app.daily_status
 referencing old table as old_rows
-for each statement execute function app.tg_daily_status__period_lock_delete();
+for each statement execute function app.tg_period_lock__old_rows();
 
 create or replace trigger _050_period_lock
 before update on app.leave_requests
