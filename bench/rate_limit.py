@@ -3,8 +3,9 @@
 A punch is in no rate-limited class: the pre-request (``app.pre_request``) pays
 the identity check it always did, one read of the allow-list settings and a
 CASE on the request path. pgbench replays PostgREST's clock_in + clock_out
-transactions (``pgbench/punch.sql``, ``-M prepared``, 4 clients), alternating,
-``--rounds`` times, on one database:
+transactions (``pgbench/punch.sql``, ``-M prepared``, 4 clients, commits not
+flushed by default: the work per transaction, without the shared disk's
+noise), alternating, ``--rounds`` times, on one database:
 
 - ``full``: the pre-request as shipped (allow-list empty: the default);
 - ``identity only``: the same with ``app.require_allowed_ip`` and
@@ -15,6 +16,9 @@ transactions (``pgbench/punch.sql``, ``-M prepared``, 4 clients), alternating,
   one trusted proxy, the script sending ``X-Forwarded-For`` from inside it.
 
 The figures are medians of the rounds and the ratios of each to ``identity only``.
+A second, sharper figure: ``app.pre_request()`` of a punch alone, 20,000 calls
+in one transaction per round and variant (microseconds per call, the best
+round: a busy machine only ever adds time).
 """
 
 from __future__ import annotations
@@ -47,6 +51,38 @@ update app.settings set value = '["hr_admin"]' where key = 'ip_allowlist_roles';
 update app.settings set value = '0' where key = 'trusted_proxies';
 """
 VARIANTS = ("identity only", "full", "no pre-request", "allow-list on employees")
+# the pre-request alone, in the database: mean microseconds per call over p_n calls in one transaction
+MICRO = """
+create or replace function pg_temp.pre_request_us(p_n integer, p_headers text) returns numeric
+language plpgsql as $$
+declare
+    t0 timestamptz;
+begin
+    perform set_config('request.jwt.claims',
+        '{"role": "employee", "employee_id": "00000000-0000-4000-8000-000000000001"}', true);
+    perform set_config('request.method', 'POST', true);
+    perform set_config('request.path', '/rpc/clock_in', true);
+    perform set_config('request.headers', p_headers, true);
+    perform app.pre_request();
+    t0 := clock_timestamp();
+    for i in 1..p_n loop
+        perform app.pre_request();
+    end loop;
+    return extract(epoch from clock_timestamp() - t0) * 1e6 / p_n;
+end
+$$;
+"""
+MICRO_VARIANTS = ("identity only", "full", "allow-list on employees")
+
+
+def micro_us(db: BenchDatabase, variant: str, calls: int) -> float:
+    """Microseconds per app.pre_request() of a punch, as its owner would run it (no envelope)."""
+    headers = '{"x-forwarded-for": "10.1.2.3"}' if variant == "allow-list on employees" else "{}"
+    with db.connect(autocommit=False) as conn:
+        conn.execute(MICRO)
+        row = conn.execute("select pg_temp.pre_request_us(%s, %s)", [calls, headers]).fetchone()
+        conn.rollback()
+    return float(row[0]) if row else float("nan")
 
 
 def scripts(directory: Path) -> dict[str, str]:
@@ -87,12 +123,19 @@ def configure(db: BenchDatabase, variant: str) -> None:
 
 @click.command(name="bench-rate-limit")
 @click.option("--clients", default=4, show_default=True)
-@click.option("--seconds", default=8, show_default=True, help="per measurement")
-@click.option("--rounds", default=3, show_default=True, help="alternations of the variants")
+@click.option("--seconds", default=6, show_default=True, help="per measurement")
+@click.option("--rounds", default=5, show_default=True, help="alternations of the variants")
+@click.option(
+    "--flush/--no-flush",
+    default=False,
+    show_default=True,
+    help="commits flushed to disk (--flush) or synchronous_commit=off: the work per transaction, less disk noise",
+)
 @click.option("--database-url", default=None, help="use this server instead of a throwaway cluster")
-def main(clients: int, seconds: int, rounds: int, database_url: str | None) -> None:
+def main(clients: int, seconds: int, rounds: int, flush: bool, database_url: str | None) -> None:
     per_client = 50
     rates: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    micro: dict[str, list[float]] = {v: [] for v in MICRO_VARIANTS}
     with tempfile.TemporaryDirectory() as tmp, server(database_url) as srv:
         db = srv.create("hithonix_bench_rate_limit")
         prepare(db, clients, per_client)
@@ -101,18 +144,30 @@ def main(clients: int, seconds: int, rounds: int, database_url: str | None) -> N
             for _ in range(rounds):
                 for variant in VARIANTS:
                     configure(db, variant)
-                    rate = run_script(db.authenticator_url, paths[variant], clients, seconds, per_client, 2)
+                    rate = run_script(
+                        db.authenticator_url, paths[variant], clients, seconds, per_client, 2, flush=flush
+                    )
                     if not rate.ok:
                         raise click.ClickException(f"pgbench reported failures ({variant}):\n{rate.output}")
                     rates[variant].append(rate.tps)
+                    if variant in micro:
+                        micro[variant].append(micro_us(db, variant, 20_000))
         finally:
             configure(db, "full")
     base = statistics.median(rates["identity only"])
-    click.echo(f"punch transactions/s (pgbench, PostgREST 12 shape, {clients} clients, median of {rounds}):")
+    commits = "flushed" if flush else "synchronous_commit=off"
+    click.echo(
+        f"punch transactions/s (pgbench, PostgREST 12 shape, {clients} clients, commits {commits}, median of {rounds}):"
+    )
     for variant in VARIANTS:
         median = statistics.median(rates[variant])
         runs = [round(r) for r in rates[variant]]
         click.echo(f"  {variant:26} {median:8.0f}  ratio to identity only {median / base:5.3f}  runs {runs}")
+    click.echo("app.pre_request() of a punch alone, in the database (microseconds per call, best of the rounds):")
+    for variant in MICRO_VARIANTS:
+        best = min(micro[variant])
+        extra = best - min(micro["identity only"])
+        click.echo(f"  {variant:26} {best:8.1f} us  (+{extra:.1f} us)  runs {[round(u, 1) for u in micro[variant]]}")
 
 
 if __name__ == "__main__":

@@ -291,7 +291,9 @@ def test_two_concurrent_commits_of_one_token_one_wins(api: PostgrestEmulator, ow
     ]
     results: list[Response] = []
     with psycopg.connect(owner.info.dsn) as holder:
-        holder.execute("select 1 from app.import_batches for update")  # both commits queue behind this lock
+        # both commits queue: the first behind this lock, the second (same actor, class imports) behind the
+        # first's rate-limit counter row in the pre-request
+        holder.execute("select 1 from app.import_batches for update")
         threads = [
             threading.Thread(target=lambda: results.append(api.rpc("import_commit", {"token": token}, claims=who)))
             for _ in range(2)
@@ -301,7 +303,8 @@ def test_two_concurrent_commits_of_one_token_one_wins(api: PostgrestEmulator, ow
         waiting = 0
         for _ in range(200):
             waiting = owner.execute(
-                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%import_commit%'"
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+                " and (query like '%import_commit%' or query like '%app.pre_request()%')"
             ).fetchone()[0]
             if waiting == 2:
                 break

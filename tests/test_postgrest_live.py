@@ -92,3 +92,31 @@ def test_kiosk_login_token_is_accepted_by_postgrest(server: str, owner: psycopg.
     wrong_key = device["key"][:-1] + ("1" if device["key"].endswith("0") else "0")
     wrong = httpx.post(server + "/rpc/kiosk_login", json={"key": wrong_key})
     assert wrong.status_code == 401 and wrong.json()["message"] == "INVALID_KIOSK_KEY"
+
+
+def test_rate_limit_answers_429_with_retry_after(server: str, owner: psycopg.Connection) -> None:
+    """The pre-request's PGRST error: status 429, the Retry-After header and the usual body shape."""
+    hr = employee(owner, "hr@example.com", role="hr_admin")
+    owner.execute(
+        "update app.settings set value = %s where key = 'rate_limit_admin_writes'",
+        ['{"limit": 1, "window_seconds": 3600}'],
+    )
+    headers = {"Authorization": f"Bearer {jwt.encode({'role': 'hr_admin', 'employee_id': str(hr)}, SECRET)}"}
+    body = {"email": "x@example.com", "full_name": "X"}
+    assert httpx.post(server + "/rpc/upsert_employee", json=body, headers=headers).status_code == 200
+    refused = httpx.post(server + "/rpc/upsert_employee", json=body, headers=headers)
+    assert refused.status_code == 429, refused.text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+    assert refused.json()["code"] == "PT429" and refused.json()["message"] == "RATE_LIMITED"
+
+
+def test_audit_export_is_served_as_csv(server: str, owner: psycopg.Connection) -> None:
+    hr = employee(owner, "hr@example.com", role="hr_admin")
+    headers = {
+        "Authorization": f"Bearer {jwt.encode({'role': 'hr_admin', 'employee_id': str(hr)}, SECRET)}",
+        "Accept": "text/csv",
+    }
+    r = httpx.post(server + "/rpc/audit_logs_export", json={}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.text.startswith("id,created_at,actor_slack_id,")

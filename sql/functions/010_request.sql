@@ -101,7 +101,7 @@ grant execute on function app.fail(integer, text, text, jsonb) to anon, employee
 -- A business error that must carry response headers (429 + Retry-After).
 -- PostgREST reads response.headers only from a transaction that succeeded,
 -- so a header set before RAISE is lost; its SQLSTATE 'PGRST' error is the one
--- way to answer an error with headers (PostgREST >= 11, "Add HTTP Headers
+-- way to answer an error with headers (PostgREST 12 docs, "Add HTTP Headers
 -- with RAISE"): MESSAGE is the body as JSON (we keep app.fail's shape: code
 -- PT<status>, message = the stable code, details, hint), DETAIL the status and
 -- headers. Only for answers given inside a PostgREST request (the

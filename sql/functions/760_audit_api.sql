@@ -173,6 +173,10 @@ begin
         'offset', p_offset,
         'rows', v_rows
     );
+exception when query_canceled then
+    -- a text filter matching a large share of the log counts every match: a timeout is a clear 503
+    perform app.fail_timeout();
+    return null;
 end
 $$;
 grant execute on function app.audit_logs_search(text, text, uuid, timestamptz, timestamptz, text, integer, integer)
@@ -239,6 +243,9 @@ begin
     );
     return 'id,created_at,actor_slack_id,actor_employee_id,actor_role,target_employee_id,action,entity,entity_id,'
         || 'reason,before,after,context,request_id' || e'\n' || coalesce(v_csv || e'\n', '');
+exception when query_canceled then
+    perform app.fail_timeout();
+    return null;
 end
 $$;
 grant execute on function app.audit_logs_export(text, text, uuid, timestamptz, timestamptz, text, integer)

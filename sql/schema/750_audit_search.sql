@@ -21,6 +21,7 @@ create table app.audit_log_day_counts (
     action text not null,
     n bigint not null,
     primary key (day, action),
+    constraint audit_log_day_counts_action_length check (length(action) <= 64),
     constraint audit_log_day_counts_n_not_negative check (n >= 0)
 );
 
