@@ -42,9 +42,15 @@ create or replace function app.require_allowed_ip(p_role text) returns void
 language plpgsql stable
 as $$
 declare
+    v_list jsonb;
     v_settings jsonb;
     v_address inet;
 begin
+    -- every request passes here: with no list (the usual case) one key lookup, nothing more
+    select s.value into v_list from app.settings as s where s.key = 'ip_allowlist';
+    if coalesce(jsonb_array_length(v_list), 0) = 0 then
+        return;
+    end if;
     select jsonb_object_agg(s.key, s.value) into v_settings
     from app.settings as s where s.key in ('ip_allowlist', 'ip_allowlist_roles', 'trusted_proxies');
     if coalesce(jsonb_array_length(v_settings -> 'ip_allowlist'), 0) = 0
