@@ -6,11 +6,7 @@
 begin;
 select plan(9);
 
-select tests.create_employee('ana@example.com', null, 'hr_admin') as ana \gset
-select tests.create_employee('li@example.com') as li \gset
-update app.employees set employee_number = 'E-2' where id = :'li';
-select tests.authenticate_as('hr_admin', :'ana');
-select set_config('role', 'none', true);
+select tests.import_scene('E-2') as li \gset
 
 select app.import_stage('csv', array[
     'employee,event_type,local_time,time_zone,note',

@@ -45,28 +45,17 @@ begin
 end
 $$;
 
-create or replace function app.tg_import_rows__keep_batch() returns trigger
+-- A key column that never changes (import_rows.batch_id, import_batches.id):
+-- the column's name and the refusal's detail are the trigger's arguments.
+-- Fires only for an UPDATE whose SET names the column.
+create or replace function app.tg_import__keep_key() returns trigger
 language plpgsql volatile
 as $$
 begin
-    if new.batch_id is distinct from old.batch_id then
+    if to_jsonb(new) -> tg_argv[0] is distinct from to_jsonb(old) -> tg_argv[0] then
         perform app.import_batch_violation(
-            'insert or update on table "import_rows" violates foreign key constraint "import_rows_batch_id_fkey"',
-            'A staged row never moves to another batch.'
-        );
-    end if;
-    return new;
-end
-$$;
-
-create or replace function app.tg_import_batches__keep_id() returns trigger
-language plpgsql volatile
-as $$
-begin
-    if new.id is distinct from old.id then
-        perform app.import_batch_violation(
-            'update on table "import_batches" violates foreign key constraint "import_rows_batch_id_fkey"',
-            'The id of an import batch never changes.'
+            format('update on table "%s" violates foreign key constraint "import_rows_batch_id_fkey"', tg_table_name),
+            tg_argv[1]
         );
     end if;
     return new;
@@ -112,11 +101,11 @@ for each statement execute function app.tg_import_rows__batch_exists();
 
 create or replace trigger _100_keep_batch
 before update of batch_id on app.import_rows
-for each row execute function app.tg_import_rows__keep_batch();
+for each row execute function app.tg_import__keep_key('batch_id', 'A staged row never moves to another batch.');
 
 create or replace trigger _100_keep_id
 before update of id on app.import_batches
-for each row execute function app.tg_import_batches__keep_id();
+for each row execute function app.tg_import__keep_key('id', 'The id of an import batch never changes.');
 
 create or replace trigger _100_keep_rows
 after delete on app.import_batches
