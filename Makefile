@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker slack sandbox graph-sandbox run demo status bench bench-leave bench-latency bench-lock-notice bench-imports psql
+.PHONY: help setup test lint db-up db-down db-status migrate migrate-status api worker calendar-worker slack sandbox graph-sandbox run demo status bench bench-leave bench-latency bench-lock-notice bench-period-lock bench-imports bench-audit bench-rate-limit bench-frontdesk psql
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -69,15 +69,35 @@ psql: ## psql on the target database
 
 IMPORT_ROWS ?= 100000
 
-bench: ## run the benchmarks (ARGS="--scale 10000"), the import figures (IMPORT_ROWS=20000 for a quick run), the leave benchmarks and the commit→Keka latency
+bench: ## run the benchmarks (ARGS="--scale 10000"), the import figures (IMPORT_ROWS=20000 for a quick run), the leave benchmarks, the commit→Keka latency, the rate-limit cost and the audit search (AUDIT_ROWS=1000000 for a quick run)
 	$(PY) -m bench $(ARGS)
 	$(PY) -m bench.imports --rows $(IMPORT_ROWS)
 	$(PY) -m bench.leave
 	$(PY) -m bench.latency
 	$(PY) -m bench.lock_notice
+	$(PY) -m bench.frontdesk
+	$(PY) -m bench.frontdesk_events
+	$(PY) -m bench.period_lock
+	$(PY) -m bench.rate_limit
+	$(PY) -m bench.audit --rows $(AUDIT_ROWS)
+
+AUDIT_ROWS ?= 10000000
+
+bench-audit: ## only the audit-log search at AUDIT_ROWS synthetic rows (default 10M; AUDIT_ROWS=1000000 for a quick run)
+	$(PY) -m bench.audit --rows $(AUDIT_ROWS) $(ARGS)
+
+bench-rate-limit: ## only what the pre-request's rate limits and IP allow-list cost a punch (pgbench, variants alternated)
+	$(PY) -m bench.rate_limit $(ARGS)
+
+bench-frontdesk: ## only the front desk figures (badge scan tx/s vs bare INSERT with pgbench, presence board at 10,000 employees, event report)
+	$(PY) -m bench.frontdesk $(ARGS)
+	$(PY) -m bench.frontdesk_events
 
 bench-lock-notice: ## only the lock-notice triggers' cost on the punch path (with/without, pgbench)
 	$(PY) -m bench.lock_notice $(ARGS)
+
+bench-period-lock: ## only the payroll period lock guards' cost on the punch path (disabled / no lock / a lock elsewhere, pgbench + track_functions)
+	$(PY) -m bench.period_lock $(ARGS)
 
 bench-leave: ## only the leave benchmarks (request+approve with pgbench, leave_summary at 10,000 employees)
 	$(PY) -m bench.leave $(ARGS)

@@ -94,13 +94,29 @@ EVENTS_PER_EMPLOYEE_DAY = 4.6  # what the generator averages over a week (weeken
 
 
 def load_history(
-    conn: psycopg.Connection, seed: int, employees: Sequence[Employee], days: Sequence[dt.date], chunk_events: int
+    conn: psycopg.Connection,
+    seed: int,
+    employees: Sequence[Employee],
+    days: Sequence[dt.date],
+    chunk_events: int,
+    *,
+    drain_between: bool = False,
 ) -> list[IngestTiming]:
-    """``days`` of punches for ``employees``, oldest first, in windows of about ``chunk_events`` events."""
+    """``days`` of punches for ``employees``, oldest first, in windows of about ``chunk_events`` events.
+
+    ``drain_between``: after every window but the last, the Keka outbox is emptied and
+    VACUUMed, as a worker that keeps up would leave it (the queue table's pages follow the
+    largest backlog it ever held: VACUUM cannot return pages that sit below live messages).
+    """
     window = max(1, round(chunk_events / (len(employees) * EVENTS_PER_EMPLOYEE_DAY)))
-    return [
-        bulk_ingest(conn, window_events(seed, employees, days[i : i + window])) for i in range(0, len(days), window)
-    ]
+    starts = range(0, len(days), window)
+    timings = []
+    for i in starts:
+        timings.append(bulk_ingest(conn, window_events(seed, employees, days[i : i + window])))
+        if drain_between and i != starts[-1]:
+            conn.execute("delete from pgmq.q_keka_sync")
+            conn.execute("vacuum pgmq.q_keka_sync")
+    return timings
 
 
 def copy_baseline(conn: psycopg.Connection, events: Sequence[Event]) -> float:

@@ -50,3 +50,15 @@ def claims(role: str, employee_id: uuid.UUID | None = None, **extra: Any) -> dic
 
 def allow_backdating(conn: psycopg.Connection) -> None:
     conn.execute("update app.settings set value = '527040' where key = 'employee_backdate_minutes'")
+
+
+def kiosk_device(conn: psycopg.Connection, name: str = "Lobby reader") -> dict[str, Any]:
+    """A registered kiosk device (inserted as the owner) and the claims of a token for it."""
+    row = conn.execute(
+        "insert into app.kiosk_devices (name, location, key_hash, key_prefix, created_by)"
+        " values (%s, 'Lobby', encode(sha256(gen_random_uuid()::text::bytea), 'hex'),"
+        " substr(md5(gen_random_uuid()::text), 1, 12), 'test') returning id",
+        [name],
+    ).fetchone()
+    assert row
+    return {"role": "kiosk", "kiosk_id": str(row[0]), "sub": f"kiosk:{row[0]}"}

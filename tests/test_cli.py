@@ -223,3 +223,24 @@ def test_embedded_cluster_lifecycle() -> None:
     finally:
         cli("db-down", extra=env)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_backfill_refuses_a_closed_payroll_period(owner: psycopg.Connection, db_url: str) -> None:
+    """Issue 14, part 6: the mismatched row lies in a closed period; --apply
+    moves nothing, says why and exits 1; after the reopen it goes through."""
+    seed_history(owner)
+    owner.execute(
+        "insert into app.period_locks (date_from, date_to, reason, locked_by)"
+        " values ('2026-11-01', '2026-11-30', 'November payroll', 'test')"
+    )
+    dates = "select id, business_date_ist from app.attendance_events order by id"
+    stored = owner.execute(dates).fetchall()
+    refused = cli("backfill-business-date", "--apply", db_url=db_url)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "PERIOD_LOCKED" in refused.stderr and "2026-11-01 to 2026-11-30" in refused.stderr, refused.stderr
+    assert owner.execute(dates).fetchall() == stored, "nothing moved"
+    owner.execute(
+        "update app.period_locks set reopened_at = now(), reopened_by = 'test', reopen_reason = 'payroll rerun'"
+    )
+    applied = cli("backfill-business-date", "--apply", db_url=db_url)
+    assert applied.returncode == 0 and "1 row(s) changed" in applied.stdout, applied.stdout + applied.stderr

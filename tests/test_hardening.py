@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
-from tests.factories import PLAN, claims, employee
+from tests.factories import PLAN, claims, employee, kiosk_device
 from worker.devtools.pgrest import PostgrestEmulator, Response
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
@@ -529,7 +529,7 @@ def test_recorded_actor_is_the_tokens_employee(
 
 def test_kiosk_learns_only_name_and_state(api: PostgrestEmulator, owner: psycopg.Connection) -> None:
     employee(owner, "kim@example.com")
-    kiosk = {"role": "kiosk", "kiosk_id": "lobby-1"}
+    kiosk = kiosk_device(owner)
     r = api.rpc("kiosk_punch", {"badge_id": "B-kim", "event_type": "CLOCK_IN"}, claims=kiosk)
     assert r.status == 200 and r.body == {"name": "kim", "state": "ON_SHIFT"}, r.body
 
@@ -548,8 +548,6 @@ def test_kiosk_bad_event_type_is_422_naming_it(
     if owner.execute("select count(*) from app.employees where badge_id = 'B-kim'").fetchone()[0] == 0:
         employee(owner, "kim@example.com")
     before = written(owner)
-    r = api.rpc(
-        "kiosk_punch", {"badge_id": "B-kim", "event_type": event_type}, claims={"role": "kiosk", "kiosk_id": "k1"}
-    )
+    r = api.rpc("kiosk_punch", {"badge_id": "B-kim", "event_type": event_type}, claims=kiosk_device(owner))
     assert_clear_refusal(r, 422, "INVALID_ARGUMENT", "event_type")
     assert written(owner) == before

@@ -70,3 +70,25 @@ def test_punch_and_conflict_over_http(server: str, owner: psycopg.Connection) ->
     again = httpx.post(server + "/rpc/clock_in", json={"plan": PLAN}, headers=headers)
     assert again.status_code == 409 and again.json()["message"] == "ALREADY_CLOCKED_IN"
     assert httpx.get(server + "/daily_status").status_code == 401
+
+
+def test_kiosk_login_token_is_accepted_by_postgrest(server: str, owner: psycopg.Connection) -> None:
+    """The JWT the database signs (issue 15) with the secret PostgREST uses: here the test's own secret,
+    stored the way ``make migrate`` stores PGRST_JWT_SECRET."""
+    owner.execute("select app.set_jwt_secret(%s)", [SECRET])
+    employee(owner, "kim@example.com")  # badge B-kim
+    hr = employee(owner, "hr@example.com", role="hr_admin")
+    admin = jwt.encode({"role": "hr_admin", "employee_id": str(hr)}, SECRET, algorithm="HS256")
+    device = httpx.post(
+        server + "/rpc/register_kiosk_device",
+        json={"name": "Lobby reader", "location": "Lobby"},
+        headers={"Authorization": f"Bearer {admin}"},
+    ).json()
+    login = httpx.post(server + "/rpc/kiosk_login", json={"key": device["key"]})
+    assert login.status_code == 200, login.text
+    kiosk = {"Authorization": f"Bearer {login.json()['token']}"}
+    scanned = httpx.post(server + "/rpc/badge_scan", json={"badge_code": "B-kim"}, headers=kiosk)
+    assert scanned.status_code == 200 and scanned.json()["outcome"] == "IN", scanned.text
+    wrong_key = device["key"][:-1] + ("1" if device["key"].endswith("0") else "0")
+    wrong = httpx.post(server + "/rpc/kiosk_login", json={"key": wrong_key})
+    assert wrong.status_code == 401 and wrong.json()["message"] == "INVALID_KIOSK_KEY"

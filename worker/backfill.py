@@ -4,6 +4,11 @@ Each batch is one transaction of app.backfill_business_dates_v1 (as the owner:
 the sanctioned exception to the append-only ledger, audited per row).
 Fixing a CLOCK_IN can change what later events compute, so apply loops until
 a pass finds nothing.
+
+A row whose stored or computed date lies in a closed payroll period is never
+moved: the ledger's period-lock trigger refuses the batch (409 PERIOD_LOCKED),
+which rolls back whole; apply stops there and raises PeriodLocked with what
+the earlier batches changed.
 """
 
 from __future__ import annotations
@@ -40,6 +45,15 @@ def find(conn: psycopg.Connection, limit: int | None) -> list[dict[str, object]]
         ]
 
 
+class PeriodLockedError(Exception):
+    """A batch touched a business date of a closed payroll period and was rolled back."""
+
+    def __init__(self, detail: str, result: BackfillResult) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.result = result
+
+
 def apply(
     conn: psycopg.Connection, limit: int | None, batch_size: int, progress: Callable[[int, int], None]
 ) -> BackfillResult:
@@ -48,8 +62,13 @@ def apply(
     total = min(int(total_row[0]) if total_row else 0, limit or 1 << 62)
     while limit is None or len(result.changes) < limit:
         size = batch_size if limit is None else min(batch_size, limit - len(result.changes))
-        with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-            rows = cur.execute(APPLY, {"limit": size}).fetchall()
+        try:
+            with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+                rows = cur.execute(APPLY, {"limit": size}).fetchall()
+        except psycopg.Error as exc:
+            if exc.sqlstate == "PT409" and exc.diag.message_primary == "PERIOD_LOCKED":
+                raise PeriodLockedError(exc.diag.message_detail or "PERIOD_LOCKED", result) from exc
+            raise
         if not rows:
             break
         result.changes.extend(

@@ -7,7 +7,8 @@ Lanes (``run_worker``): pushes never wait behind another job.
   safety-net drain;
 - the notification lane: ``notify`` on its own queue and worker (concurrency 1), the
   notification outbox to Slack DMs or the log (worker.notifications);
-- the jobs lane: queue ``keka`` (employee import, reconcile, retention) with
+- the jobs lane: queue ``keka`` (employee import, reconcile, retention, audit retention; also leave, imports
+  and the visitor purge on their own queues) with
   WORKER_CONCURRENCY workers (default 1, the company's rollout rule).
 
 Tasks are periodic (workers do the deferring, so no worker means no
@@ -27,6 +28,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
+from worker.audit_retention import purge_audit_logs
 from worker.config import KekaSettings
 from worker.imports import job as import_job
 from worker.keka import queries
@@ -36,6 +38,7 @@ from worker.leave import jobs as leave_jobs
 from worker.notifications import jobs as notify_jobs
 from worker.observability import RETENTION_DELETED, log
 from worker.push_lane import PushLane
+from worker.visitors import jobs as visitor_jobs
 
 JOB_QUEUE = "keka"  # procrastinate's job queue (not the pgmq outbox, queries.OUTBOX_QUEUE)
 PUSH_QUEUE = "keka_push"  # the push lane's own procrastinate queue: nothing else runs there
@@ -109,9 +112,16 @@ def create_app(db_url: str, settings: KekaSettings, pool: ConnectionPool | None 
         """Retry stalled jobs (a dead worker's reconcile or import), then prune."""
         return await run_retention(app, pool)
 
+    @app.periodic(cron="41 * * * *", periodic_id="audit_retention")
+    @app.task(queue=JOB_QUEUE, queueing_lock="audit_retention", name="audit_retention")
+    def audit_retention(timestamp: int) -> dict[str, int]:
+        """Audit rows older than audit_retention_days go, hourly (worker.audit_retention)."""
+        return purge_audit_logs(pool)
+
     leave_jobs.register(app, db_url)
     notify_jobs.register(app, pool)
     import_job.register(app, db_url)
+    visitor_jobs.register(app, pool)
     return app
 
 
@@ -172,7 +182,7 @@ async def run_lanes(app: procrastinate.App, concurrency: int) -> None:
                     install_signal_handlers=False,
                 ),
                 app.run_worker_async(
-                    queues=[JOB_QUEUE, leave_jobs.QUEUE, import_job.IMPORT_QUEUE],
+                    queues=[JOB_QUEUE, leave_jobs.QUEUE, import_job.IMPORT_QUEUE, visitor_jobs.QUEUE],
                     name="jobs",
                     concurrency=concurrency,
                     shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,

@@ -98,6 +98,35 @@ comment on function app.fail(integer, text, text, jsonb) is
 -- invoker functions (the gatekeeper, argument bounds) raise as the client role
 grant execute on function app.fail(integer, text, text, jsonb) to anon, employee, approver, hr_admin, kiosk;
 
+-- A business error that must carry response headers (429 + Retry-After).
+-- PostgREST reads response.headers only from a transaction that succeeded,
+-- so a header set before RAISE is lost; its SQLSTATE 'PGRST' error is the one
+-- way to answer an error with headers (PostgREST >= 11, "Add HTTP Headers
+-- with RAISE"): MESSAGE is the body as JSON (we keep app.fail's shape: code
+-- PT<status>, message = the stable code, details, hint), DETAIL the status and
+-- headers. Only for answers given inside a PostgREST request (the
+-- pre-request function); elsewhere app.fail.
+create or replace function app.fail_http(
+    p_status integer, p_code text, p_detail text, p_hint jsonb, p_headers jsonb
+) returns void
+language plpgsql volatile
+as $$
+begin
+    begin
+        perform pg_catalog.set_config('log_min_messages', 'fatal', true);
+    exception when insufficient_privilege then
+        null;
+    end;
+    raise sqlstate 'PGRST' using
+        message = pg_catalog.json_build_object(
+            'code', 'PT' || p_status::text, 'message', p_code, 'details', p_detail, 'hint', p_hint::text
+        )::text,
+        detail = pg_catalog.json_build_object('status', p_status, 'headers', coalesce(p_headers, '{}'))::text;
+end
+$$;
+comment on function app.fail_http(integer, text, text, jsonb, jsonb) is
+'Raise a business error with response headers (SQLSTATE PGRST: body and status/headers as JSON).';
+
 -- The checks every privileged app function opens with (they run as the owner,
 -- so the role comes from the request, not from current_user).
 create or replace function app.require_role(p_roles text[]) returns void

@@ -22,6 +22,44 @@ as $$
     select coalesce(jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$', false)
 $$;
 
+-- A JSON list of CIDRs (the IP allow-list): null when valid, else what is wrong.
+create or replace function app.cidr_list_problem(p_value jsonb) returns text
+language plpgsql immutable
+as $$
+declare
+    v_item jsonb;
+begin
+    if jsonb_typeof(p_value) <> 'array' or jsonb_array_length(p_value) > 100 then
+        return 'must be a list of at most 100 CIDRs such as "10.0.0.0/8"';
+    end if;
+    for v_item in select a.v from jsonb_array_elements(p_value) as a (v) loop
+        if jsonb_typeof(v_item) <> 'string' then
+            return 'must be a list of CIDR strings';
+        end if;
+        perform (v_item #>> '{}')::cidr;
+    end loop;
+    return null;
+exception when invalid_text_representation or datatype_mismatch then
+    return format('holds %s, which is not a CIDR', v_item);
+end
+$$;
+
+-- A rate limit: null (no limit) or {"limit": n, "window_seconds": w}.
+create or replace function app.rate_limit_problem(p_value jsonb) returns text
+language sql immutable
+as $$
+    select case
+        when jsonb_typeof(p_value) = 'null' then null
+        when jsonb_typeof(p_value) <> 'object' or (p_value - 'limit' - 'window_seconds') <> '{}'
+            or not p_value ? 'limit' or not p_value ? 'window_seconds'
+            then 'must be null or {"limit": n, "window_seconds": w}'
+        else coalesce(
+            'limit ' || app.policy_integer_problem(p_value -> 'limit', 1, 1000000),
+            'window_seconds ' || app.policy_integer_problem(p_value -> 'window_seconds', 1, 86400)
+        )
+    end
+$$;
+
 -- Null when p_value is a valid value for p_key; else what is wrong. Keys
 -- without a rule here (added by later features) are accepted as they are.
 create or replace function app.policy_value_problem(p_key text, p_value jsonb) returns text
@@ -35,6 +73,18 @@ as $$
         when 'employee_backdate_minutes' then app.policy_integer_problem(p_value, 0, 527040)
         when 'admin_backdate_days' then app.policy_integer_problem(p_value, 0, 3660)
         when 'keka_sync_max_attempts' then app.policy_integer_problem(p_value, 1, 100)
+        when 'rate_limit_imports' then app.rate_limit_problem(p_value)
+        when 'rate_limit_exports' then app.rate_limit_problem(p_value)
+        when 'rate_limit_admin_writes' then app.rate_limit_problem(p_value)
+        when 'ip_allowlist' then app.cidr_list_problem(p_value)
+        when 'ip_allowlist_roles' then
+            case when jsonb_typeof(p_value) <> 'array' or exists (
+                select 1 from jsonb_array_elements(p_value) as r (v)
+                where coalesce(r.v #>> '{}', '') not in ('employee', 'approver', 'hr_admin', 'kiosk')
+                    or jsonb_typeof(r.v) <> 'string'
+            ) then 'must be a list of roles among "employee", "approver", "hr_admin", "kiosk"' end
+        when 'trusted_proxies' then app.policy_integer_problem(p_value, 0, 10)
+        when 'audit_retention_days' then app.policy_integer_problem(p_value, 1, 36500)
         when 'one_clock_in_per_day' then
             case when jsonb_typeof(p_value) <> 'boolean' then 'must be true or false' end
         when 'gatekeeper_mode' then
@@ -108,5 +158,6 @@ begin
 end
 $$;
 grant execute on function app.policy_problems(jsonb, text[]), app.policy_value_problem(text, jsonb),
-app.policy_integer_problem(jsonb, integer, integer), app.policy_time_ok(jsonb)
+app.policy_integer_problem(jsonb, integer, integer), app.policy_time_ok(jsonb), app.cidr_list_problem(jsonb),
+app.rate_limit_problem(jsonb)
 to hr_admin;

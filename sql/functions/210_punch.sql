@@ -50,6 +50,27 @@ begin
 end
 $$;
 
+-- A live punch's instant: not in the future beyond the clock skew, not
+-- back-dated beyond employee_backdate_minutes (admins add older events).
+create or replace function app.require_punch_window(p_at timestamptz, p_policy jsonb) returns void
+language plpgsql stable
+as $$
+begin
+    if p_at > now() + make_interval(secs => (p_policy ->> 'clock_skew_seconds')::integer) then
+        perform app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.');
+    end if;
+    if p_at < now() - make_interval(mins => (p_policy ->> 'employee_backdate_minutes')::integer) then
+        perform app.fail(
+            422, 'BACKDATE_LIMIT_EXCEEDED',
+            format('A punch may be dated at most %s minutes back; ask an admin to add it.',
+                p_policy ->> 'employee_backdate_minutes')
+        );
+    end if;
+end
+$$;
+comment on function app.require_punch_window(timestamptz, jsonb) is
+'Refuse a live punch dated in the future (422 OCCURRED_AT_IN_FUTURE) or too far back (422 BACKDATE_LIMIT_EXCEEDED).';
+
 -- Internal: record a live punch for a resolved employee. Not granted to anyone;
 -- app.punch (the caller's own) and app.kiosk_punch (by badge) call it.
 create or replace function app.record_punch(
@@ -113,22 +134,16 @@ begin
         end if;
     end if;
 
-    v_policy := app.policy(p_employee_id);
-    if v_at > now() + make_interval(secs => (v_policy ->> 'clock_skew_seconds')::integer) then
-        perform app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.');
-    end if;
-    if v_at < now() - make_interval(mins => (v_policy ->> 'employee_backdate_minutes')::integer) then
-        perform app.fail(
-            422, 'BACKDATE_LIMIT_EXCEEDED',
-            format('A punch may be dated at most %s minutes back; ask an admin to add it.',
-                v_policy ->> 'employee_backdate_minutes')
-        );
-    end if;
-
+    -- the time window (future, back-dating) is the live step's first check
+    -- (app.apply_live_punch), for every live source, with the policy it merges
+    -- anyway; a CLOCK_IN checks it here too, before the plan (a far instant is
+    -- the first thing to refuse)
     if p_note is not null then
         v_payload := jsonb_build_object('note', p_note);
     end if;
     if p_event_type = 'CLOCK_IN' then
+        v_policy := app.policy(p_employee_id);
+        perform app.require_punch_window(v_at, v_policy);
         v_mode := coalesce(v_policy ->> 'gatekeeper_mode', 'enforce');
         v_payload := v_payload || jsonb_strip_nulls(jsonb_build_object('plan', p_plan));
         if not p_check_plan then
@@ -160,7 +175,11 @@ begin
         employee_id, event_type, occurred_at, source, idempotency_key, request_hash, payload, created_by
     ) values (
         p_employee_id, p_event_type, v_at, p_source, p_idempotency_key, v_hash, v_payload,
-        app.current_actor()
+        -- app.current_actor() without a second read of the employee when it is the caller
+        case
+            when p_employee_id = app.current_employee_id() then coalesce(v_emp.slack_user_id, v_emp.email::text)
+            else app.current_actor()
+        end
     )
     returning * into v_event;
     -- the row the insert's live step just wrote
@@ -194,7 +213,9 @@ $$;
 grant execute on function app.punch(app.event_type, timestamptz, text, text, text, text, jsonb)
 to employee, approver, hr_admin;
 
--- A badge reader's punch: the kiosk names the badge, never the employee id,
+-- A badge reader's punch: the kiosk names the badge and the event type (the
+-- scan that decides the type itself is app.badge_scan, 920_badge_scan.sql),
+-- never the employee id,
 -- and gets back only what its screen shows (issue 10): the holder's name and
 -- their new state. event_type is text so that a wrong one is a 422 naming it.
 create or replace function app.kiosk_punch(
@@ -221,7 +242,12 @@ begin
         );
     end if;
     perform app.require_max_length('badge_id', p_badge_id, 64);
-    select * into v_employee from app.employees as e where e.badge_id = p_badge_id;
+    -- the badge's current holder (app.badge_assignments, issue 15); a lost or revoked badge has none
+    select e.* into v_employee
+    from app.badges as b
+    inner join app.badge_assignments as a on a.badge_id = b.id and a.during @> now()
+    inner join app.employees as e on a.employee_id = e.id
+    where b.code = p_badge_id and b.status = 'ACTIVE';
     if not found then
         perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this badge.');
     end if;

@@ -1,9 +1,16 @@
 -- PostgREST's db-pre-request: runs inside every request's transaction, after
--- the role and claims are set. Read-only (GETs run READ ONLY): it checks that
--- the token still matches the employee (active, role not above theirs).
+-- the role, claims and request line are set, before the call. In order:
+-- 0. a kiosk token names a registered device that is not revoked (sql/functions/900_kiosk_devices.sql);
+-- 1. the token still matches the employee (active, role not above theirs);
+-- 2. the IP allow-list, for the roles it applies to (sql/functions/745_ip_allowlist.sql);
+-- 3. the rate limit of the call's class, when it has one (sql/functions/740_rate_limit.sql).
+-- VOLATILE because step 3 writes its counter; GETs run READ ONLY, where
+-- step 3 writes nothing (read-only calls are not counted). A punch is in no
+-- class: it pays the identity check, one settings read for the allow-list
+-- and a CASE on its path (bench/rate_limit.py measures it).
 
 create or replace function app.pre_request() returns void
-language plpgsql stable security definer
+language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -11,24 +18,29 @@ declare
     v_employee_id uuid := app.current_employee_id();
     v_emp app.employees;
 begin
-    if v_role not in ('employee', 'approver', 'hr_admin') then
-        return;
+    perform app.check_kiosk_device();  -- kiosk tokens: device registered, not revoked (900_kiosk_devices.sql)
+    if v_role in ('employee', 'approver', 'hr_admin') then
+        if v_employee_id is null then
+            perform app.fail(401, 'NOT_AUTHENTICATED', 'The token carries no valid employee_id claim.');
+        end if;
+        select * into v_emp from app.employees as e where e.id = v_employee_id;
+        if not found then
+            perform app.fail(401, 'NOT_AUTHENTICATED', 'The token names an unknown employee.');
+        end if;
+        if v_emp.employment_status <> 'ACTIVE' then
+            perform app.fail(403, 'EMPLOYEE_INACTIVE', 'This employee is not active.');
+        end if;
+        if array_position(array['employee', 'approver', 'hr_admin'], v_role)
+            > array_position(array['employee', 'approver', 'hr_admin'], v_emp.role::text) then
+            perform app.fail(403, 'FORBIDDEN', 'The token''s role is above the employee''s role.');
+        end if;
     end if;
-    if v_employee_id is null then
-        perform app.fail(401, 'NOT_AUTHENTICATED', 'The token carries no valid employee_id claim.');
-    end if;
-    select * into v_emp from app.employees as e where e.id = v_employee_id;
-    if not found then
-        perform app.fail(401, 'NOT_AUTHENTICATED', 'The token names an unknown employee.');
-    end if;
-    if v_emp.employment_status <> 'ACTIVE' then
-        perform app.fail(403, 'EMPLOYEE_INACTIVE', 'This employee is not active.');
-    end if;
-    if array_position(array['employee', 'approver', 'hr_admin'], v_role)
-        > array_position(array['employee', 'approver', 'hr_admin'], v_emp.role::text) then
-        perform app.fail(403, 'FORBIDDEN', 'The token''s role is above the employee''s role.');
-    end if;
+    perform app.require_allowed_ip(v_role);
+    perform app.rate_limit_hit(
+        app.rate_limit_class(current_setting('request.method', true), current_setting('request.path', true))
+    );
 end
 $$;
-comment on function app.pre_request() is 'PostgREST db-pre-request: token still valid for this employee.';
+comment on function app.pre_request() is
+'PostgREST db-pre-request: token still valid for this employee, IP allow-list, rate limits.';
 grant execute on function app.pre_request() to anon, employee, approver, hr_admin, kiosk;

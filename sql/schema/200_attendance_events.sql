@@ -41,7 +41,7 @@ create table app.attendance_events (
     constraint attendance_events_corrects_event_id_fkey foreign key (employee_id, corrects_event_id)
     references app.attendance_events (employee_id, id),
     constraint attendance_events_source_known check (
-        source in ('web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system')
+        source in ('web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system', 'regularization')
     ),
     constraint attendance_events_void_has_target check (
         (event_type = 'VOID') = (corrects_event_id is not null)
@@ -71,9 +71,10 @@ create table app.attendance_events (
 create index attendance_events_employee_day_idx
 on app.attendance_events (employee_id, business_date_ist, occurred_at);
 
--- The last CLOCK_IN/CLOCK_OUT before an instant: which open shift owns an event.
+-- The last CLOCK_IN/CLOCK_OUT before an instant: which open shift owns an event
+-- (id in the key: the lookup's tie-break, so it reads one entry, not the history).
 create index attendance_events_shift_edges_idx
-on app.attendance_events (employee_id, occurred_at)
+on app.attendance_events (employee_id, occurred_at, id)
 where event_type in ('CLOCK_IN', 'CLOCK_OUT');
 
 -- Work still to sync: small however large the ledger grows.

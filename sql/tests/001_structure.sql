@@ -18,13 +18,28 @@ select functions_are(
         'adjust_leave_balance', 'approve_leave', 'calendar_sync', 'cancel_leave', 'delete_holiday', 'leave_summary',
         'reject_leave', 'request_leave', 'upsert_holiday', 'upsert_leave_policy',
         -- the Slack app (issue 16)
-        'my_day'
+        'my_day',
+        -- adjustments and the payroll period lock (issue 14)
+        'approve_adjustment', 'lock_period', 'reject_adjustment', 'request_adjustment', 'unlock_period',
+        'withdraw_adjustment',
+        -- administration (issue 14)
+        'assign_roles', 'audit_logs_export', 'audit_logs_search', 'unassign_roles',
+        -- front desk (issue 15)
+        'acknowledge_alert', 'assign_badge', 'badge_history', 'badge_scan', 'kiosk_devices', 'kiosk_login',
+        'presence', 'register_kiosk_device', 'report_badge_lost', 'return_badge', 'revoke_badge',
+        'revoke_kiosk_device', 'rotate_kiosk_key', 'security_alerts',
+        -- front desk: visitors, duty roster and lockup, events (issue 15, desk2)
+        'visitor_sign_in', 'visitor_sign_out', 'set_duty', 'lockup',
+        'create_event', 'add_event_attendees', 'event_report'
     ],
     'the api function surface is exactly the contract''s'
 );
 select views_are('api', array[
     'attendance_events', 'audit_logs', 'daily_status', 'employees', 'keka_corrections', 'sync_overview',
-    'holidays', 'leave_balances', 'leave_policies', 'leave_requests'
+    'holidays', 'leave_balances', 'leave_policies', 'leave_requests',
+    'adjustment_requests', 'period_locks',
+    -- front desk (issue 15)
+    'visitors', 'duty_roster', 'lockups', 'events'
 ]);
 select tables_are('api', '{}'::name [], 'no table is exposed in api');
 
@@ -47,8 +62,8 @@ select is(
     (select array_agg(p.proname::text order by p.proname)
      from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
      where n.nspname = 'api' and has_function_privilege('anon', p.oid, 'execute')),
-    array['health'],
-    'anon can execute api.health and nothing else in api'
+    array['health', 'kiosk_login'],
+    'anon can execute api.health and kiosk_login (key -> kiosk JWT) and nothing else in api'
 );
 select is(
     (select array_agg(c.relname::text)
@@ -62,8 +77,8 @@ select is(
     (select array_agg(p.proname::text order by p.proname)
      from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
      where n.nspname = 'api' and has_function_privilege('kiosk', p.oid, 'execute')),
-    array['health', 'kiosk_punch'],
-    'kiosk can only punch by badge (and call health)'
+    array['badge_scan', 'health', 'kiosk_punch', 'visitor_sign_in', 'visitor_sign_out'],
+    'kiosk can only scan and punch by badge and sign visitors in and out (and call health)'
 );
 select is(
     (select array_agg(c.relname::text)

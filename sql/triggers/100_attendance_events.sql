@@ -40,9 +40,11 @@ end
 $$;
 
 -- A live punch (web, slack, kiosk, api, mobile) as one step of the state
--- machine: lock the employee (their latest day row), read the state from the
--- owning shift's stored day, refuse what the state does not allow, and apply
--- the one transition to the stored day. Returns the event's business date.
+-- machine: refuse an instant outside the time window (future beyond the clock
+-- skew, or back-dated beyond employee_backdate_minutes), lock the employee
+-- (their ledger chain head), read the state from the owning shift's stored
+-- day, refuse what the state does not allow, and apply the one transition to
+-- the stored day. Returns the event's business date.
 -- Imports and admin events skip it: the derivation flags what they get wrong.
 create or replace function app.apply_live_punch(p_event app.attendance_events) returns date
 language plpgsql volatile
@@ -57,6 +59,7 @@ declare
     v_target app.daily_status;
     v_next app.daily_status;
 begin
+    perform app.require_punch_window(v_at, v_policy);
     perform app.lock_employee(p_event.employee_id);
     -- the employee's latest shift edge owns the punch (their state, even when
     -- v_at is a little earlier than their last punch: two racing requests)
@@ -246,7 +249,11 @@ begin
     ) as d;
     if v_employees is not null then
         perform app.lock_employees(v_employees);
+        -- a replay for has_sync_errors alone: allowed in a closed payroll period
+        -- (sql/triggers/730_period_lock.sql)
+        perform set_config('hithonix.sync_errors_refresh', 'on', true);
         perform app.refresh_daily_status(v_employees, v_dates);
+        perform set_config('hithonix.sync_errors_refresh', 'off', true);
     end if;
     return null;
 end

@@ -255,11 +255,17 @@ def backfill_business_date(do_apply: bool, limit: int | None, batch_size: int, o
             changes = backfill.find(conn, limit)
             verb = "would change"
         else:
-            with Progress(console=err, transient=True) as bar:
-                task = bar.add_task("backfilling", total=None)
-                result = backfill.apply(
-                    conn, limit, batch_size, lambda done, total: bar.update(task, completed=done, total=total)
-                )
+            try:
+                with Progress(console=err, transient=True) as bar:
+                    task = bar.add_task("backfilling", total=None)
+                    result = backfill.apply(
+                        conn, limit, batch_size, lambda done, total: bar.update(task, completed=done, total=total)
+                    )
+            except backfill.PeriodLockedError as exc:
+                raise click.ClickException(
+                    f"refused (409 PERIOD_LOCKED): {exc.detail} {len(exc.result.changes)} row(s) changed before the"
+                    " batch that touches it, which was rolled back; reopen the period (api.unlock_period) to go on."
+                ) from exc
             changes, verb = result.changes, "changed"
     for change in changes[:20]:
         console.print(f"  event {change['id']}: {change['before']} → {change['after']}")
@@ -274,7 +280,7 @@ def backfill_business_date(do_apply: bool, limit: int | None, batch_size: int, o
 @main.command()
 @click.option("--employee", help="employee number, attendance number or e-mail")
 @click.option("--role", type=click.Choice(["employee", "approver", "hr_admin"]), help="default: the employee's role")
-@click.option("--kiosk", help="mint a kiosk token for this kiosk id instead")
+@click.option("--kiosk", help="mint a kiosk token for this registered device id instead (readers use kiosk_login)")
 @click.option("--ttl", default="1h", show_default=True, help="lifetime: 30m, 1h, 7d …")
 def token(employee: str | None, role: str | None, kiosk: str | None, ttl: str) -> None:
     """Mint a JWT (signed with PGRST_JWT_SECRET) for curl against PostgREST."""

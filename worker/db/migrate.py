@@ -36,7 +36,7 @@ from pathlib import Path
 
 import psycopg
 
-from worker.config import ROOT
+from worker.config import ROOT, jwt_secret
 
 MIGRATIONS_DIR = ROOT / "migrations"
 SCHEMA_DIR = ROOT / "sql" / "schema"
@@ -186,6 +186,15 @@ def apply_repeatables(conn: psycopg.Connection, as_owner: bool = True) -> None:
         conn.execute("reset role")
 
 
+def store_jwt_secret(conn: psycopg.Connection) -> None:
+    """Give the database PostgREST's secret (PGRST_JWT_SECRET), so that ``app.kiosk_login`` can sign
+    tokens: kept in the owner-only ``app.jwt_signing_key``, rewritten only when it changed."""
+    exists = conn.execute("select to_regprocedure('app.set_jwt_secret(text)') is not null").fetchone()
+    if exists and exists[0]:
+        with acting_as(conn, owner=True):
+            conn.execute("select app.set_jwt_secret(%s)", [jwt_secret()])
+
+
 class Migrator:
     def __init__(self, url: str, migrations_dir: Path = MIGRATIONS_DIR) -> None:
         self.url = url
@@ -254,6 +263,7 @@ class Migrator:
                 if refresh:
                     owned = conn.execute("select 1 from migrations.applied where version = %s", [OWNED_FROM])
                     apply_repeatables(conn, as_owner=owned.fetchone() is not None)
+                store_jwt_secret(conn)
                 conn.execute("notify pgrst, 'reload schema'")
             finally:
                 conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])

@@ -108,6 +108,16 @@ def http_status(sqlstate: str, anonymous: bool) -> int:
     return 500
 
 
+def raised_response(message: str | None, detail: str | None) -> Response:
+    """PostgREST's answer to ``RAISE SQLSTATE 'PGRST'``: MESSAGE is the body, DETAIL the status and headers."""
+    try:
+        body = json.loads(message or "")
+        spec = json.loads(detail or "")
+        return Response(int(spec["status"]), body, {str(k): str(v) for k, v in spec.get("headers", {}).items()})
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Response(500, {"code": "PGRST121", "message": "could not parse RAISE 'PGRST' error"})
+
+
 def claims_from_token(token: str, secret: str) -> dict[str, Any]:
     """Verify a JWT as PostgREST does (HS256, exp) and return its claims."""
     return jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["role"]})
@@ -207,6 +217,8 @@ class DirectApi:
             except psycopg.Error as exc:
                 diag = exc.diag
                 sqlstate = diag.sqlstate or "XX000"
+                if sqlstate == "PGRST":
+                    return raised_response(diag.message_primary, diag.message_detail)
                 return Response(
                     http_status(sqlstate, anonymous=role == "anon"),
                     {

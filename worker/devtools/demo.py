@@ -23,12 +23,13 @@ from psycopg.types.json import Jsonb
 from rich.console import Console
 from rich.table import Table
 
+from worker.config import jwt_secret
 from worker.db.migrate import Migrator
 from worker.db.urls import derive_url
 from worker.devtools.demo_calendar import play_leave, show_leave
 from worker.devtools.demo_slack import play_slack, show_slack
 from worker.devtools.keka_sandbox import KekaSandbox
-from worker.devtools.pgrest import PostgrestEmulator
+from worker.devtools.pgrest import PostgrestEmulator, claims_from_token
 from worker.keka.client import KekaLogsClient
 from worker.keka.sync import Pusher
 
@@ -158,15 +159,15 @@ def play_day(api: PostgrestEmulator, ids: dict[str, str], day: dt.date) -> list[
     return lines
 
 
-def kiosk_today(api: PostgrestEmulator) -> Line:
-    punched = api.rpc(
-        "kiosk_punch",
-        {"badge_id": "BADGE-0008", "event_type": "CLOCK_IN"},
-        claims={"role": "kiosk", "kiosk_id": "lobby-1", "sub": "kiosk:lobby-1"},
-    )
+def kiosk_today(api: PostgrestEmulator, hr_admin_id: str) -> Line:
+    """The lobby reader is registered (its key shown once), logs in for a kiosk JWT and scans Kiran's badge."""
+    hr = {"role": "hr_admin", "employee_id": hr_admin_id}
+    key = api.rpc("register_kiosk_device", {"name": "Lobby reader", "location": "Lobby"}, claims=hr).body["key"]
+    token = api.rpc("kiosk_login", {"key": key}).body["token"]
+    punched = api.rpc("badge_scan", {"badge_code": "BADGE-0008"}, claims=claims_from_token(token, jwt_secret()))
     now = dt.datetime.now(IST).strftime("%H:%M")
     return Line(
-        f"today {now}", "kiran", "kiosk badge CLOCK_IN", "ON_SHIFT" if punched.status == 200 else punched.code or "?"
+        f"today {now}", "kiran", "badge scan at the lobby", "ON_SHIFT" if punched.status == 200 else punched.code or "?"
     )
 
 
@@ -193,7 +194,7 @@ def run(target: str, say: Callable[[str], None]) -> dict[str, Any]:
     day = dt.datetime.now(IST).date() - dt.timedelta(days=2)
     api = PostgrestEmulator(derive_url(url, user="authenticator"))
     lines = play_day(api, ids, day)
-    lines.append(kiosk_today(api))
+    lines.append(kiosk_today(api, ids["vikram"]))
     synced = sync(url, say)
     leave = play_leave(api, ids, url, say)
     slack = play_slack(url, ids, say)

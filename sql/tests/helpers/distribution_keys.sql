@@ -15,6 +15,16 @@
 
 create schema if not exists tests;
 
+-- Tables that carry an employee_id but are not per-employee, each with why.
+-- The list is short and reviewed: a table lands here only when some of its
+-- rows belong to no employee and docs/scale-out.md places it elsewhere.
+create or replace function tests.key_rule_exempt_tables() returns setof regclass
+language sql stable
+as $$
+    -- the readers' scan log: a scan of an unknown badge has no employee (issue 15)
+    select t.r from (values (to_regclass('app.badge_scans'))) as t (r) where t.r is not null
+$$;
+
 create or replace function tests.per_employee_tables() returns setof regclass
 language sql stable
 as $$
@@ -28,6 +38,7 @@ as $$
     per_employee (oid) as (
         select t.oid from app_tables as t
         where t.oid <> 'app.employees'::regclass
+            and t.oid not in (select x from tests.key_rule_exempt_tables() as x)
             and (
                 exists (
                     select 1 from pg_attribute as a

@@ -1,0 +1,134 @@
+-- A badge scan at a reader (issue 15): the kiosk names the badge; the
+-- database decides. Under the badge's lock (app.lock_badge), so two readers
+-- firing at once are serialised and the second sees the first:
+--   * a scan of the same badge within badge_double_scan_seconds at the same
+--     device is IGNORED_DUPLICATE and answers what the first scan answered
+--     (idempotent: one punch);
+--   * within that window at another device it is REFUSED with a
+--     BADGE_ON_TWO_DEVICES alert (one card cannot be at two doors at once);
+--   * an unknown, lost, revoked or unheld badge, or an inactive holder, is
+--     REFUSED with a security alert;
+--   * otherwise it toggles the holder's day: OFF_DUTY -> CLOCK_IN, ON_SHIFT ->
+--     CLOCK_OUT, ON_BREAK -> BREAK_END, ON_LUNCH -> LUNCH_END (coming back in),
+--     recorded through app.record_punch (source kiosk) like every live punch.
+-- Refusals commit (the scan row and the alert are the point): the answer is a
+-- 403 body with response.status, not an exception.
+
+create or replace function app.scan_refusal(
+    p_device_id uuid, p_code text, p_badge app.badges, p_employee_id uuid, p_kind text, p_detail text
+) returns jsonb
+language plpgsql volatile
+as $$
+declare
+    v_scan_id bigint;
+begin
+    insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, refusal)
+    values (p_device_id, p_code, p_badge.id, p_employee_id, 'REFUSED', p_kind)
+    returning id into v_scan_id;
+    insert into app.security_alerts (kind, badge_code, device_id, scan_id, detail)
+    values (p_kind, p_code, p_device_id, v_scan_id, p_detail);
+    return app.error_response(403, p_kind, p_detail) || jsonb_build_object('scan_id', v_scan_id);
+end
+$$;
+
+create or replace function app.badge_scan(p_badge_code text) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_device_id uuid;
+    v_badge app.badges;
+    v_last app.badge_scans;
+    v_employee_id uuid;
+    v_employee app.employees;
+    v_state app.day_status;
+    v_type app.event_type;
+    v_result jsonb;
+    v_scan_id bigint;
+begin
+    perform app.require_role(array['kiosk']);
+    -- a kiosk token is checked by the pre-request (app.check_kiosk_device)
+    v_device_id := case when app.jwt_claims() ->> 'kiosk_id'
+        ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+        then (app.jwt_claims() ->> 'kiosk_id')::uuid end;
+    if v_device_id is null then
+        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must name a registered device (kiosk_id).');
+    end if;
+    perform app.require_badge_code(p_badge_code);
+    perform app.lock_badge(p_badge_code);
+
+    select * into v_last from app.badge_scans as s
+    where s.badge_code = p_badge_code
+        and s.scanned_at > now() - make_interval(secs => app.setting_int('badge_double_scan_seconds', 10, 0, 3600))
+    -- this reader's own scan in the window first: its double-fire is a duplicate, not a second device
+    order by s.device_id = v_device_id desc, s.scanned_at desc, s.id desc
+    limit 1;
+    if found and v_last.device_id = v_device_id then
+        insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, duplicate_of)
+        values (
+            v_device_id, p_badge_code, v_last.badge_id, v_last.employee_id, 'IGNORED_DUPLICATE',
+            coalesce(v_last.duplicate_of, v_last.id)
+        )
+        returning id into v_scan_id;
+        select * into v_last from app.badge_scans as s where s.id = coalesce(v_last.duplicate_of, v_last.id);
+        if v_last.outcome = 'REFUSED' then
+            return app.error_response(403, v_last.refusal, 'The first scan was refused.')
+                || jsonb_build_object('scan_id', v_scan_id, 'duplicate_of', v_last.id);
+        end if;
+        return jsonb_build_object(
+            'scan_id', v_scan_id, 'outcome', 'IGNORED_DUPLICATE', 'duplicate_of', v_last.id,
+            'first_outcome', v_last.outcome,
+            'name', (select e.full_name from app.employees as e where e.id = v_last.employee_id),
+            'state', (select ds.current_status from app.daily_status as ds
+                where ds.employee_id = v_last.employee_id order by ds.business_date_ist desc limit 1)
+        );
+    end if;
+
+    select * into v_badge from app.badges as b where b.code = p_badge_code;
+    if v_last.id is not null then
+        return app.scan_refusal(v_device_id, p_badge_code, v_badge, v_last.employee_id, 'BADGE_ON_TWO_DEVICES',
+            'This badge was scanned at another reader moments ago.');
+    end if;
+    if v_badge.id is null then
+        return app.scan_refusal(v_device_id, p_badge_code, v_badge, null, 'UNKNOWN_BADGE', 'No badge has this code.');
+    end if;
+    if v_badge.status <> 'ACTIVE' then
+        return app.scan_refusal(v_device_id, p_badge_code, v_badge, null, v_badge.status || '_BADGE',
+            format('This badge is %s.', lower(v_badge.status)));
+    end if;
+    select a.employee_id into v_employee_id from app.badge_assignments as a
+    where a.badge_id = v_badge.id and a.during @> now();
+    if v_employee_id is null then
+        return app.scan_refusal(v_device_id, p_badge_code, v_badge, null, 'UNASSIGNED_BADGE', 'Nobody holds this badge.');
+    end if;
+    select * into v_employee from app.employees as e where e.id = v_employee_id;
+    if v_employee.employment_status <> 'ACTIVE' then
+        return app.scan_refusal(v_device_id, p_badge_code, v_badge, v_employee_id, 'INACTIVE_EMPLOYEE',
+            'The badge holder is not an active employee.');
+    end if;
+
+    select ds.current_status into v_state from app.daily_status as ds
+    where ds.employee_id = v_employee_id order by ds.business_date_ist desc limit 1;
+    v_type := case coalesce(v_state, 'OFF_DUTY')
+        when 'ON_SHIFT' then 'CLOCK_OUT' when 'ON_BREAK' then 'BREAK_END' when 'ON_LUNCH' then 'LUNCH_END'
+        else 'CLOCK_IN'
+    end;
+    v_result := app.record_punch(
+        v_employee_id, v_type, null, null, 'kiosk', 'badge ' || p_badge_code || ' at kiosk ' || v_device_id, null, false
+    );
+    insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, event_id)
+    values (
+        v_device_id, p_badge_code, v_badge.id, v_employee_id,
+        case when v_type = 'CLOCK_OUT' then 'OUT' else 'IN' end, (v_result -> 'event' ->> 'id')::bigint
+    )
+    returning id into v_scan_id;
+    return jsonb_build_object(
+        'scan_id', v_scan_id, 'outcome', case when v_type = 'CLOCK_OUT' then 'OUT' else 'IN' end,
+        'event_type', v_type, 'event_id', (v_result -> 'event' ->> 'id')::bigint,
+        'name', v_employee.full_name, 'state', v_result -> 'daily_status' ->> 'current_status'
+    );
+end
+$$;
+comment on function app.badge_scan(text) is
+'kiosk: a badge scan toggles the holder IN/OUT; double scans are ignored; refused scans raise a security alert.';
+grant execute on function app.badge_scan(text) to kiosk;
