@@ -13,6 +13,9 @@ columns, committed). Figures (issue 13):
   the first preview's dry run (the commit's own write, rolled back) is printed
   beside it;
 - the CLI's peak memory (max RSS) for 10,000 and 100,000 rows: flat.
+Beside the wall clock, the server CPU time of the COPY, the prepare and the
+commit (the backend's /proc stat): on a shared machine the wall clock also
+counts the time a backend waited for a core.
 ``--rows`` scales the files (``make bench IMPORT_ROWS=20000`` for a quick run).
 Results also go to ``bench/results/imports.json``.
 """
@@ -37,7 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.database import server
-from bench.timing import sample
+from bench.timing import backend_cpu_ms, sample
 from worker.imports import session
 from worker.imports.job import PART_ROWS, run_commit
 
@@ -121,6 +124,35 @@ def median_copy(conn: psycopg.Connection, path: Path, runs: int = 3) -> float:
     return statistics.median(copy_baseline(conn, path) for _ in range(runs))
 
 
+class BackendCpu:
+    """The CPU seconds one connection's server process spends in a block (None: a remote server).
+
+    The machine is shared: the wall clock also counts the time the backend
+    waited for a core, its CPU time is what the work itself cost."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.pid = conn.info.backend_pid
+        self.seconds: float | None = None
+
+    def __enter__(self) -> BackendCpu:
+        self._start = backend_cpu_ms(self.pid)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        end = backend_cpu_ms(self.pid)
+        self.seconds = None if end is None or self._start is None else (end - self._start) / 1000
+
+
+def median_copy_cpu(conn: psycopg.Connection, path: Path, runs: int = 3) -> float | None:
+    """The backend CPU seconds of the COPY baseline (median of ``runs``)."""
+    spent = []
+    for _ in range(runs):
+        with BackendCpu(conn) as cpu:
+            copy_baseline(conn, path)
+        spent.append(cpu.seconds)
+    return None if None in spent else statistics.median(s for s in spent if s is not None)
+
+
 def differences(conn: psycopg.Connection) -> int:
     row = conn.execute("select count(*) from app.daily_status_differences('2026-05-30', '2026-12-31')").fetchone()
     return int(row[0]) if row else -1
@@ -153,9 +185,11 @@ def run(rows_wanted: int, days: int, seed: int, database_url: str | None) -> dic
                 "where key in ('import_async_threshold_rows', 'import_max_rows')"
             )
             baseline = median_copy(conn, big)
+            baseline_cpu = median_copy_cpu(conn, big)
 
             started = time.perf_counter()
-            prepared = session.prepare(conn, big, "csv")
+            with BackendCpu(conn) as prepare_cpu:
+                prepared = session.prepare(conn, big, "csv")
             prepare_s = time.perf_counter() - started
             assert prepared["counts"]["VALID"] == rows, prepared["counts"]
             conn.execute("analyze app.import_rows")
@@ -168,7 +202,8 @@ def run(rows_wanted: int, days: int, seed: int, database_url: str | None) -> dic
             errors_page = sample(lambda: session.preview(conn, prepared["token"], 50, 0, "ERROR"), repeat=20)
 
             started = time.perf_counter()
-            committed = session.commit(conn, prepared["token"], "bench")
+            with BackendCpu(conn) as commit_cpu:
+                committed = session.commit(conn, prepared["token"], "bench")
             commit_s = time.perf_counter() - started
             assert committed["status"] == "COMMITTED" and committed["effect"]["events"] == rows, committed
             assert differences(conn) == 0, "stored daily_status equals recomputed after the import"
@@ -200,6 +235,9 @@ def run(rows_wanted: int, days: int, seed: int, database_url: str | None) -> dic
         "prepare_ratio": prepare_s / baseline,
         "commit_s": commit_s,
         "commit_ratio": commit_s / baseline,
+        "copy_baseline_cpu_s": baseline_cpu,
+        "prepare_cpu_s": prepare_cpu.seconds,
+        "commit_cpu_s": commit_cpu.seconds,
         "worker_copy_baseline_s": queued_baseline,
         "worker_queue_s": queue_s,
         "worker_job_s": job_s,
@@ -228,6 +266,15 @@ def run(rows_wanted: int, days: int, seed: int, database_url: str | None) -> dic
         "≤ 8x",
         verdict(commit_s / baseline <= 8),
     )
+    if baseline_cpu and prepare_cpu.seconds is not None and commit_cpu.seconds is not None:
+        for name, spent in (("prepare", prepare_cpu.seconds), ("commit in the request", commit_cpu.seconds)):
+            table.add_row(
+                f"↳ {name}: server CPU (COPY {baseline_cpu:.3f} s CPU)",
+                f"{spent:.2f} s",
+                f"{spent / baseline_cpu:.1f}x",
+                "—",
+                "info",
+            )
     table.add_row(
         f"commit as the worker job (parts of {PART_ROWS:,} rows)",
         f"{job_s:.2f} s",

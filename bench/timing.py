@@ -1,12 +1,26 @@
-"""Clocks and summaries: phase timers and latency percentiles."""
+"""Clocks and summaries: phase timers, latency percentiles, a server process's CPU time."""
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def backend_cpu_ms(pid: int) -> float | None:
+    """CPU time (user + system) the server process has used, when it runs on this machine.
+
+    On a machine shared with other work the wall clock also counts the time a
+    backend waited for a core; its CPU time is what the work itself cost."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(samples: Sequence[float], q: float) -> float:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -39,6 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.database import server
+from bench.timing import backend_cpu_ms
 
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 HERE = Path(__file__).resolve().parent
@@ -120,15 +120,6 @@ def pgbench(url: str, script: str, clients: int, transactions: int, defines: dic
     failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
     assert tps, out.stdout
     return {"tps": float(tps.group(1)), "failed": int(failed.group(1)) if failed else 0, "output": out.stdout}
-
-
-def backend_cpu_ms(pid: int) -> float | None:
-    """CPU time (user + system) the server process has used, when it runs on this machine."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def timed(

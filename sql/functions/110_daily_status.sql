@@ -93,6 +93,7 @@ declare
     v_open boolean := false;
     v_employee uuid;
     v_date date;
+    v_leave text;
     v_watermark bigint;
     v_state app.day_status;
     v_since timestamptz;
@@ -124,16 +125,17 @@ declare
 begin
     for r in
         with keys as (
+            -- the distinct employee-days, each with its approved leave (one
+            -- set-based lookup for the pass, sql/functions/600_leave_day.sql)
             select
                 k.employee_id,
-                k.day,
+                k.business_date_ist as day,
                 coalesce((
                     select max(u.through_event_id) from app.day_unlocks as u
-                    where u.employee_id = k.employee_id and u.business_date_ist = k.day
-                ), 0) as watermark
-            from (
-                select distinct x.employee_id, x.day from unnest(p_employee_ids, p_dates) as x (employee_id, day)
-            ) as k
+                    where u.employee_id = k.employee_id and u.business_date_ist = k.business_date_ist
+                ), 0) as watermark,
+                k.leave_portion
+            from app.leave_portions(p_employee_ids, p_dates) as k
         )
         select
             keys.employee_id,
@@ -146,14 +148,15 @@ begin
             ev.sync_status in ('FAILED', 'PERMANENT_FAILURE') as sync_error,
             ev.event_type = 'VOID' or exists (
                 select 1 from app.attendance_events as x where x.corrects_event_id = ev.id
-            ) as dropped
+            ) as dropped,
+            keys.leave_portion
         from keys
         inner join app.employees as e on e.id = keys.employee_id
         left join app.attendance_events as ev
             on ev.employee_id = keys.employee_id and ev.business_date_ist = keys.day
         union all
         -- a sentinel after the last day flushes it
-        select null, null, null, null, null, null, null, null, null
+        select null, null, null, null, null, null, null, null, null, null
         order by 1, 2, 7, 5
     loop
         if v_open and (r.employee_id is distinct from v_employee or r.day is distinct from v_date) then
@@ -179,7 +182,8 @@ begin
             v.break_seconds := v_break;
             v.lunch_seconds := v_lunch;
             v.lunch_starts := v_lunch_starts;
-            day := app.leave_day(v);  -- approved leave (sql/functions/600_leave_day.sql)
+            v.leave_portion := v_leave;
+            day := app.leave_overlay(v);  -- approved leave (sql/functions/600_leave_day.sql)
             return next;
             v_open := false;
         end if;
@@ -197,6 +201,7 @@ begin
             end if;
             v_employee := r.employee_id;
             v_date := r.day;
+            v_leave := r.leave_portion;
             v_watermark := r.watermark;
             v_state := 'OFF_DUTY';
             v_since := null;

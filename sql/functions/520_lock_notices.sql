@@ -22,7 +22,11 @@ comment on function app.lock_reason_text(text) is 'A daily_status lock reason as
 grant execute on function app.lock_reason_text(text) to employee, approver, hr_admin;
 
 -- Queue the notices of days that just locked (parallel arrays: one entry per
--- day). Returns how many notices were queued.
+-- day). Returns how many notices were queued. One pgmq.send_batch for all of
+-- them (an import locks thousands of days at once: one send per notice cost
+-- ~100 us each); each message is what app.enqueue_notification would send,
+-- built from bounded parts (a name of <= 200 characters, a date, a reason), and
+-- a dedupe key already on the queue, or twice in the batch, is sent once.
 create or replace function app.queue_lock_notices(
     p_employee_ids uuid[], p_dates date[], p_reasons text[]
 ) returns integer
@@ -30,7 +34,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_count integer;
+    v_messages jsonb[];
 begin
     with
     locked as (
@@ -46,35 +50,57 @@ begin
         select l.employee_id, l.business_date_ist, l.lock_reason, l.lock_generation from locked as l
         on conflict do nothing
         returning employee_id, business_date_ist, lock_reason, lock_generation
+    ),
+    notices as (
+        select
+            row_number() over () as n,
+            r.recipient_id,
+            case when r.recipient_id = e.id
+                then format(
+                    'Your day %s was locked: %s. Ask your approver to unlock it.',
+                    f.business_date_ist, app.lock_reason_text(f.lock_reason)
+                )
+                else format(
+                    '%s''s day %s was locked: %s. You can unlock it from the Hithonix home tab in Slack.',
+                    e.full_name, f.business_date_ist, app.lock_reason_text(f.lock_reason)
+                )
+            end as text,
+            jsonb_build_object(
+                'employee_id', e.id, 'business_date_ist', f.business_date_ist, 'lock_reason', f.lock_reason,
+                'recipient', case when r.recipient_id = e.id then 'employee' else 'approver' end
+            ) as context,
+            format('day_locked:%s:%s:%s:%s:%s', e.id, f.business_date_ist, f.lock_reason, f.lock_generation,
+                r.recipient_id) as dedupe_key
+        from fresh as f
+        inner join app.employees as e on e.id = f.employee_id
+        cross join lateral (
+            select e.id as recipient_id
+            union all
+            select e.manager_employee_id where e.manager_employee_id is not null
+        ) as r
+    ),
+    once as (
+        select distinct on (x.dedupe_key) x.*
+        from notices as x
+        where not exists (
+            select 1 from pgmq.q_notifications as m where m.message ->> 'dedupe_key' = x.dedupe_key
+        )
+        order by x.dedupe_key, x.n
     )
-    select count(app.enqueue_notification(
-        r.recipient_id,
-        'DAY_LOCKED',
-        case when r.recipient_id = e.id
-            then format(
-                'Your day %s was locked: %s. Ask your approver to unlock it.',
-                f.business_date_ist, app.lock_reason_text(f.lock_reason)
-            )
-            else format(
-                '%s''s day %s was locked: %s. You can unlock it from the Hithonix home tab in Slack.',
-                e.full_name, f.business_date_ist, app.lock_reason_text(f.lock_reason)
-            )
-        end,
-        jsonb_build_object(
-            'employee_id', e.id, 'business_date_ist', f.business_date_ist, 'lock_reason', f.lock_reason,
-            'recipient', case when r.recipient_id = e.id then 'employee' else 'approver' end
-        ),
-        format('day_locked:%s:%s:%s:%s:%s', e.id, f.business_date_ist, f.lock_reason, f.lock_generation,
-            r.recipient_id)
-    )) into v_count
-    from fresh as f
-    inner join app.employees as e on e.id = f.employee_id
-    cross join lateral (
-        select e.id as recipient_id
-        union all
-        select e.manager_employee_id where e.manager_employee_id is not null
-    ) as r;
-    return v_count;
+    select array_agg(
+        jsonb_strip_nulls(jsonb_build_object(
+            'kind', 'DAY_LOCKED', 'employee_id', o.recipient_id, 'text', o.text,
+            'context', o.context, 'dedupe_key', o.dedupe_key
+        ))
+        order by o.n
+    )
+    into v_messages
+    from once as o;
+    if v_messages is null then
+        return 0;
+    end if;
+    perform pgmq.send_batch('notifications', v_messages);
+    return cardinality(v_messages);
 end
 $$;
 comment on function app.queue_lock_notices(uuid[], date[], text[]) is

@@ -88,3 +88,19 @@ as $$
 $$;
 
 grant execute on all functions in schema tests to public;
+
+-- The import tests' scene: an hr_admin (ana@example.com) acting with the
+-- owner's role, so the checks can read the staging tables, and one employee
+-- (li@example.com) with the given employee number; returns the employee's id.
+create or replace function tests.import_scene(p_employee_number text default 'E-2') returns uuid
+language plpgsql
+as $$
+declare
+    v_employee uuid := tests.create_employee('li@example.com');
+begin
+    update app.employees set employee_number = p_employee_number where id = v_employee;
+    perform tests.authenticate_as('hr_admin', tests.create_employee('ana@example.com', null, 'hr_admin'));
+    perform set_config('role', 'none', true);
+    return v_employee;
+end
+$$;
