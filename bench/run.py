@@ -139,9 +139,14 @@ def execute(o: Options, console: Console, phases: Phases) -> dict[str, Any]:
         try:
             with phases.track("main: reads"):
                 hr = claims("hr_admin", company.hr_admin.id)
-                raw["status_board_hr"] = reads.status_board(session, hr, today, repeat=100)
+                # the board on the history's latest weekday: a whole company's day with its exceptions
+                # (today holds only the benchmark's own clean punch pairs, and how many of them need
+                # attention depends on the hour the run starts)
+                board_day = growth.last_weekday(days)
+                raw["status_board_day"] = board_day.isoformat()
+                raw["status_board_hr"] = reads.status_board(session, hr, board_day, repeat=100)
                 raw["status_board_approver"] = reads.status_board(
-                    session, claims("approver", company.approver.id), today, repeat=100
+                    session, claims("approver", company.approver.id), board_day, repeat=100
                 )
                 raw["board_hr"] = reads.board(session, hr, today, repeat=30)
                 with db.connect() as owner:
