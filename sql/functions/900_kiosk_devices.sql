@@ -161,6 +161,19 @@ begin
 end
 $$;
 
+-- Audit a change of a device (before and after, never the hash) and answer the device.
+create or replace function app.kiosk_device_changed(
+    p_action text, p_reason text, p_before app.kiosk_devices, p_after app.kiosk_devices
+) returns jsonb
+language plpgsql volatile
+as $$
+begin
+    perform app.audit(p_action, 'kiosk_device', p_after.id::text, null, p_reason,
+        app.kiosk_device_json(p_before), app.kiosk_device_json(p_after));
+    return app.kiosk_device_json(p_after);
+end
+$$;
+
 -- A new key; the old one stops working at once, and so do tokens minted
 -- with it (they carry its key_prefix; app.check_kiosk_device compares).
 create or replace function app.rotate_kiosk_key(p_device_id uuid, p_reason text) returns jsonb
@@ -183,9 +196,8 @@ begin
         key_rotated_at = now()
     where d.id = p_device_id
     returning * into v_device;
-    perform app.audit('ROTATE_KIOSK_KEY', 'kiosk_device', p_device_id::text, null, p_reason,
-        app.kiosk_device_json(v_before), app.kiosk_device_json(v_device));
-    return app.kiosk_device_json(v_device) || jsonb_build_object('key', v_key);
+    return app.kiosk_device_changed('ROTATE_KIOSK_KEY', p_reason, v_before, v_device)
+        || jsonb_build_object('key', v_key);
 end
 $$;
 comment on function app.rotate_kiosk_key(uuid, text) is
@@ -215,9 +227,7 @@ begin
     update app.kiosk_devices as d set purpose = v_purpose
     where d.id = p_device_id
     returning * into v_device;
-    perform app.audit('SET_KIOSK_DEVICE_PURPOSE', 'kiosk_device', p_device_id::text, null, p_reason,
-        app.kiosk_device_json(v_before), app.kiosk_device_json(v_device));
-    return app.kiosk_device_json(v_device);
+    return app.kiosk_device_changed('SET_KIOSK_DEVICE_PURPOSE', p_reason, v_before, v_device);
 end
 $$;
 comment on function app.set_kiosk_device_purpose(uuid, text, text) is
@@ -242,9 +252,7 @@ begin
     set revoked_at = now(), revoked_by = app.current_actor(), revoke_reason = p_reason
     where d.id = p_device_id
     returning * into v_device;
-    perform app.audit('REVOKE_KIOSK_DEVICE', 'kiosk_device', p_device_id::text, null, p_reason,
-        app.kiosk_device_json(v_before), app.kiosk_device_json(v_device));
-    return app.kiosk_device_json(v_device);
+    return app.kiosk_device_changed('REVOKE_KIOSK_DEVICE', p_reason, v_before, v_device);
 end
 $$;
 comment on function app.revoke_kiosk_device(uuid, text) is
