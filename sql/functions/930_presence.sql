@@ -51,11 +51,18 @@ $$;
 -- grouping of them (status x department: at most 3 x departments groups), the
 -- page by a top-N sort of the same rows, and the reader of each of the page's
 -- rows only (an index-only probe of badge_scans_employee_idx per row).
+-- plan_cache_mode = force_custom_plan: from its sixth call in a session (every
+-- pooled PostgREST connection) PL/pgSQL would switch to a generic plan, which
+-- cannot see that p_everyone is true and p_department null, estimates a few
+-- dozen rows and probes daily_status once per employee (a nested loop over
+-- 10,000 employees: twice the hash join's time). Planning each call costs
+-- well under a millisecond.
 create or replace function app.presence(
     p_department text default null, p_page integer default 1, p_page_size integer default 100
 ) returns jsonb
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_custom_plan
 as $$
 declare
     -- once, as values: passed as expressions they would be evaluated per row of the inlined query
