@@ -13,7 +13,10 @@
 2. ``api.presence()`` (counts + the first page) as hr_admin at ``--employees``
    (10,000) employees, 60% of them on site with a reader scan each, in 12
    departments; the call as PostgREST makes it (read-only transaction, role and
-   claims set), p50/p95 over ``--repeat`` runs. Target: p95 <= 20 ms.
+   claims set), p50/p95 over ``--repeat`` runs. Target: p95 <= 20 ms. Beside it, in the
+   same run and alternated call by call, the board as it was before the desk3 change
+   (``bench/presence_before.sql``, created in the bench database only): the same-run
+   baseline, so a busy machine moves both alike.
 
 Prints both with pass/miss; ``--json`` writes them to bench/results/frontdesk.json.
 """
@@ -35,6 +38,7 @@ from bench.transactions import POLICY, Rate, prepare, run_script
 from worker.db.request import start_request, transaction_mode
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PRESENCE_BEFORE = Path(__file__).resolve().parent / "presence_before.sql"
 TARGET_RATIO = 0.5
 TARGET_PRESENCE_P95_MS = 20.0
 
@@ -85,36 +89,51 @@ def seed(db: BenchDatabase, clients: int, per_client: int, employees: int) -> No
         params = {"employees": employees, "readers": max(clients, 4), "policy": Jsonb(POLICY)}
         for statement in filter(str.strip, SEED_COMPANY.split(";")):
             conn.execute(statement, params if "%(" in statement else None)
+        conn.execute(PRESENCE_BEFORE.read_text())
 
 
-def presence_timings(db: BenchDatabase, repeat: int) -> tuple[list[float], list[float], int]:
+class PresenceTimings:
+    """Wall-clock and backend CPU ms of one presence function's calls."""
+
+    def __init__(self) -> None:
+        self.runs: list[float] = []
+        self.cpu: list[float] = []
+        self.on_site = 0
+
+
+def presence_timings(db: BenchDatabase, repeat: int) -> dict[str, PresenceTimings]:
     """Wall-clock ms of api.presence() as hr_admin, each in PostgREST's read-only transaction, and the
     backend's CPU ms of each (empty for a remote server): on this shared machine the wall clock also
-    counts the time the backend waited for a core."""
+    counts the time the backend waited for a core. Alternated call by call with the baseline
+    (app.bench_presence_before(), the board before the desk3 change), whose answer must be the same."""
     with db.connect() as owner:
         hr = owner.execute(
             "insert into app.employees (email, full_name, role) values ('hr@bench.example', 'HR', 'hr_admin')"
             " returning id"
         ).fetchone()[0]
     claims = {"role": "hr_admin", "employee_id": str(hr)}
-    runs: list[float] = []
-    cpu: list[float] = []
-    on_site = 0
+    calls = {"after": "api.presence()", "before": "app.bench_presence_before()"}
+    timings = {name: PresenceTimings() for name in calls}
+    bodies: dict[str, dict] = {}
     with psycopg.connect(db.authenticator_url, autocommit=True) as conn:
         pid = conn.info.backend_pid
-        for _ in range(repeat):
+        for turn in range(2 * repeat):
+            name = ("after", "before")[(turn + turn // 2) % 2]  # after, before, before, after, ...
             cpu_before = backend_cpu_ms(pid)
             started = time.perf_counter()
             with conn.transaction():
                 conn.execute(f"set transaction {transaction_mode(read_only=True)}")
                 start_request(conn, role="hr_admin", claims=claims, method="POST", path="/rpc/presence")
-                body = conn.execute("select api.presence()").fetchone()[0]
-            runs.append((time.perf_counter() - started) * 1000)
+                body = conn.execute(f"select {calls[name]}").fetchone()[0]
+            timings[name].runs.append((time.perf_counter() - started) * 1000)
             cpu_after = backend_cpu_ms(pid)
             if cpu_before is not None and cpu_after is not None:
-                cpu.append(cpu_after - cpu_before)
-            on_site = body["counts"]["on_site"]
-    return runs, cpu, on_site
+                timings[name].cpu.append(cpu_after - cpu_before)
+            timings[name].on_site = body["counts"]["on_site"]
+            bodies[name] = {key: value for key, value in body.items() if key != "as_of"}
+    if bodies["after"] != bodies["before"]:
+        raise SystemExit("api.presence() and the baseline answered differently: the change altered behaviour")
+    return timings
 
 
 @click.command(name="bench.frontdesk", context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,7 +159,9 @@ def main(clients: int, seconds: int, employees: int, repeat: int, database_url: 
         scans, bare_after = one("badge_scan.sql"), one("bare_insert.sql")
         with db.connect() as conn:
             outcomes = dict(conn.execute("select outcome, count(*) from app.badge_scans group by outcome").fetchall())
-        runs, cpu, on_site = presence_timings(db, repeat)
+        presence = presence_timings(db, repeat)
+    runs, cpu, on_site = presence["after"].runs, presence["after"].cpu, presence["after"].on_site
+    before = presence["before"]
     baseline = (bare_before.tps + bare_after.tps) / 2
     ratio = scans.tps / baseline if baseline else 0.0
     presence_p95 = p95(runs)
@@ -162,6 +183,10 @@ def main(clients: int, seconds: int, employees: int, repeat: int, database_url: 
         "presence_target_ms": TARGET_PRESENCE_P95_MS,
         # /proc counts in clock ticks (10 ms): the mean over the runs, not a percentile
         "presence_cpu_mean_ms": round(statistics.mean(cpu), 2) if cpu else None,
+        "presence_before_p50_ms": round(statistics.median(before.runs), 2),
+        "presence_before_p95_ms": round(p95(before.runs), 2),
+        "presence_before_cpu_mean_ms": round(statistics.mean(before.cpu), 2) if before.cpu else None,
+        "presence_p95_vs_before": round(presence_p95 / p95(before.runs), 3),
     }
     verdict = {True: "pass", False: "MISS"}
     print(
@@ -187,6 +212,12 @@ def main(clients: int, seconds: int, employees: int, repeat: int, database_url: 
             f"  the same, backend CPU time: mean {figures['presence_cpu_mean_ms']} ms per call "
             "(what the call costs; the wall clock also waits for a core on a busy machine)"
         )
+    print(
+        f"  same-run baseline, the board before the desk3 change (alternated call by call, same answer): "
+        f"p50 {figures['presence_before_p50_ms']} ms, p95 {figures['presence_before_p95_ms']} ms, "
+        f"CPU mean {figures['presence_before_cpu_mean_ms']} ms; p95 after/before = "
+        f"{figures['presence_p95_vs_before']}x"
+    )
     if as_json:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "frontdesk.json").write_text(json.dumps(figures, indent=2) + "\n")

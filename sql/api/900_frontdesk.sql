@@ -4,15 +4,27 @@
 -- (sql/functions/900_kiosk_devices.sql … 930_presence.sql).
 
 create or replace function api.register_kiosk_device(
-    name text, location text, site text default 'main', department text default null
+    name text, location text, site text default 'main', department text default null,
+    purpose text default 'attendance'
 ) returns jsonb
 language sql volatile
 as $$
-    select app.register_kiosk_device(name, location, site, department)
+    select app.register_kiosk_device(name, location, site, department, purpose)
 $$;
-comment on function api.register_kiosk_device(text, text, text, text) is
-'hr_admin: register a badge reader. The answer carries its API key ("key"), shown this once; only its hash is kept.';
-grant execute on function api.register_kiosk_device(text, text, text, text) to hr_admin;
+comment on function api.register_kiosk_device(text, text, text, text, text) is
+'hr_admin: register a badge reader. The answer carries its API key ("key"), shown this once; only its hash is kept. '
+'purpose: attendance (default: a scan toggles IN/OUT) or event (a training-room reader: scans are recorded for '
+'the event report and never punch).';
+grant execute on function api.register_kiosk_device(text, text, text, text, text) to hr_admin;
+
+create or replace function api.set_kiosk_device_purpose(device_id uuid, purpose text, reason text) returns jsonb
+language sql volatile
+as $$
+    select app.set_kiosk_device_purpose(device_id, purpose, reason)
+$$;
+comment on function api.set_kiosk_device_purpose(uuid, text, text) is
+'hr_admin: make a reader an attendance reader (scans punch) or an event reader (scans recorded, no punch); audited.';
+grant execute on function api.set_kiosk_device_purpose(uuid, text, text) to hr_admin;
 
 create or replace function api.rotate_kiosk_key(device_id uuid, reason text) returns jsonb
 language sql volatile
@@ -57,8 +69,10 @@ as $$
     select app.badge_scan(badge_code)
 $$;
 comment on function api.badge_scan(text) is
-'kiosk: a badge scan toggles the holder IN or OUT; a repeat within badge_double_scan_seconds is IGNORED_DUPLICATE; '
-'an unknown, lost, revoked or unheld badge or an inactive holder is refused (403) with a security alert.';
+'kiosk: a badge scan toggles the holder IN or OUT; at an event reader (purpose event) it is recorded as EVENT and '
+'never punches; a repeat within badge_double_scan_seconds is IGNORED_DUPLICATE; an unknown, lost, revoked or unheld '
+'badge or an inactive holder is refused (403) with a security alert; a punch the rules refuse (409 '
+'ALREADY_CLOCKED_IN, ...) answers that 409 and the scan is kept as REFUSED.';
 grant execute on function api.badge_scan(text) to kiosk;
 
 create or replace function api.assign_badge(badge_code text, employee_id uuid) returns jsonb

@@ -39,7 +39,7 @@ as $$
             'unlock_period', 'upsert_employee', 'upsert_holiday', 'upsert_leave_policy', 'void_event',
             -- the front desk's administration (issue 15)
             'acknowledge_alert', 'assign_badge', 'register_kiosk_device', 'report_badge_lost', 'return_badge',
-            'revoke_badge', 'revoke_kiosk_device', 'rotate_kiosk_key',
+            'revoke_badge', 'revoke_kiosk_device', 'rotate_kiosk_key', 'set_kiosk_device_purpose',
             'add_event_attendees', 'create_event', 'lockup', 'set_duty'
         ) then 'admin_writes'
     end

@@ -97,8 +97,22 @@ as $$
     select to_jsonb(p_device) - 'key_hash'
 $$;
 
+-- A reader's purpose: 'attendance' (a scan punches) or 'event' (a scan is
+-- recorded for the event report, never a punch); 422 for anything else.
+create or replace function app.require_kiosk_purpose(p_purpose text) returns text
+language plpgsql immutable
+as $$
+begin
+    if p_purpose is null or lower(btrim(p_purpose)) not in ('attendance', 'event') then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'purpose must be attendance or event.', '{"field": "purpose"}');
+    end if;
+    return lower(btrim(p_purpose));
+end
+$$;
+
 create or replace function app.register_kiosk_device(
-    p_name text, p_location text, p_site text default 'main', p_department text default null
+    p_name text, p_location text, p_site text default 'main', p_department text default null,
+    p_purpose text default 'attendance'
 ) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -106,6 +120,7 @@ as $$
 declare
     v_key text := app.new_kiosk_key();
     v_device app.kiosk_devices;
+    v_purpose text;
 begin
     perform app.require_role(array['hr_admin']);
     perform app.require_max_length('name', p_name, 200);
@@ -115,10 +130,11 @@ begin
     if coalesce(btrim(p_name), '') = '' or coalesce(btrim(p_location), '') = '' or coalesce(btrim(p_site), '') = '' then
         perform app.fail(422, 'INVALID_ARGUMENT', 'name, location and site are required.', '{"field": "name"}');
     end if;
-    insert into app.kiosk_devices (name, location, site, department, key_hash, key_prefix, created_by)
+    v_purpose := app.require_kiosk_purpose(p_purpose);
+    insert into app.kiosk_devices (name, location, site, department, key_hash, key_prefix, created_by, purpose)
     values (
         btrim(p_name), btrim(p_location), btrim(p_site), nullif(btrim(p_department), ''),
-        app.kiosk_key_hash(v_key), substr(v_key, 5, 12), app.current_actor()
+        app.kiosk_key_hash(v_key), substr(v_key, 5, 12), app.current_actor(), v_purpose
     )
     returning * into v_device;
     perform app.audit('REGISTER_KIOSK_DEVICE', 'kiosk_device', v_device.id::text, null, null, null,
@@ -126,9 +142,9 @@ begin
     return app.kiosk_device_json(v_device) || jsonb_build_object('key', v_key);
 end
 $$;
-comment on function app.register_kiosk_device(text, text, text, text) is
-'hr_admin: register a reader; the answer carries its API key, shown this once.';
-grant execute on function app.register_kiosk_device(text, text, text, text) to hr_admin;
+comment on function app.register_kiosk_device(text, text, text, text, text) is
+'hr_admin: register a reader (purpose attendance or event); the answer carries its API key, shown this once.';
+grant execute on function app.register_kiosk_device(text, text, text, text, text) to hr_admin;
 
 -- The device to change, locked; 404 when unknown.
 create or replace function app.kiosk_device_for_update(p_device_id uuid) returns app.kiosk_devices
@@ -142,6 +158,19 @@ begin
         perform app.fail(404, 'KIOSK_NOT_FOUND', 'No kiosk device has this id.');
     end if;
     return v_device;
+end
+$$;
+
+-- Audit a change of a device (before and after, never the hash) and answer the device.
+create or replace function app.kiosk_device_changed(
+    p_action text, p_reason text, p_before app.kiosk_devices, p_after app.kiosk_devices
+) returns jsonb
+language plpgsql volatile
+as $$
+begin
+    perform app.audit(p_action, 'kiosk_device', p_after.id::text, null, p_reason,
+        app.kiosk_device_json(p_before), app.kiosk_device_json(p_after));
+    return app.kiosk_device_json(p_after);
 end
 $$;
 
@@ -167,14 +196,43 @@ begin
         key_rotated_at = now()
     where d.id = p_device_id
     returning * into v_device;
-    perform app.audit('ROTATE_KIOSK_KEY', 'kiosk_device', p_device_id::text, null, p_reason,
-        app.kiosk_device_json(v_before), app.kiosk_device_json(v_device));
-    return app.kiosk_device_json(v_device) || jsonb_build_object('key', v_key);
+    return app.kiosk_device_changed('ROTATE_KIOSK_KEY', p_reason, v_before, v_device)
+        || jsonb_build_object('key', v_key);
 end
 $$;
 comment on function app.rotate_kiosk_key(uuid, text) is
 'hr_admin: a new key for the device (shown once); the old key and tokens minted before stop working.';
 grant execute on function app.rotate_kiosk_key(uuid, text) to hr_admin;
+
+-- hr_admin changes what a reader is for (audited); effective from the next
+-- scan (app.badge_scan reads the device row under the badge's lock). The same
+-- purpose again changes nothing and writes no audit row.
+create or replace function app.set_kiosk_device_purpose(p_device_id uuid, p_purpose text, p_reason text)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_purpose text;
+    v_before app.kiosk_devices;
+    v_device app.kiosk_devices;
+begin
+    perform app.require_role(array['hr_admin']);
+    v_purpose := app.require_kiosk_purpose(p_purpose);
+    perform app.require_reason(p_reason);
+    v_before := app.kiosk_device_for_update(p_device_id);
+    if v_before.purpose = v_purpose then
+        return app.kiosk_device_json(v_before);
+    end if;
+    update app.kiosk_devices as d set purpose = v_purpose
+    where d.id = p_device_id
+    returning * into v_device;
+    return app.kiosk_device_changed('SET_KIOSK_DEVICE_PURPOSE', p_reason, v_before, v_device);
+end
+$$;
+comment on function app.set_kiosk_device_purpose(uuid, text, text) is
+'hr_admin: make a reader an attendance reader (scans punch) or an event reader (scans recorded, no punch).';
+grant execute on function app.set_kiosk_device_purpose(uuid, text, text) to hr_admin;
 
 create or replace function app.revoke_kiosk_device(p_device_id uuid, p_reason text) returns jsonb
 language plpgsql volatile security definer
@@ -194,9 +252,7 @@ begin
     set revoked_at = now(), revoked_by = app.current_actor(), revoke_reason = p_reason
     where d.id = p_device_id
     returning * into v_device;
-    perform app.audit('REVOKE_KIOSK_DEVICE', 'kiosk_device', p_device_id::text, null, p_reason,
-        app.kiosk_device_json(v_before), app.kiosk_device_json(v_device));
-    return app.kiosk_device_json(v_device);
+    return app.kiosk_device_changed('REVOKE_KIOSK_DEVICE', p_reason, v_before, v_device);
 end
 $$;
 comment on function app.revoke_kiosk_device(uuid, text) is

@@ -8,11 +8,18 @@
 --     BADGE_ON_TWO_DEVICES alert (one card cannot be at two doors at once);
 --   * an unknown, lost, revoked or unheld badge, or an inactive holder, is
 --     REFUSED with a security alert;
+--   * at an 'event' reader (kiosk_devices.purpose, a training room) the scan
+--     is recorded as outcome EVENT after those checks and never punches: the
+--     event report reads it; the holder's day is untouched;
 --   * otherwise it toggles the holder's day: OFF_DUTY -> CLOCK_IN, ON_SHIFT ->
 --     CLOCK_OUT, ON_BREAK -> BREAK_END, ON_LUNCH -> LUNCH_END (coming back in),
---     recorded through app.record_punch (source kiosk) like every live punch.
+--     recorded through app.record_punch (source kiosk) like every live punch;
+--   * a punch its own rules refuse (409: ALREADY_CLOCKED_IN, PERIOD_LOCKED, ...)
+--     is caught in a subtransaction (only the punch's writes are undone) and
+--     the scan is kept as REFUSED with that code, no security alert.
 -- Refusals commit (the scan row and the alert are the point): the answer is a
--- 403 body with response.status, not an exception.
+-- body with response.status (403 for a security refusal, the punch's 409),
+-- not an exception.
 
 create or replace function app.scan_refusal(
     p_device_id uuid, p_code text, p_badge app.badges, p_employee_id uuid, p_kind text, p_detail text
@@ -31,6 +38,31 @@ begin
 end
 $$;
 
+-- The HTTP status a refused scan answered: 403 for a security alert's kind,
+-- 409 for a punch rule's code (a double-fire of a refused scan answers the same).
+create or replace function app.scan_refusal_status(p_refusal text) returns integer
+language sql immutable
+as $$
+    select case when p_refusal in (
+        'UNKNOWN_BADGE', 'LOST_BADGE', 'REVOKED_BADGE', 'UNASSIGNED_BADGE', 'INACTIVE_EMPLOYEE', 'BADGE_ON_TWO_DEVICES'
+    ) then 403 else 409 end
+$$;
+
+-- The event running at a reader now (its scan window), for the answer of an
+-- EVENT scan; null when none.
+create or replace function app.running_event_json(p_device_id uuid) returns jsonb
+language sql stable
+as $$
+    select jsonb_build_object('id', ev.id, 'title', ev.title, 'kind', ev.kind)
+    from app.events as ev
+    where ev.device_id = p_device_id
+        -- an event lasts at most 24 hours and opens at most 240 minutes early: an index range
+        and ev.starts_at between now() - interval '24 hours' and now() + interval '240 minutes'
+        and now() between ev.starts_at - make_interval(mins => ev.early_minutes) and ev.ends_at
+    order by ev.starts_at, ev.id
+    limit 1
+$$;
+
 create or replace function app.badge_scan(p_badge_code text) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -45,6 +77,9 @@ declare
     v_type app.event_type;
     v_result jsonb;
     v_scan_id bigint;
+    v_purpose text;
+    v_code text;
+    v_detail text;
 begin
     perform app.require_role(array['kiosk']);
     -- a kiosk token is checked by the pre-request (app.check_kiosk_device)
@@ -72,7 +107,7 @@ begin
         returning id into v_scan_id;
         select * into v_last from app.badge_scans as s where s.id = coalesce(v_last.duplicate_of, v_last.id);
         if v_last.outcome = 'REFUSED' then
-            return app.error_response(403, v_last.refusal, 'The first scan was refused.')
+            return app.error_response(app.scan_refusal_status(v_last.refusal), v_last.refusal, 'The first scan was refused.')
                 || jsonb_build_object('scan_id', v_scan_id, 'duplicate_of', v_last.id);
         end if;
         return jsonb_build_object(
@@ -107,15 +142,37 @@ begin
             'The badge holder is not an active employee.');
     end if;
 
+    select d.purpose into v_purpose from app.kiosk_devices as d where d.id = v_device_id;
+    if v_purpose = 'event' then
+        insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome)
+        values (v_device_id, p_badge_code, v_badge.id, v_employee_id, 'EVENT')
+        returning id into v_scan_id;
+        return jsonb_build_object(
+            'scan_id', v_scan_id, 'outcome', 'EVENT', 'name', v_employee.full_name,
+            'event', app.running_event_json(v_device_id)
+        );
+    end if;
+
     select ds.current_status into v_state from app.daily_status as ds
     where ds.employee_id = v_employee_id order by ds.business_date_ist desc limit 1;
     v_type := case coalesce(v_state, 'OFF_DUTY')
         when 'ON_SHIFT' then 'CLOCK_OUT' when 'ON_BREAK' then 'BREAK_END' when 'ON_LUNCH' then 'LUNCH_END'
         else 'CLOCK_IN'
     end;
-    v_result := app.record_punch(
-        v_employee_id, v_type, null, null, 'kiosk', 'badge ' || p_badge_code || ' at kiosk ' || v_device_id, null, false
-    );
+    begin
+        v_result := app.record_punch(
+            v_employee_id, v_type, null, null, 'kiosk', 'badge ' || p_badge_code || ' at kiosk ' || v_device_id, null,
+            false
+        );
+    exception when sqlstate 'PT409' then
+        get stacked diagnostics v_code = message_text, v_detail = pg_exception_detail;
+        insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, refusal)
+        values (v_device_id, p_badge_code, v_badge.id, v_employee_id, 'REFUSED', left(v_code, 64))
+        returning id into v_scan_id;
+        return app.error_response(409, v_code, v_detail) || jsonb_build_object(
+            'scan_id', v_scan_id, 'event_type', v_type, 'name', v_employee.full_name
+        );
+    end;
     insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, event_id)
     values (
         v_device_id, p_badge_code, v_badge.id, v_employee_id,
@@ -130,5 +187,6 @@ begin
 end
 $$;
 comment on function app.badge_scan(text) is
-'kiosk: a badge scan toggles the holder IN/OUT; double scans are ignored; refused scans raise a security alert.';
+'kiosk: a badge scan toggles the holder IN/OUT (an event reader records it, no punch); double scans are ignored; '
+'refused scans are kept (security refusals raise an alert; the punch''s own 409 refusals do not).';
 grant execute on function app.badge_scan(text) to kiosk;

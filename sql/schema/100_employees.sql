@@ -51,6 +51,8 @@ create table app.employees (
 );
 
 create index employees_manager_idx on app.employees (manager_employee_id);
+-- the presence board's join: department and name without the wide row (index-only when all-visible)
+create index employees_presence_idx on app.employees (id) include (department, full_name);
 
 alter table app.employees enable row level security;
 

@@ -26,6 +26,8 @@ create table app.kiosk_devices (
     last_seen_at timestamptz,
     created_by text not null,
     created_at timestamptz not null default now(),
+    -- 'attendance': a scan toggles IN/OUT; 'event' (a training-room reader): recorded, never a punch
+    purpose text not null default 'attendance',
     constraint kiosk_devices_name_length check (length(btrim(name)) between 1 and 200),
     constraint kiosk_devices_location_length check (length(btrim(location)) between 1 and 200),
     constraint kiosk_devices_site_length check (length(btrim(site)) between 1 and 64),
@@ -35,7 +37,8 @@ create table app.kiosk_devices (
     constraint kiosk_devices_revoked_by_length check (length(revoked_by) <= 200),
     constraint kiosk_devices_revoke_reason_length check (length(revoke_reason) <= 1000),
     constraint kiosk_devices_created_by_length check (length(created_by) <= 200),
-    constraint kiosk_devices_revocation_complete check ((revoked_at is null) = (revoked_by is null))
+    constraint kiosk_devices_revocation_complete check ((revoked_at is null) = (revoked_by is null)),
+    constraint kiosk_devices_purpose_known check (purpose in ('attendance', 'event'))
 );
 
 alter table app.kiosk_devices enable row level security;

@@ -8,7 +8,9 @@
 -- once (trigger _100_close_only).
 --
 -- app.badge_scans is the readers' log: every scan with its outcome (IN, OUT,
--- IGNORED_DUPLICATE, REFUSED) and the ledger event it produced. It is a
+-- IGNORED_DUPLICATE, REFUSED, EVENT: a scan at an event reader, no punch) and
+-- the ledger event it produced. A REFUSED scan names why in `refusal`: a
+-- security alert's kind, or the punch rule's code (ALREADY_CLOCKED_IN, ...). It is a
 -- device-side log, not a per-employee table: a scan of an unknown badge has no
 -- employee (employee_id is null), so it is placed coordinator-local in the
 -- scale-out plan and exempt from the key rule (tests.key_rule_exempt_tables).
@@ -82,7 +84,9 @@ create table app.badge_scans (
     event_id bigint,
     duplicate_of bigint,
     constraint badge_scans_badge_code_length check (length(badge_code) between 1 and 64),
-    constraint badge_scans_outcome_known check (outcome in ('IN', 'OUT', 'IGNORED_DUPLICATE', 'REFUSED')),
+    constraint badge_scans_outcome_known check (
+        outcome in ('IN', 'OUT', 'IGNORED_DUPLICATE', 'REFUSED', 'EVENT')
+    ),
     constraint badge_scans_refusal_iff_refused check ((outcome = 'REFUSED') = (refusal is not null)),
     constraint badge_scans_refusal_length check (length(refusal) <= 64),
     constraint badge_scans_event_iff_punch check ((outcome in ('IN', 'OUT')) = (event_id is not null)),

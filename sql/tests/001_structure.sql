@@ -28,6 +28,8 @@ select functions_are(
         'acknowledge_alert', 'assign_badge', 'badge_history', 'badge_scan', 'kiosk_devices', 'kiosk_login',
         'presence', 'register_kiosk_device', 'report_badge_lost', 'return_badge', 'revoke_badge',
         'revoke_kiosk_device', 'rotate_kiosk_key', 'security_alerts',
+        -- front desk follow-ups (issue 15, desk3)
+        'set_kiosk_device_purpose',
         -- front desk: visitors, duty roster and lockup, events (issue 15, desk2)
         'visitor_sign_in', 'visitor_sign_out', 'set_duty', 'lockup',
         'create_event', 'add_event_attendees', 'event_report'

@@ -31,6 +31,8 @@ ENDPOINTS = {
     "/rpc/kiosk_login", "/rpc/badge_scan", "/rpc/presence", "/rpc/security_alerts", "/rpc/acknowledge_alert",
     "/rpc/register_kiosk_device", "/rpc/kiosk_devices", "/rpc/rotate_kiosk_key", "/rpc/revoke_kiosk_device",
     "/rpc/assign_badge", "/rpc/return_badge", "/rpc/report_badge_lost", "/rpc/revoke_badge", "/rpc/badge_history",
+    # desk3 (follow-ups)
+    "/rpc/set_kiosk_device_purpose",
     # desk2 (parts 4-6)
     "/rpc/visitor_sign_in", "/rpc/visitor_sign_out", "/visitors", "/rpc/create_event", "/rpc/add_event_attendees",
     "/rpc/event_report", "/events", "/rpc/set_duty", "/duty_roster", "/rpc/lockup", "/lockups",

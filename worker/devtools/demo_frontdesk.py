@@ -119,7 +119,10 @@ def seed(db_url: str, say: Callable[[str], None], api_url: str = "http://localho
     )
     room = _ok(
         api.rpc(
-            "register_kiosk_device", {"name": "Training room reader", "location": "Floor 2", "site": SITE}, claims=admin
+            "register_kiosk_device",
+            # an event reader: scans there are event attendance, never punches
+            {"name": "Training room reader", "location": "Floor 2", "site": SITE, "purpose": "event"},
+            claims=admin,
         ),
         "register training room",
     )
