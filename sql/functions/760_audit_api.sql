@@ -77,6 +77,26 @@ begin
 end
 $$;
 
+-- The matching rows counted up to p_cap + 1 (no further): a free-text search
+-- matching a large share of the log costs at most that many matches.
+create or replace function app.audit_log_count_upto(
+    p_actor text, p_action text, p_employee_id uuid, p_from timestamptz, p_to timestamptz, p_q text,
+    p_cap integer
+) returns bigint
+language plpgsql stable
+as $$
+declare
+    v_total bigint;
+begin
+    execute 'select count(*) from (select from app.audit_logs as a where '
+        || app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q)
+        || ' limit $7) as m'
+    into v_total
+    using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q), p_cap + 1;
+    return v_total;
+end
+$$;
+
 -- The exact number of matching rows. With no actor, employee or text filter
 -- it adds up app.audit_log_day_counts over the whole UTC days of the range
 -- and counts only the rows of the partial days at its edges.
@@ -140,7 +160,20 @@ begin
 end
 $$;
 
--- One page of the audit trail and the exact total (hr_admin).
+-- The setting audit_search_count_max (default 10,000).
+create or replace function app.audit_search_count_max() returns integer
+language sql stable
+as $$
+    select coalesce((select s.value::integer from app.settings as s where s.key = 'audit_search_count_max'), 10000)
+$$;
+
+-- One page of the audit trail and the total (hr_admin). The total is exact
+-- (total_is_exact: true) except for a free-text search (q) matching more rows
+-- than the setting audit_search_count_max: it stops counting there and
+-- answers that number with total_is_exact: false (narrow the range, the
+-- actor or the action for an exact one); such a search pages no deeper than
+-- that either (offset below it, else 422 AUDIT_SEARCH_TOO_BROAD). Every other
+-- filter counts through an index or the per-day counts.
 create or replace function app.audit_logs_search(
     p_actor text default null,
     p_action text default null,
@@ -156,6 +189,8 @@ set search_path = pg_catalog, public, pg_temp
 as $$
 declare
     v_rows jsonb;
+    v_cap integer;
+    v_total bigint;
 begin
     perform app.require_role(array['hr_admin']);
     perform app.require_audit_filters(p_actor, p_action, p_from, p_to, p_q);
@@ -165,10 +200,24 @@ begin
     if p_offset is null or p_offset not between 0 and 100000 then
         perform app.fail(422, 'INVALID_ARGUMENT', 'offset must be from 0 to 100000.', '{"field": "offset"}');
     end if;
+    if p_q is not null then
+        v_cap := app.audit_search_count_max();
+        if p_offset >= v_cap then
+            perform app.fail(
+                422, 'AUDIT_SEARCH_TOO_BROAD',
+                format('A text search pages through its first %s matches; narrow it by date, actor or action.', v_cap),
+                jsonb_build_object('field', 'offset', 'audit_search_count_max', v_cap)
+            );
+        end if;
+        v_total := app.audit_log_count_upto(p_actor, p_action, p_employee_id, p_from, p_to, p_q, v_cap);
+    else
+        v_total := app.audit_log_count(p_actor, p_action, p_employee_id, p_from, p_to, p_q);
+    end if;
     select coalesce(jsonb_agg(to_jsonb(p) order by p.created_at desc, p.id desc), '[]') into v_rows
     from app.audit_log_page(p_actor, p_action, p_employee_id, p_from, p_to, p_q, p_limit, p_offset) as p;
     return jsonb_build_object(
-        'total', app.audit_log_count(p_actor, p_action, p_employee_id, p_from, p_to, p_q),
+        'total', least(v_total, v_cap),
+        'total_is_exact', v_cap is null or v_total <= v_cap,
         'limit', p_limit,
         'offset', p_offset,
         'rows', v_rows
