@@ -4,7 +4,7 @@
 -- follow) and its attacks (other roles, a DELETE without the purge, a purge
 -- flag on a recent row, UPDATE).
 begin;
-select plan(34);
+select plan(37);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('max@example.com') as max \gset
@@ -122,6 +122,16 @@ select is(
     jsonb_build_object('total', pg_temp.direct_count(null, 'VOID_EVENT', null, null, null, null),
         'total_is_exact', true, 'limit', 1, 'offset', 150),
     'without q the cap does not apply: exact total, any offset'
+);
+select is(
+    api.audit_logs_search(q => '50% of', "offset" => 60),
+    '{"total": 60, "total_is_exact": true, "limit": 50, "offset": 60, "rows": []}'::jsonb,
+    'a page past the last match: no rows, the exact total'
+);
+select is(current_setting('enable_indexscan'), 'on', 'a search leaves the planner settings as they were');
+select throws_ok(
+    $$select tests.set_setting('audit_search_count_max', '5')$$,
+    'PT422', 'INVALID_ARGUMENT', 'the setting is bounded (100 to 1,000,000)'
 );
 select tests.set_setting('audit_search_count_max', '10000');
 select throws_ok($$select api.audit_logs_search("limit" => 5000)$$, 'PT422', 'INVALID_ARGUMENT', 'limit is bounded');
