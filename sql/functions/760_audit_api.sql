@@ -60,49 +60,34 @@ as $$
     select '%' || replace(replace(replace(btrim(p_q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
 $$;
 
--- The number of matching rows, counted (app.audit_log_count says when).
+-- The number of matching rows, counted (app.audit_log_count says when), or
+-- with p_cap up to p_cap + 1 and no further. A capped search the statistics
+-- say is common (the planner estimates more matches than p_cap) is counted
+-- without bitmap scans: a trigram bitmap reads every posting of the word
+-- before the LIMIT can stop it, while a scan of the rows stops at the
+-- p_cap + 1st match. A rarer one is counted through the trigram index.
+drop function if exists app.audit_log_count_rows(text, text, uuid, timestamptz, timestamptz, text);
 create or replace function app.audit_log_count_rows(
-    p_actor text, p_action text, p_employee_id uuid, p_from timestamptz, p_to timestamptz, p_q text
-) returns bigint
-language plpgsql stable
-as $$
-declare
-    v_total bigint;
-begin
-    execute 'select count(*) from app.audit_logs as a where '
-        || app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q)
-    into v_total
-    using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q);
-    return v_total;
-end
-$$;
-
--- The matching rows counted up to p_cap + 1 (no further). A search the
--- statistics say is common (the planner estimates more matches than p_cap)
--- is counted without bitmap scans: a trigram bitmap reads every posting of
--- the word before the LIMIT can stop it, while a scan of the rows stops at
--- the p_cap + 1st match. A rarer one is counted through the trigram index.
-create or replace function app.audit_log_count_upto(
     p_actor text, p_action text, p_employee_id uuid, p_from timestamptz, p_to timestamptz, p_q text,
-    p_cap integer
+    p_cap integer default null
 ) returns bigint
 language plpgsql volatile -- only for its EXPLAIN (refused in a non-volatile function); it writes nothing
 as $$
 declare
+    v_where text := app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q);
     v_plan jsonb;
     v_bitmaps text := current_setting('enable_bitmapscan');
     v_total bigint;
 begin
-    execute 'explain (format json) select from app.audit_logs as a where '
-        || app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q)
-    into v_plan
-    using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q);
-    if (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric > p_cap then
-        perform set_config('enable_bitmapscan', 'off', true);
+    if p_cap is not null then
+        execute 'explain (format json) select from app.audit_logs as a where ' || v_where
+        into v_plan
+        using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q);
+        if (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric > p_cap then
+            perform set_config('enable_bitmapscan', 'off', true);
+        end if;
     end if;
-    execute 'select count(*) from (select from app.audit_logs as a where '
-        || app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q)
-        || ' limit $7) as m'
+    execute 'select count(*) from (select from app.audit_logs as a where ' || v_where || ' limit $7) as m'
     into v_total
     using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q), p_cap + 1;
     perform set_config('enable_bitmapscan', v_bitmaps, true);
@@ -223,7 +208,7 @@ begin
                 jsonb_build_object('field', 'offset', 'audit_search_count_max', v_cap)
             );
         end if;
-        v_total := app.audit_log_count_upto(p_actor, p_action, p_employee_id, p_from, p_to, p_q, v_cap);
+        v_total := app.audit_log_count_rows(p_actor, p_action, p_employee_id, p_from, p_to, p_q, v_cap);
         if v_total < p_offset + p_limit then
             -- fewer matches than the page reaches, now known: a walk of the log newest first would read
             -- every row of the range without filling the page; fetch them through the indexes' bitmaps
