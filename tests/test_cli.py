@@ -89,8 +89,10 @@ def test_backfill_dry_run_then_apply(owner: psycopg.Connection, db_url: str, tmp
     dry = cli("backfill-business-date", "--out", str(tmp_path / "dry.json"), db_url=db_url)
     assert dry.returncode == 0 and "1 row(s) would change" in dry.stdout
     assert ledger_checksum(owner) == before, "a dry run changes nothing"
-    (change,) = json.loads((tmp_path / "dry.json").read_text())["changes"]
+    dry_out = json.loads((tmp_path / "dry.json").read_text())
+    (change,) = dry_out["changes"]
     assert (change["before"], change["after"]) == ("2026-11-21", "2026-11-20")
+    assert change["period_lock_id"] is None and dry_out["locked"] == 0 and "closed payroll period" not in dry.stdout
 
     dates = "select id, business_date_ist from app.attendance_events"
     stored = dict(owner.execute(dates).fetchall())
@@ -225,9 +227,10 @@ def test_embedded_cluster_lifecycle() -> None:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_backfill_refuses_a_closed_payroll_period(owner: psycopg.Connection, db_url: str) -> None:
-    """Issue 14, part 6: the mismatched row lies in a closed period; --apply
-    moves nothing, says why and exits 1; after the reopen it goes through."""
+def test_backfill_refuses_a_closed_payroll_period(owner: psycopg.Connection, db_url: str, tmp_path: Path) -> None:
+    """Issue 14, part 6: the mismatched row lies in a closed period; the dry run
+    marks it (the lock's id per change, a count); --apply moves nothing, says
+    why and exits 1; after the reopen it goes through."""
     seed_history(owner)
     owner.execute(
         "insert into app.period_locks (date_from, date_to, reason, locked_by)"
@@ -235,6 +238,13 @@ def test_backfill_refuses_a_closed_payroll_period(owner: psycopg.Connection, db_
     )
     dates = "select id, business_date_ist from app.attendance_events order by id"
     stored = owner.execute(dates).fetchall()
+    (lock_id,) = owner.execute("select id from app.period_locks").fetchone()  # type: ignore[misc]
+    dry = cli("backfill-business-date", "--out", str(tmp_path / "dry.json"), db_url=db_url)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    dry_out = json.loads((tmp_path / "dry.json").read_text())
+    assert dry_out["locked"] == 1 and [c["period_lock_id"] for c in dry_out["changes"]] == [lock_id]
+    assert f"(closed period, lock {lock_id})" in dry.stdout, dry.stdout
+    assert "1 of them in a closed payroll period" in " ".join(dry.stdout.split()), dry.stdout
     refused = cli("backfill-business-date", "--apply", db_url=db_url)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "PERIOD_LOCKED" in refused.stderr and "2026-11-01 to 2026-11-30" in refused.stderr, refused.stderr

@@ -8,7 +8,9 @@ a pass finds nothing.
 A row whose stored or computed date lies in a closed payroll period is never
 moved: the ledger's period-lock trigger refuses the batch (409 PERIOD_LOCKED),
 which rolls back whole; apply stops there and raises PeriodLocked with what
-the earlier batches changed.
+the earlier batches changed. The dry run says so first: each change carries
+``period_lock_id`` (the active lock covering its stored or computed date, else
+None) and ``locked`` counts them.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ class BackfillResult:
     applied: bool = False
 
 
+def locked(changes: list[dict[str, object]]) -> int:
+    """How many of a dry run's changes lie in a closed payroll period (--apply stops at the first)."""
+    return sum(1 for change in changes if change.get("period_lock_id") is not None)
+
+
 def find(conn: psycopg.Connection, limit: int | None) -> list[dict[str, object]]:
     with conn.cursor(row_factory=dict_row) as cur:
         return [
@@ -40,6 +47,7 @@ def find(conn: psycopg.Connection, limit: int | None) -> list[dict[str, object]]
                 "occurred_at": row["occurred_at"].isoformat(),
                 "before": row["stored"].isoformat(),
                 "after": row["computed"].isoformat(),
+                "period_lock_id": row["period_lock_id"],
             }
             for row in cur.execute(MISMATCHES, {"limit": limit}).fetchall()
         ]

@@ -18,7 +18,8 @@ as $$
 $$;
 comment on function api.audit_logs_search(text, text, uuid, timestamptz, timestamptz, text, integer, integer) is
 'hr_admin: audit rows newest first, filtered by actor (slack id/e-mail or employee id), action, target employee_id, '
-'created_at in [from, to) and q (text in reason or context); {total (exact), limit, offset, rows}.';
+'created_at in [from, to) and q (text in reason or context); {total, total_is_exact, limit, offset, rows}: the total '
+'is exact except for a q matching more than audit_search_count_max rows (422 AUDIT_SEARCH_TOO_BROAD past it).';
 grant execute on function api.audit_logs_search(text, text, uuid, timestamptz, timestamptz, text, integer, integer)
 to hr_admin;
 

@@ -85,6 +85,7 @@ as $$
             ) then 'must be a list of roles among "employee", "approver", "hr_admin", "kiosk"' end
         when 'trusted_proxies' then app.policy_integer_problem(p_value, 0, 10)
         when 'audit_retention_days' then app.policy_integer_problem(p_value, 1, 36500)
+        when 'audit_search_count_max' then app.policy_integer_problem(p_value, 100, 1000000)
         when 'one_clock_in_per_day' then
             case when jsonb_typeof(p_value) <> 'boolean' then 'must be true or false' end
         when 'gatekeeper_mode' then

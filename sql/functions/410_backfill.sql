@@ -4,10 +4,14 @@
 -- them as the owner, re-derives the days involved and writes one audit row per
 -- change (actor system.backfill). Nothing is granted to any client role.
 
-create or replace function app.business_date_mismatches(p_limit integer default null)
+-- period_lock_id (issue 14): the active payroll lock covering the stored or the
+-- computed date, so a dry run shows the rows --apply would stop at (the
+-- ledger's trigger refuses moving them, into or out of a closed period).
+drop function if exists app.business_date_mismatches(integer);
+create function app.business_date_mismatches(p_limit integer default null)
 returns table (
     id bigint, employee_id uuid, event_type app.event_type, occurred_at timestamptz,
-    stored date, computed date
+    stored date, computed date, period_lock_id bigint
 )
 language sql volatile
 as $$
@@ -23,14 +27,22 @@ as $$
             end as computed
         from app.attendance_events as ev
     )
-    select c.id, c.employee_id, c.event_type, c.occurred_at, c.stored, c.computed
+    select
+        c.id, c.employee_id, c.event_type, c.occurred_at, c.stored, c.computed,
+        (
+            select pl.id from app.period_locks as pl
+            where pl.reopened_at is null and (pl.period @> c.stored or pl.period @> c.computed)
+            order by pl.date_from
+            limit 1
+        ) as period_lock_id
     from computed as c
     where c.stored is distinct from c.computed
     order by c.event_type = 'VOID', c.event_type <> 'CLOCK_IN', c.id
     limit p_limit
 $$;
 comment on function app.business_date_mismatches(integer) is
-'Ledger rows whose stored business_date_ist differs from the current rule (CLOCK_INs first, VOIDs last).';
+'Ledger rows whose stored business_date_ist differs from the current rule (CLOCK_INs first, VOIDs last), '
+'with the active payroll lock (period_lock_id) that refuses moving the row, if any.';
 
 create or replace function app.backfill_business_dates_v1(p_limit integer)
 returns table (id bigint, employee_id uuid, before date, after date)

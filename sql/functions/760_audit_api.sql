@@ -60,19 +60,37 @@ as $$
     select '%' || replace(replace(replace(btrim(p_q), '\', '\\'), '%', '\%'), '_', '\_') || '%'
 $$;
 
--- The number of matching rows, counted (app.audit_log_count says when).
+-- The number of matching rows, counted (app.audit_log_count says when), or
+-- with p_cap up to p_cap + 1 and no further. A capped search the statistics
+-- say is common (the planner estimates more matches than p_cap) is counted
+-- without bitmap scans: a trigram bitmap reads every posting of the word
+-- before the LIMIT can stop it, while a scan of the rows stops at the
+-- p_cap + 1st match. A rarer one is counted through the trigram index.
+drop function if exists app.audit_log_count_rows(text, text, uuid, timestamptz, timestamptz, text);
 create or replace function app.audit_log_count_rows(
-    p_actor text, p_action text, p_employee_id uuid, p_from timestamptz, p_to timestamptz, p_q text
+    p_actor text, p_action text, p_employee_id uuid, p_from timestamptz, p_to timestamptz, p_q text,
+    p_cap integer default null
 ) returns bigint
-language plpgsql stable
+language plpgsql volatile -- only for its EXPLAIN (refused in a non-volatile function); it writes nothing
 as $$
 declare
+    v_where text := app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q);
+    v_plan jsonb;
+    v_bitmaps text := current_setting('enable_bitmapscan');
     v_total bigint;
 begin
-    execute 'select count(*) from app.audit_logs as a where '
-        || app.audit_log_where(p_actor, p_action, p_employee_id, p_from, p_to, p_q)
+    if p_cap is not null then
+        execute 'explain (format json) select from app.audit_logs as a where ' || v_where
+        into v_plan
+        using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q);
+        if (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric > p_cap then
+            perform set_config('enable_bitmapscan', 'off', true);
+        end if;
+    end if;
+    execute 'select count(*) from (select from app.audit_logs as a where ' || v_where || ' limit $7) as m'
     into v_total
-    using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q);
+    using p_actor, p_action, p_employee_id, p_from, p_to, app.audit_q_pattern(p_q), p_cap + 1;
+    perform set_config('enable_bitmapscan', v_bitmaps, true);
     return v_total;
 end
 $$;
@@ -140,7 +158,20 @@ begin
 end
 $$;
 
--- One page of the audit trail and the exact total (hr_admin).
+-- The setting audit_search_count_max (default 10,000).
+create or replace function app.audit_search_count_max() returns integer
+language sql stable
+as $$
+    select coalesce((select s.value::integer from app.settings as s where s.key = 'audit_search_count_max'), 10000)
+$$;
+
+-- One page of the audit trail and the total (hr_admin). The total is exact
+-- (total_is_exact: true) except for a free-text search (q) matching more rows
+-- than the setting audit_search_count_max: it stops counting there and
+-- answers that number with total_is_exact: false (narrow the range, the
+-- actor or the action for an exact one); such a search pages no deeper than
+-- that either (offset below it, else 422 AUDIT_SEARCH_TOO_BROAD). Every other
+-- filter counts through an index or the per-day counts.
 create or replace function app.audit_logs_search(
     p_actor text default null,
     p_action text default null,
@@ -156,6 +187,9 @@ set search_path = pg_catalog, public, pg_temp
 as $$
 declare
     v_rows jsonb;
+    v_cap integer;
+    v_total bigint;
+    v_indexscan text := current_setting('enable_indexscan');
 begin
     perform app.require_role(array['hr_admin']);
     perform app.require_audit_filters(p_actor, p_action, p_from, p_to, p_q);
@@ -165,13 +199,35 @@ begin
     if p_offset is null or p_offset not between 0 and 100000 then
         perform app.fail(422, 'INVALID_ARGUMENT', 'offset must be from 0 to 100000.', '{"field": "offset"}');
     end if;
-    select coalesce(jsonb_agg(to_jsonb(p) order by p.created_at desc, p.id desc), '[]') into v_rows
-    from app.audit_log_page(p_actor, p_action, p_employee_id, p_from, p_to, p_q, p_limit, p_offset) as p;
+    if p_q is not null then
+        v_cap := app.audit_search_count_max();
+        if p_offset >= v_cap then
+            perform app.fail(
+                422, 'AUDIT_SEARCH_TOO_BROAD',
+                format('A text search pages through its first %s matches; narrow it by date, actor or action.', v_cap),
+                jsonb_build_object('field', 'offset', 'audit_search_count_max', v_cap)
+            );
+        end if;
+        v_total := app.audit_log_count_rows(p_actor, p_action, p_employee_id, p_from, p_to, p_q, v_cap);
+        if v_total < p_offset + p_limit then
+            -- fewer matches than the page reaches, now known: a walk of the log newest first would read
+            -- every row of the range without filling the page; fetch them through the indexes' bitmaps
+            perform set_config('enable_indexscan', 'off', true);
+        end if;
+    else
+        v_total := app.audit_log_count(p_actor, p_action, p_employee_id, p_from, p_to, p_q);
+    end if;
+    if v_total > p_offset then
+        select coalesce(jsonb_agg(to_jsonb(p) order by p.created_at desc, p.id desc), '[]') into v_rows
+        from app.audit_log_page(p_actor, p_action, p_employee_id, p_from, p_to, p_q, p_limit, p_offset) as p;
+    end if;
+    perform set_config('enable_indexscan', v_indexscan, true);
     return jsonb_build_object(
-        'total', app.audit_log_count(p_actor, p_action, p_employee_id, p_from, p_to, p_q),
+        'total', least(v_total, v_cap),
+        'total_is_exact', v_cap is null or v_total <= v_cap,
         'limit', p_limit,
         'offset', p_offset,
-        'rows', v_rows
+        'rows', coalesce(v_rows, '[]')
     );
 exception when query_canceled then
     -- a text filter matching a large share of the log counts every match: a timeout is a clear 503

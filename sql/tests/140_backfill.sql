@@ -2,7 +2,7 @@
 -- fixes exactly the mismatched rows as the owner, audits each, re-derives the
 -- days; everything else still refuses the update.
 begin;
-select plan(11);
+select plan(15);
 
 select tests.create_employee('nia@example.com', null, 'employee', 'NIGHT') as nia \gset
 -- history imported out of order: the 00:30 break arrives before the 22:00 clock-in
@@ -17,6 +17,29 @@ select id as brk from app.attendance_events where event_type = 'BREAK_START' \gs
 select is(
     (select array_agg(id) from app.business_date_mismatches()), array[:brk::bigint],
     'the break stored on 21 Nov belongs to the night shift of 20 Nov'
+);
+
+-- a closed payroll period: the dry run names the lock before --apply stops there
+insert into app.period_locks (date_from, date_to, reason, locked_by)
+values ('2026-10-01', '2026-10-31', 'October payroll', 'test');
+select is(
+    (select period_lock_id from app.business_date_mismatches() where id = :brk), null,
+    'a lock on another period does not mark the row'
+);
+insert into app.period_locks (date_from, date_to, reason, locked_by)
+values ('2026-11-20', '2026-11-20', 'one closed day', 'test') returning id as nov_lock \gset
+select is(
+    (select period_lock_id from app.business_date_mismatches() where id = :brk), :'nov_lock'::bigint,
+    'a lock on the computed date (where the row would move to) marks it'
+);
+select throws_ok(
+    'select * from app.backfill_business_dates_v1(100)', 'PT409', 'PERIOD_LOCKED',
+    'and --apply is refused there, as the dry run said'
+);
+update app.period_locks set reopened_at = now(), reopened_by = 'test', reopen_reason = 'rerun' where id = :nov_lock;
+select is(
+    (select period_lock_id from app.business_date_mismatches() where id = :brk), null,
+    'a reopened lock marks nothing'
 );
 
 -- nobody else may move it

@@ -4,7 +4,7 @@
 -- follow) and its attacks (other roles, a DELETE without the purge, a purge
 -- flag on a recent row, UPDATE).
 begin;
-select plan(28);
+select plan(37);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('max@example.com') as max \gset
@@ -91,6 +91,49 @@ select is(
         order by created_at desc, id desc limit 3 offset 3) as x),
     'paging: newest first, limit and offset'
 );
+-- a free-text search counts at most audit_search_count_max matches and pages no deeper
+select tests.set_setting('audit_search_count_max', '100');
+select is(
+    api.audit_logs_search(q => 'forgot to punch') - 'rows',
+    '{"total": 100, "total_is_exact": false, "limit": 50, "offset": 0}'::jsonb,
+    'a common word (540 matches): the count stops at the setting and says it is not exact'
+);
+select is(
+    jsonb_array_length(api.audit_logs_search(q => 'forgot to punch', "offset" => 50) -> 'rows'), 50,
+    'its pages up to the cap are served'
+);
+select is(
+    api.audit_logs_search(q => '50% of') - 'rows',
+    '{"total": 60, "total_is_exact": true, "limit": 50, "offset": 0}'::jsonb,
+    'a text search matching fewer rows than the cap: exact total'
+);
+select is(
+    api.audit_logs_search(q => 'forgot to punch', "from" => now() - interval '5 days') - 'rows',
+    jsonb_build_object('total', pg_temp.direct_count(null, null, null, now() - interval '5 days', null, 'forgot to punch'),
+        'total_is_exact', true, 'limit', 50, 'offset', 0),
+    'narrowed by date below the cap: exact again'
+);
+select throws_ok(
+    $$select api.audit_logs_search(q => 'forgot to punch', "offset" => 100)$$,
+    'PT422', 'AUDIT_SEARCH_TOO_BROAD', 'attack: paging a common word past the cap (a deep offset scans every match)'
+);
+select is(
+    api.audit_logs_search(action => 'VOID_EVENT', "offset" => 150, "limit" => 1) - 'rows',
+    jsonb_build_object('total', pg_temp.direct_count(null, 'VOID_EVENT', null, null, null, null),
+        'total_is_exact', true, 'limit', 1, 'offset', 150),
+    'without q the cap does not apply: exact total, any offset'
+);
+select is(
+    api.audit_logs_search(q => '50% of', "offset" => 60),
+    '{"total": 60, "total_is_exact": true, "limit": 50, "offset": 60, "rows": []}'::jsonb,
+    'a page past the last match: no rows, the exact total'
+);
+select is(current_setting('enable_indexscan'), 'on', 'a search leaves the planner settings as they were');
+select throws_ok(
+    $$select tests.set_setting('audit_search_count_max', '5')$$,
+    'PT422', 'INVALID_ARGUMENT', 'the setting is bounded (100 to 1,000,000)'
+);
+select tests.set_setting('audit_search_count_max', '10000');
 select throws_ok($$select api.audit_logs_search("limit" => 5000)$$, 'PT422', 'INVALID_ARGUMENT', 'limit is bounded');
 select throws_ok($$select api.audit_logs_search(q => 'ab')$$, 'PT422', 'INVALID_ARGUMENT', 'q needs 3 characters');
 select throws_ok(

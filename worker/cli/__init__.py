@@ -267,14 +267,23 @@ def backfill_business_date(do_apply: bool, limit: int | None, batch_size: int, o
                     " batch that touches it, which was rolled back; reopen the period (api.unlock_period) to go on."
                 ) from exc
             changes, verb = result.changes, "changed"
+    in_locked = backfill.locked(changes)
     for change in changes[:20]:
-        console.print(f"  event {change['id']}: {change['before']} → {change['after']}")
+        lock = change.get("period_lock_id")
+        closed = f" (closed period, lock {lock})" if lock is not None else ""
+        console.print(f"  event {change['id']}: {change['before']} → {change['after']}{closed}")
     if len(changes) > 20:
         console.print(f"  … and {len(changes) - 20} more")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"applied": do_apply, "changes": changes}, indent=2) + "\n")
+        summary = {"applied": do_apply, "changes": changes} | ({} if do_apply else {"locked": in_locked})
+        out.write_text(json.dumps(summary, indent=2) + "\n")
     console.print(f"{len(changes)} row(s) {verb}" + ("" if do_apply else " (dry run: nothing changed; add --apply)"))
+    if not do_apply and in_locked:
+        console.print(
+            f"{in_locked} of them in a closed payroll period: --apply refuses the batch that reaches the first"
+            " (409 PERIOD_LOCKED) and stops; reopen the period (api.unlock_period) first."
+        )
 
 
 @main.command()

@@ -198,6 +198,8 @@ def seed(db_url: str, say: Callable[[str], None], api_url: str = "http://localho
         "duty",
     )
     say("2 running events, 3 visitors, today's duty person")
+    corrections = _seed_corrections(db_url, api, admin)
+    say("3 pending adjustment requests, a closed payroll period")
 
     result = SeedResult()
     for key, _name, role, _dept in PEOPLE[:3]:
@@ -225,9 +227,50 @@ def seed(db_url: str, say: Callable[[str], None], api_url: str = "http://localho
         "TOMORROW": tomorrow,
         "EVENT_STARTS": f"{tomorrow}T10:00:00+05:30",
         "EVENT_ENDS": f"{tomorrow}T11:00:00+05:30",
+        **corrections,
     }
     result.counts = {"people": len(PEOPLE), "badges": len(BADGED), "events": len(events), "visitors": len(visitors)}
     return result
+
+
+def _seed_corrections(db_url: str, api: PostgrestEmulator, admin: dict[str, Any]) -> dict[str, str]:
+    """Issue 14's examples: pending adjustment requests to approve, reject and withdraw (the
+    employee's colleagues under the approver, and the employee's own), and a closed period to reopen."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        row = conn.execute(
+            "select (app.ist_date(now()) - 1)::text, (app.ist_date(now()) - 2)::text,"
+            " (date_trunc('month', app.ist_date(now())) - interval '1 month')::date::text,"
+            " (date_trunc('month', app.ist_date(now())) - interval '1 day')::date::text,"
+            " (date_trunc('month', app.ist_date(now())) - interval '2 months')::date::text,"
+            " (date_trunc('month', app.ist_date(now())) - interval '1 month 1 day')::date::text"
+        ).fetchone()
+        yesterday, before, payroll_from, payroll_to, closed_from, closed_to = row  # type: ignore[misc]
+        claims = {key: employee_claims(conn, f"{key}@{DOMAIN}", None) for key in ("meera", "dev", "employee")}
+
+    def ask(key: str, day: str) -> str:
+        body = {
+            "business_date": day,
+            "kind": "ADD_PUNCHES",
+            "reason": "forgot to punch in",
+            "punches": [{"event_type": "CLOCK_IN", "occurred_at": f"{day}T09:30:00+05:30"}],
+        }
+        return str(_ok(api.rpc("request_adjustment", body, claims=claims[key]), f"adjustment for {key}")["id"])
+
+    closed = _ok(
+        api.rpc(
+            "lock_period", {"date_from": closed_from, "date_to": closed_to, "reason": "payroll closed"}, claims=admin
+        ),
+        "lock_period",
+    )
+    return {
+        "YESTERDAY": yesterday,
+        "ADJUSTMENT_ID": ask("meera", yesterday),  # to approve
+        "REJECT_ADJUSTMENT_ID": ask("dev", yesterday),  # to reject
+        "WITHDRAW_ADJUSTMENT_ID": ask("employee", before),  # the employee's own, to withdraw
+        "PAYROLL_FROM": payroll_from,  # last month: the example closes it
+        "PAYROLL_TO": payroll_to,
+        "PERIOD_LOCK_ID": str(closed["id"]),  # the month before, closed by the seed: the example reopens it
+    }
 
 
 def reset(db_url: str, say: Callable[[str], None]) -> None:

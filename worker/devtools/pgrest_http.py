@@ -3,7 +3,8 @@ server on the shared sandbox base, for clients that talk to PostgREST by URL (th
 Slack app with ``PGRST_URL``). It verifies the bearer token as PostgREST does
 (HS256 with the JWT secret; no token: ``anon``), then runs the request through
 the emulator: ``POST /rpc/<function>`` with a JSON object, ``GET /<view>`` with
-``column=eq.value`` filters. Every request is recorded with the claims it ran as.
+``column=eq.value`` filters; a text answer asked for with ``Accept: text/csv`` (a function
+returning ``api."text/csv"``) is served raw, as PostgREST does. Every request is recorded with the claims it ran as.
 """
 
 from __future__ import annotations
@@ -49,7 +50,10 @@ class PostgrestHttpApp(SandboxApp):
             return claims
         if not isinstance(body, dict):
             return Answer(400, {"code": "PGRST102", "message": "send a JSON object"})
-        return self._answer(self.emulator.rpc(name, body, claims=claims))
+        response = self.emulator.rpc(name, body, claims=claims)
+        if "text/csv" in request.headers.get("Accept", "") and response.status < 300 and isinstance(response.body, str):
+            return Answer(response.status, response.body, {"Content-Type": "text/csv; charset=utf-8"})
+        return self._answer(response)
 
     def on_view(self, request: Request, view: str) -> Answer:
         claims = self._claims(request)
