@@ -38,6 +38,20 @@ begin
 end
 $$;
 
+-- Does an active lock overlap the span [p_from, p_to] of a statement's dates?
+-- (Both null, a statement without rows: the unbounded span; the exact search
+-- that follows then finds nothing.)
+create or replace function app.period_lock_overlaps(p_from date, p_to date) returns boolean
+language plpgsql stable
+as $$
+begin
+    return exists (
+        select 1 from app.period_locks as pl
+        where pl.reopened_at is null and pl.period && daterange(p_from, p_to, '[]')
+    );
+end
+$$;
+
 -- Invoker rights, on purpose: every write that reaches these tables runs as
 -- the owner (clients write through SECURITY DEFINER functions, the worker's
 -- sync updates re-derive days in a definer trigger), so the guards read
@@ -61,18 +75,15 @@ create or replace function app.tg_period_lock__new_rows() returns trigger
 language plpgsql volatile
 as $$
 declare
+    v_from date;
+    v_to date;
     v_hit date;
 begin
     if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
         return null;
     end if;
-    if exists (
-        select 1 from app.period_locks as pl
-        where pl.reopened_at is null
-            and pl.period && (
-                select daterange(min(n.business_date_ist), max(n.business_date_ist), '[]') from new_rows as n
-            )
-    ) then
+    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
+    if app.period_lock_overlaps(v_from, v_to) then
         select min(n.business_date_ist) into v_hit
         from new_rows as n
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
@@ -93,18 +104,15 @@ create or replace function app.tg_period_lock__old_rows() returns trigger
 language plpgsql volatile
 as $$
 declare
+    v_from date;
+    v_to date;
     v_hit date;
 begin
     if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
         return null;
     end if;
-    if exists (
-        select 1 from app.period_locks as pl
-        where pl.reopened_at is null
-            and pl.period && (
-                select daterange(min(o.business_date_ist), max(o.business_date_ist), '[]') from old_rows as o
-            )
-    ) then
+    select min(o.business_date_ist), max(o.business_date_ist) into v_from, v_to from old_rows as o;
+    if app.period_lock_overlaps(v_from, v_to) then
         select min(o.business_date_ist) into v_hit
         from old_rows as o
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
@@ -133,18 +141,15 @@ create or replace function app.tg_daily_status__period_lock_update() returns tri
 language plpgsql volatile
 as $$
 declare
+    v_from date;
+    v_to date;
     v_hit date;
 begin
     if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
         return null;
     end if;
-    if exists (
-        select 1 from app.period_locks as pl
-        where pl.reopened_at is null
-            and pl.period && (
-                select daterange(min(n.business_date_ist), max(n.business_date_ist), '[]') from new_rows as n
-            )
-    ) then
+    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
+    if app.period_lock_overlaps(v_from, v_to) then
         -- the rows inside a lock first, then what changed in them
         with inside as materialized (
             select n.employee_id, n.business_date_ist, to_jsonb(n) - 'has_sync_errors' - 'updated_at' as day
