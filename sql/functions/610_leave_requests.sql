@@ -279,16 +279,7 @@ create or replace function app.leave_require_decider(p_request app.leave_request
 language plpgsql stable
 as $$
 begin
-    perform app.require_role(array['approver', 'hr_admin']);
-    if p_request.employee_id = app.current_employee_id() then
-        perform app.fail(403, 'LEAVE_SELF_APPROVAL', 'Nobody decides on their own leave.');
-    end if;
-    if app.current_app_role() = 'approver' and not app.is_report_of_caller(p_request.employee_id) then
-        perform app.fail(403, 'FORBIDDEN', 'Approvers decide on the leave of their own reports only.');
-    end if;
-    if p_request.status <> 'PENDING' then
-        perform app.fail(409, 'LEAVE_NOT_PENDING', format('This request is %s.', p_request.status));
-    end if;
+    perform app.require_decider(p_request.employee_id, p_request.status::text, 'LEAVE', 'leave');
 end
 $$;
 

@@ -217,15 +217,7 @@ create or replace function app.adjustment_require_decider(p_request app.adjustme
 language plpgsql stable
 as $$
 begin
-    if p_request.employee_id = app.current_employee_id() then
-        perform app.fail(403, 'ADJUSTMENT_SELF_APPROVAL', 'Nobody decides on their own adjustment request.');
-    end if;
-    if app.current_app_role() = 'approver' and not app.is_report_of_caller(p_request.employee_id) then
-        perform app.fail(403, 'FORBIDDEN', 'Approvers decide on the requests of their own reports only.');
-    end if;
-    if p_request.status <> 'PENDING' then
-        perform app.fail(409, 'ADJUSTMENT_NOT_PENDING', format('This request is %s.', p_request.status));
-    end if;
+    perform app.require_decider(p_request.employee_id, p_request.status::text, 'ADJUSTMENT', 'adjustment requests');
 end
 $$;
 
