@@ -176,14 +176,18 @@ def test_adjustments_keep_days_derived_and_chain_valid(
         assert diffs == [], f"after {kind} {what}"
         broken = owner.execute("select app.ledger_first_break(%s, null, null)", [emp]).fetchone()
         assert broken == (None,), f"the hash chain broke after {kind} {what}: {broken}"
-    # every approved request's events are in the ledger, linked to it
-    linked = owner.execute(
-        "select count(*) from app.adjustment_decisions d cross join unnest(d.event_ids) as e (id)"
-        " join app.attendance_events ev on ev.id = e.id"
-        " where d.employee_id = %s and (ev.payload ->> 'adjustment_request_id')::bigint <> d.adjustment_request_id",
+    # every approved ADD_PUNCHES request appended events, each in the ledger and linked to it
+    unlinked = owner.execute(
+        "select count(*) from app.adjustment_decisions d"
+        " join app.adjustment_requests r on r.id = d.adjustment_request_id"
+        " left join lateral unnest(d.event_ids) as e (id) on true"
+        " left join app.attendance_events ev on ev.id = e.id"
+        " where d.employee_id = %s and d.decision = 'APPROVED' and r.kind = 'ADD_PUNCHES'"
+        " and (e.id is null or ev.id is null"
+        " or (ev.payload ->> 'adjustment_request_id')::bigint is distinct from d.adjustment_request_id)",
         [emp],
     ).fetchone()
-    assert linked == (0,)
+    assert unlinked == (0,)
 
 
 def test_concurrent_requests_for_one_day_one_wins(api: PostgrestEmulator, owner: psycopg.Connection) -> None:

@@ -24,3 +24,20 @@ as $$
     from app.settings as s where s.key = 'max_shift_hours'
 $$;
 grant execute on function app.max_shift_interval() to employee, approver, hr_admin;
+
+-- A setting as an integer clamped to [p_min, p_max] (a bad value cannot
+-- disable a limit).
+create or replace function app.setting_int(p_key text, p_default integer, p_min integer, p_max integer)
+returns integer
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select greatest(p_min, least(p_max, coalesce(
+        (select case when jsonb_typeof(s.value) = 'number' and s.value::text ~ '^-?[0-9]{1,9}$'
+            then s.value::text::integer end
+         from app.settings as s where s.key = p_key),
+        p_default
+    )))
+$$;
+comment on function app.setting_int(text, integer, integer, integer) is
+'An integer setting, clamped to [p_min, p_max]; p_default when absent or not a whole number.';

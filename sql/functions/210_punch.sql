@@ -175,11 +175,7 @@ begin
         employee_id, event_type, occurred_at, source, idempotency_key, request_hash, payload, created_by
     ) values (
         p_employee_id, p_event_type, v_at, p_source, p_idempotency_key, v_hash, v_payload,
-        -- app.current_actor() without a second read of the employee when it is the caller
-        case
-            when p_employee_id = app.current_employee_id() then coalesce(v_emp.slack_user_id, v_emp.email::text)
-            else app.current_actor()
-        end
+        app.current_actor()
     )
     returning * into v_event;
     -- the row the insert's live step just wrote
@@ -229,8 +225,15 @@ declare
     v_result jsonb;
 begin
     perform app.require_role(array['kiosk']);
-    if app.jwt_claims() ->> 'kiosk_id' is null or length(app.jwt_claims() ->> 'kiosk_id') > 64 then
-        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must carry a kiosk_id of at most 64 characters.');
+    -- the device rules hold here too, not only in the pre-request: a registered,
+    -- unrevoked device (sql/functions/900_kiosk_devices.sql), and never an event
+    -- reader (those record attendance through api.badge_scan and never punch)
+    perform app.check_kiosk_device();
+    if exists (
+        select 1 from app.kiosk_devices as d
+        where d.id = (app.jwt_claims() ->> 'kiosk_id')::uuid and d.purpose = 'event'
+    ) then
+        perform app.fail(403, 'FORBIDDEN', 'An event reader records attendance with badge_scan; it does not punch.');
     end if;
     if p_event_type is null or p_event_type not in (
         'CLOCK_IN', 'CLOCK_OUT', 'BREAK_START', 'BREAK_END', 'LUNCH_START', 'LUNCH_END'

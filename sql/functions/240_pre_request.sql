@@ -30,8 +30,7 @@ begin
         if v_emp.employment_status <> 'ACTIVE' then
             perform app.fail(403, 'EMPLOYEE_INACTIVE', 'This employee is not active.');
         end if;
-        if array_position(array['employee', 'approver', 'hr_admin'], v_role)
-            > array_position(array['employee', 'approver', 'hr_admin'], v_emp.role::text) then
+        if app.role_rank(v_role) > app.role_rank(v_emp.role::text) then
             perform app.fail(403, 'FORBIDDEN', 'The token''s role is above the employee''s role.');
         end if;
     end if;

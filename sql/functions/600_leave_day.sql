@@ -16,38 +16,10 @@ as $$
     select int4range(2 * (p_date - date '2000-01-01'), 2 * (p_date - date '2000-01-01') + 2)
 $$;
 
--- FULL_DAY, FIRST_HALF, SECOND_HALF or null: the approved leave on that date.
-create or replace function app.leave_portion(p_employee_id uuid, p_date date) returns text
-language plpgsql stable security definer
-set search_path = pg_catalog, pg_temp
-as $$
-declare
-    v_first integer;
-    v_am boolean;
-    v_pm boolean;
-begin
-    -- leave exists only inside the requests' date bounds (infinite or absurd days have none)
-    if p_date is null or p_date not between date '2000-01-01' and date '2100-12-31' then
-        return null;
-    end if;
-    v_first := 2 * (p_date - date '2000-01-01');
-    select bool_or(r.slots @> v_first), bool_or(r.slots @> (v_first + 1)) into v_am, v_pm
-    from app.leave_requests as r
-    where r.employee_id = p_employee_id
-        and r.status = 'APPROVED'
-        and r.slots && int4range(v_first, v_first + 2);
-    return case
-        when v_am and v_pm then 'FULL_DAY'
-        when v_am then 'FIRST_HALF'
-        when v_pm then 'SECOND_HALF'
-    end;
-end
-$$;
-comment on function app.leave_portion(uuid, date) is 'The approved leave on one employee-day, if any.';
-
--- app.leave_portion for many employee-days in one statement (the replay,
--- app.derive_days: one call per pass instead of one query per day). The same
--- rule: leave only inside the requests' date bounds.
+-- FULL_DAY, FIRST_HALF, SECOND_HALF or null: the approved leave on each of
+-- many employee-days (parallel arrays), in one statement (the replay,
+-- app.derive_days: one call per pass, not one query per day). Leave exists
+-- only inside the requests' date bounds (infinite or absurd days have none).
 create or replace function app.leave_portions(p_employee_ids uuid[], p_dates date[])
 returns table (employee_id uuid, business_date_ist date, leave_portion text)
 language sql stable security definer
@@ -77,7 +49,17 @@ as $$
     ) as l
 $$;
 comment on function app.leave_portions(uuid[], date[]) is
-'app.leave_portion for many employee-days (parallel arrays), in one statement.';
+'The approved leave (FULL_DAY, FIRST_HALF, SECOND_HALF or null) of many employee-days, in one statement.';
+
+-- The same for one employee-day (a live punch's first day row).
+create or replace function app.leave_portion(p_employee_id uuid, p_date date) returns text
+language plpgsql stable
+as $$
+begin
+    return (select p.leave_portion from app.leave_portions(array[p_employee_id], array[p_date]) as p);
+end
+$$;
+comment on function app.leave_portion(uuid, date) is 'The approved leave on one employee-day, if any.';
 
 -- What a day's leave_portion does to its anomalies: PUNCH_ON_LEAVE when there
 -- are punches on a full-day leave.

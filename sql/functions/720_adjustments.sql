@@ -25,12 +25,8 @@ as $$
     select to_jsonb(p_request)
 $$;
 
--- A setting as an integer (settings rows hold jsonb numbers).
-create or replace function app.setting_integer(p_key text) returns integer
-language sql stable
-as $$
-    select (s.value #>> '{}')::integer from app.settings as s where s.key = p_key
-$$;
+-- (app.setting_integer is gone: app.setting_int, sql/functions/020_policy.sql, clamps the value)
+drop function if exists app.setting_integer(text);
 
 -- The requested punches, checked and normalised (occurred_at as UTC ISO text,
 -- in time order): each an object with a punch event_type, an occurred_at on
@@ -120,8 +116,8 @@ as $$
 declare
     v_employee_id uuid := app.current_employee_id();
     v_today date := app.ist_date(now());
-    v_max_back integer := coalesce(app.setting_integer('adjustment_max_days_back'), 30);
-    v_max_month integer := coalesce(app.setting_integer('adjustment_max_per_month'), 3);
+    v_max_back integer := app.setting_int('adjustment_max_days_back', 30, 0, 3650);
+    v_max_month integer := app.setting_int('adjustment_max_per_month', 3, 0, 1000);
     v_punches jsonb := '[]';
     v_used integer;
     v_open bigint;

@@ -25,8 +25,7 @@ $$;
 -- batches cannot deadlock). Returns the distinct ids.
 create or replace function app.lock_role_batch(p_employee_ids uuid[], p_role text, p_reason text)
 returns uuid[]
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_ids uuid[];
@@ -66,11 +65,12 @@ end
 $$;
 
 -- Set the role of the batch's employees selected by the caller and audit each.
+-- (Like app.lock_role_batch: invoker rights, called only from the SECURITY
+-- DEFINER assign_roles / unassign_roles, which check the caller first.)
 create or replace function app.change_roles(
     p_ids uuid[], p_role text, p_new_role text, p_action text, p_reason text, p_only_below boolean
 ) returns jsonb
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_changed jsonb;

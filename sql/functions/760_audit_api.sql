@@ -158,11 +158,11 @@ begin
 end
 $$;
 
--- The setting audit_search_count_max (default 10,000).
+-- The setting audit_search_count_max (default 1,000, within its bounds 100-1,000,000).
 create or replace function app.audit_search_count_max() returns integer
 language sql stable
 as $$
-    select coalesce((select s.value::integer from app.settings as s where s.key = 'audit_search_count_max'), 10000)
+    select app.setting_int('audit_search_count_max', 1000, 100, 1000000)
 $$;
 
 -- One page of the audit trail and the total (hr_admin). The total is exact

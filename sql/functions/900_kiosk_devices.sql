@@ -10,23 +10,6 @@
 -- kiosk_login_max_failures_per_minute failures for one prefix (or for
 -- malformed keys together) in the current minute, kiosk_login answers 429.
 
--- A setting as an integer clamped to [p_min, p_max] (a bad value cannot
--- disable a limit).
-create or replace function app.setting_int(p_key text, p_default integer, p_min integer, p_max integer)
-returns integer
-language sql stable security definer
-set search_path = pg_catalog, pg_temp
-as $$
-    select greatest(p_min, least(p_max, coalesce(
-        (select case when jsonb_typeof(s.value) = 'number' and s.value::text ~ '^-?[0-9]{1,9}$'
-            then s.value::text::integer end
-         from app.settings as s where s.key = p_key),
-        p_default
-    )))
-$$;
-comment on function app.setting_int(text, integer, integer, integer) is
-'An integer setting, clamped to [p_min, p_max]; p_default when absent or not a whole number.';
-
 -- An error answer that commits: PostgREST sends it with this HTTP status.
 create or replace function app.error_response(p_status integer, p_code text, p_detail text) returns jsonb
 language plpgsql volatile

@@ -133,7 +133,9 @@ select is((select created_by from app.attendance_events where employee_id = :'ki
     'created_by is the employee''s Slack id, not the token''s sub');
 
 -- the kiosk: enum errors are 422 naming the argument
-select tests.authenticate_as('kiosk', null, '{"kiosk_id": "lobby-1"}');
+insert into app.kiosk_devices (name, location, key_hash, key_prefix, created_by, purpose)
+values ('lobby-1', 'Lobby', repeat('c', 64), repeat('c', 12), 'test', 'attendance') returning id as lobby \gset
+select tests.authenticate_as('kiosk', null, jsonb_build_object('kiosk_id', :'lobby'));
 select throws_ok($$select api.kiosk_punch('B-kim', 'VOID')$$, 'PT422', 'INVALID_ARGUMENT', 'VOID through the kiosk is a 422');
 select throws_ok($$select api.kiosk_punch('B-kim', null)$$, 'PT422', 'INVALID_ARGUMENT', 'a null event type is a 422');
 select throws_ok($$select api.kiosk_punch('B-kim', 'clock_in; drop')$$, 'PT422', 'INVALID_ARGUMENT', 'an unknown event type is a 422');

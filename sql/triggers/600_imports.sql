@@ -31,11 +31,17 @@ create or replace function app.tg_import_rows__batch_exists() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_batches bigint[];
+    v_locked integer;
 begin
-    if exists (
-        select 1 from new_rows as n
-        where not exists (select 1 from app.import_batches as b where b.id = n.batch_id)
-    ) then
+    -- the batches KEY SHARE-locked, as the foreign key's check locked them: a
+    -- concurrent DELETE of a batch waits for this transaction (and its own
+    -- guard then sees these rows), or this lock finds the batch gone
+    v_batches := array(select distinct n.batch_id from new_rows as n);
+    perform 1 from app.import_batches as b where b.id = any(v_batches) for key share;
+    get diagnostics v_locked = row_count;
+    if v_locked < cardinality(v_batches) then
         perform app.import_batch_violation(
             'insert or update on table "import_rows" violates foreign key constraint "import_rows_batch_id_fkey"',
             'A staged row names an import batch that does not exist.'
