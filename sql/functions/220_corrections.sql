@@ -2,6 +2,41 @@
 -- VOIDs, and unlocking a policy-locked day. Corrections are new rows; nothing
 -- in the ledger is changed.
 
+-- The one way an authority adds a punch (add_event, lockup): a source 'admin'
+-- event with the reason in its payload (plus the caller's context), the
+-- caller as created_by, and its audit row (p_action) with the event as
+-- written. The caller checked the role and the reason and holds the
+-- employee's lock (app.lock_employee). Returns app.punch_result.
+create or replace function app.record_admin_event(
+    p_employee_id uuid,
+    p_event_type app.event_type,
+    p_occurred_at timestamptz,
+    p_reason text,
+    p_action text,
+    p_payload jsonb default '{}',
+    p_before jsonb default null
+) returns jsonb
+language plpgsql volatile
+as $$
+declare
+    v_id bigint;
+    v_result jsonb;
+begin
+    insert into app.attendance_events (
+        employee_id, event_type, occurred_at, source, payload, created_by
+    ) values (
+        p_employee_id, p_event_type, p_occurred_at, 'admin',
+        jsonb_build_object('reason', p_reason) || coalesce(p_payload, '{}'), app.current_actor()
+    )
+    returning id into v_id;
+    v_result := app.punch_result(v_id);
+    perform app.audit(
+        p_action, 'attendance_events', v_id::text, p_employee_id, p_reason, p_before, v_result -> 'event'
+    );
+    return v_result;
+end
+$$;
+
 create or replace function app.add_event(
     p_employee_id uuid, p_event_type text, p_occurred_at timestamptz, p_reason text
 ) returns jsonb
@@ -11,8 +46,6 @@ as $$
 declare
     v_type app.event_type;
     v_policy jsonb;
-    v_id bigint;
-    v_result jsonb;
 begin
     perform app.require_role(array['hr_admin']);
     perform app.require_reason(p_reason);
@@ -36,19 +69,7 @@ begin
         make_interval(secs => (v_policy ->> 'clock_skew_seconds')::integer)
     );
     perform app.lock_employee(p_employee_id);
-    insert into app.attendance_events (
-        employee_id, event_type, occurred_at, source, payload, created_by
-    ) values (
-        p_employee_id, v_type, p_occurred_at, 'admin', jsonb_build_object('reason', p_reason),
-        app.current_actor()
-    )
-    returning id into v_id;
-    v_result := app.punch_result(v_id);
-    perform app.audit(
-        'ADMIN_ADJUST', 'attendance_events', v_id::text, p_employee_id, p_reason,
-        null, v_result -> 'event'
-    );
-    return v_result;
+    return app.record_admin_event(p_employee_id, v_type, p_occurred_at, p_reason, 'ADMIN_ADJUST');
 end
 $$;
 grant execute on function app.add_event(uuid, text, timestamptz, text) to hr_admin;

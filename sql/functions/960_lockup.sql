@@ -4,8 +4,9 @@
 -- app.lockup: hr_admin, or today's duty person of the site, checks out
 -- everyone still checked in there, in one transaction: an open break or lunch
 -- is closed first, then a CLOCK_OUT, all source 'admin' at the same instant
--- with the reason in the payload (correction events, like app.add_event), one
--- LOCKUP_CHECKOUT audit row per person and one LOCKUP row. Lockups of one site
+-- with the reason in the payload, written by app.record_admin_event like
+-- app.add_event's: one LOCKUP_CLOSE_BREAK audit row per closed break or lunch,
+-- one LOCKUP_CHECKOUT per person and one LOCKUP row. Lockups of one site
 -- are serialised (advisory lock) and each person is re-read under their row
 -- lock, so two duty people pressing the button at once check nobody out twice;
 -- a repeated call finds nobody left and answers with the day's first lockup.
@@ -109,23 +110,17 @@ begin
         v_status := v_person.current_status;
         v_close := case v_status when 'ON_BREAK' then 'BREAK_END' when 'ON_LUNCH' then 'LUNCH_END' end;
         if v_close is not null then
-            insert into app.attendance_events (employee_id, event_type, occurred_at, source, payload, created_by)
-            values (
-                v_person.employee_id, v_close, now(), 'admin',
-                jsonb_build_object('reason', p_reason, 'lockup_site', p_site), app.current_actor()
+            perform app.record_admin_event(
+                v_person.employee_id, v_close, now(), p_reason, 'LOCKUP_CLOSE_BREAK',
+                jsonb_build_object('lockup_site', p_site),
+                jsonb_build_object('current_status', v_status, 'business_date', v_person.business_date)
             );
         end if;
-        insert into app.attendance_events (employee_id, event_type, occurred_at, source, payload, created_by)
-        values (
-            v_person.employee_id, 'CLOCK_OUT', now(), 'admin',
-            jsonb_build_object('reason', p_reason, 'lockup_site', p_site), app.current_actor()
-        )
-        returning id into v_event_id;
-        perform app.audit(
-            'LOCKUP_CHECKOUT', 'attendance_events', v_event_id::text, v_person.employee_id, p_reason,
-            jsonb_build_object('current_status', v_status, 'business_date', v_person.business_date),
-            app.punch_result(v_event_id) -> 'event'
-        );
+        v_event_id := (app.record_admin_event(
+            v_person.employee_id, 'CLOCK_OUT', now(), p_reason, 'LOCKUP_CHECKOUT',
+            jsonb_build_object('lockup_site', p_site),
+            jsonb_build_object('current_status', v_status, 'business_date', v_person.business_date)
+        ) #>> '{event,id}')::bigint;
         v_checked_out := v_checked_out || jsonb_build_array(jsonb_build_object(
             'employee_id', v_person.employee_id, 'full_name', v_person.full_name,
             'status_before', v_status, 'clock_out_event_id', v_event_id

@@ -4,7 +4,7 @@
 -- out everyone still in there with correction events (an open break closed
 -- first), audited, in one transaction; a second call checks out nobody.
 begin;
-select plan(25);
+select plan(26);
 
 select tests.allow_backdating();
 select app.ist_date(now()) as today \gset
@@ -117,6 +117,14 @@ select is(
 select is(
     (select count(*)::integer from app.audit_logs where action = 'LOCKUP' and entity_id = :'first'::jsonb ->> 'id'),
     1, 'and one for the lockup'
+);
+select is(
+    (select array_agg(ev.event_type::text || '/' || coalesce(a.action, 'UNAUDITED') order by ev.id)
+     from app.attendance_events as ev
+     left join app.audit_logs as a on a.entity = 'attendance_events' and a.entity_id = ev.id::text
+     where ev.employee_id = :'bo' and ev.source = 'admin'),
+    array['BREAK_END/LOCKUP_CLOSE_BREAK', 'CLOCK_OUT/LOCKUP_CHECKOUT'],
+    'every event the lockup writes is an admin event with its audit row (app.record_admin_event, like add_event)'
 );
 
 -- idempotent: the second call checks out nobody and answers with the first lockup
