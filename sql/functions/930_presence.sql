@@ -8,6 +8,16 @@
 -- IN scan since they clocked in (null when they clocked in from the web or
 -- Slack). hr_admin sees everyone, an approver their reporting chain.
 
+-- The open-shift cutoff of presence: a day first clocked in before this
+-- instant is MISSING_CLOCK_OUT, not presence (max_shift_hours, 20 when unset).
+-- The board and the lockup (app.checked_in_at_site) both pass it to
+-- app.presence_rows, so they agree on who is in.
+create or replace function app.presence_open_since() returns timestamptz
+language sql stable
+as $$
+    select now() - coalesce(app.max_shift_interval(), interval '20 hours')
+$$;
+
 -- The rows, for a caller that decided who may be seen (p_everyone, else
 -- p_visible), today's IST date and the open-shift cutoff (now() -
 -- max_shift_hours) once: passed as values they are compared per row as
@@ -69,7 +79,7 @@ declare
     v_everyone boolean := app.current_app_role() = 'hr_admin';
     v_visible uuid [] := case when app.current_app_role() = 'approver' then app.visible_employee_ids() else '{}' end;
     v_today date := app.ist_date(now());
-    v_open_since timestamptz := now() - coalesce(app.max_shift_interval(), interval '20 hours');
+    v_open_since timestamptz := app.presence_open_since();
 begin
     perform app.require_role(array['approver', 'hr_admin']);
     perform app.require_max_length('department', p_department, 200);

@@ -46,32 +46,31 @@ end
 $$;
 grant execute on function app.set_duty(text, date, uuid) to hr_admin;
 
--- Who is still checked in at a site now: an open day (on shift, break or
--- lunch) that is not abandoned (older than max_shift_hours), of an employee
--- whose site is this one: the site of the reader of their latest punching
--- badge scan since the day's first clock-in, else (no scan: web, Slack) their
--- employees.location. Read under no lock: app.lockup re-reads each person
--- after locking them.
+-- Who is still checked in at a site now: exactly the presence board's rows
+-- (app.presence_rows with the same cutoff: each employee's latest open day of
+-- today or yesterday, not older than max_shift_hours; one row per person, so
+-- nobody is clocked out twice and nobody the board shows as out is clocked
+-- out), of an employee whose site is this one: the site of the reader of
+-- their latest punching badge scan since the day's first clock-in, else (no
+-- scan: web, Slack) their employees.location. Read under no lock: app.lockup
+-- re-reads each person after locking them.
 create or replace function app.checked_in_at_site(p_site text)
 returns table (employee_id uuid, full_name text, business_date date, current_status app.day_status)
 language sql stable
 as $$
-    select ds.employee_id, e.full_name, ds.business_date_ist, ds.current_status
-    from app.daily_status as ds
-    inner join app.employees as e on ds.employee_id = e.id
+    select p.employee_id, p.full_name, p.business_date_ist, p.status
+    from app.presence_rows(null, true, '{}', app.ist_date(now()), app.presence_open_since()) as p
+    inner join app.employees as e on p.employee_id = e.id
     left join lateral (
         select d.site
         from app.badge_scans as bs
         inner join app.kiosk_devices as d on bs.device_id = d.id
-        where bs.employee_id = ds.employee_id and bs.outcome in ('IN', 'OUT') and bs.scanned_at >= ds.first_clock_in
+        where bs.employee_id = p.employee_id and bs.outcome in ('IN', 'OUT') and bs.scanned_at >= p.since
         order by bs.id desc
         limit 1
     ) as scan on true
-    where ds.business_date_ist >= app.ist_date(now()) - 1
-        and ds.current_status in ('ON_SHIFT', 'ON_BREAK', 'ON_LUNCH')
-        and not app.is_missing_clock_out(ds.current_status, ds.first_clock_in, app.max_shift_interval())
-        and lower(coalesce(scan.site, e.location)) = lower(p_site)
-    order by ds.employee_id
+    where lower(coalesce(scan.site, e.location)) = lower(p_site)
+    order by p.employee_id
 $$;
 
 create or replace function app.lockup(p_site text, p_reason text, p_dry_run boolean default false)
