@@ -221,6 +221,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+    v_device app.kiosk_devices;
     v_employee app.employees;
     v_result jsonb;
 begin
@@ -228,11 +229,8 @@ begin
     -- the device rules hold here too, not only in the pre-request: a registered,
     -- unrevoked device (sql/functions/900_kiosk_devices.sql), and never an event
     -- reader (those record attendance through api.badge_scan and never punch)
-    perform app.check_kiosk_device();
-    if exists (
-        select 1 from app.kiosk_devices as d
-        where d.id = (app.jwt_claims() ->> 'kiosk_id')::uuid and d.purpose = 'event'
-    ) then
+    v_device := app.require_kiosk_device();
+    if v_device.purpose = 'event' then
         perform app.fail(403, 'FORBIDDEN', 'An event reader records attendance with badge_scan; it does not punch.');
     end if;
     if p_event_type is null or p_event_type not in (
@@ -256,7 +254,7 @@ begin
     end if;
     v_result := app.record_punch(
         v_employee.id, p_event_type::app.event_type, null, p_idempotency_key, 'kiosk',
-        'kiosk ' || (app.jwt_claims() ->> 'kiosk_id'), null, false
+        'kiosk ' || v_device.id, null, false
     );
     return jsonb_build_object(
         'name', v_employee.full_name, 'state', v_result -> 'daily_status' ->> 'current_status'

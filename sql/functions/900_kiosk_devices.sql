@@ -318,27 +318,41 @@ comment on function app.kiosk_login(text) is
 'anon: exchange a kiosk API key for a short-lived kiosk JWT; failures are counted and rate-limited.';
 grant execute on function app.kiosk_login(text) to anon;
 
--- The pre-request check of kiosk tokens: the device exists, is not revoked,
--- and the token was not minted with a key rotated out since (a token without
--- key_prefix was minted by an operator holding the secret: `hithonix token`). last_seen_at is
--- written at most once a minute, and never in a read-only transaction (GETs).
-create or replace function app.check_kiosk_device() returns void
-language plpgsql volatile security definer
+-- The device a kiosk token names: the one reading of the kiosk_id claim. The
+-- kiosk_devices row (revoked ones too: the callers say why they refuse), or
+-- null for another role, a claim that is not a device id, or an unknown device.
+create or replace function app.current_kiosk_device() returns app.kiosk_devices
+language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_id text := app.jwt_claims() ->> 'kiosk_id';
     v_device app.kiosk_devices;
 begin
-    if app.current_app_role() <> 'kiosk' then
-        return;
-    end if;
-    if v_id is null or v_id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must name a registered device (kiosk_id).');
+    if app.current_app_role() <> 'kiosk'
+        or v_id is null
+        or v_id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+        return null;
     end if;
     select * into v_device from app.kiosk_devices as d where d.id = v_id::uuid;
-    if not found then
-        perform app.fail(401, 'NOT_AUTHENTICATED', 'The token names an unknown kiosk device.');
+    return v_device;  -- all nulls when not found
+end
+$$;
+
+-- The kiosk rules, for every kiosk call (the pre-request and each kiosk
+-- function, so a direct call obeys them too): the token names a registered
+-- device, not revoked, and was not minted with a key rotated out since (a
+-- token without key_prefix was minted by an operator holding the secret:
+-- `hithonix token`). Returns the device.
+create or replace function app.require_kiosk_device() returns app.kiosk_devices
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_device app.kiosk_devices := app.current_kiosk_device();
+begin
+    if v_device.id is null then
+        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must name a registered device (kiosk_id).');
     end if;
     if v_device.revoked_at is not null then
         perform app.fail(403, 'KIOSK_REVOKED', 'This kiosk device has been revoked.');
@@ -348,6 +362,23 @@ begin
         and app.jwt_claims() ? 'key_prefix' then
         perform app.fail(401, 'KIOSK_TOKEN_STALE', 'The device''s key was rotated after this token was issued.');
     end if;
+    return v_device;
+end
+$$;
+
+-- The pre-request check of kiosk tokens (app.require_kiosk_device). last_seen_at
+-- is written at most once a minute, and never in a read-only transaction (GETs).
+create or replace function app.check_kiosk_device() returns void
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_device app.kiosk_devices;
+begin
+    if app.current_app_role() <> 'kiosk' then
+        return;
+    end if;
+    v_device := app.require_kiosk_device();
     if (v_device.last_seen_at is null or v_device.last_seen_at < now() - interval '1 minute')
         and pg_catalog.current_setting('transaction_read_only') = 'off' then
         update app.kiosk_devices as d set last_seen_at = now() where d.id = v_device.id;

@@ -77,18 +77,14 @@ declare
     v_type app.event_type;
     v_result jsonb;
     v_scan_id bigint;
-    v_purpose text;
+    v_device app.kiosk_devices;
     v_code text;
     v_detail text;
 begin
     perform app.require_role(array['kiosk']);
-    -- a kiosk token is checked by the pre-request (app.check_kiosk_device)
-    v_device_id := case when app.jwt_claims() ->> 'kiosk_id'
-        ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-        then (app.jwt_claims() ->> 'kiosk_id')::uuid end;
-    if v_device_id is null then
-        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must name a registered device (kiosk_id).');
-    end if;
+    -- the kiosk rules hold here too, not only in the pre-request (app.check_kiosk_device)
+    v_device := app.require_kiosk_device();
+    v_device_id := v_device.id;
     perform app.require_badge_code(p_badge_code);
     perform app.lock_badge(p_badge_code);
 
@@ -142,8 +138,7 @@ begin
             'The badge holder is not an active employee.');
     end if;
 
-    select d.purpose into v_purpose from app.kiosk_devices as d where d.id = v_device_id;
-    if v_purpose = 'event' then
+    if v_device.purpose = 'event' then
         insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome)
         values (v_device_id, p_badge_code, v_badge.id, v_employee_id, 'EVENT')
         returning id into v_scan_id;

@@ -88,19 +88,11 @@ create or replace function app.caller_kiosk_site() returns text
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_site text;
 begin
     if app.current_app_role() <> 'kiosk' then
         return null;
     end if;
-    select d.site into v_site
-    from app.kiosk_devices as d
-    where d.id::text = lower(app.jwt_claims() ->> 'kiosk_id') and d.revoked_at is null;
-    if v_site is null then
-        perform app.fail(401, 'NOT_AUTHENTICATED', 'A kiosk token must name a registered device (kiosk_id).');
-    end if;
-    return v_site;
+    return (app.require_kiosk_device()).site;
 end
 $$;
 
