@@ -113,21 +113,19 @@ end
 $$;
 grant execute on function app.void_event(bigint, text) to hr_admin;
 
-create or replace function app.unlock_day(p_employee_id uuid, p_business_date date, p_reason text)
-returns jsonb
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+-- The one way a locked day is unlocked (unlock_day; an approved EXEMPT_LOCK
+-- adjustment): a day_unlocks row through the day's latest event, the day
+-- re-derived, and its UNLOCK_DAY audit row (p_context: what asked for it).
+-- The caller checked who may unlock and holds the employee's lock.
+create or replace function app.record_day_unlock(
+    p_employee_id uuid, p_business_date date, p_reason text, p_context jsonb default '{}'
+) returns jsonb
+language plpgsql volatile
 as $$
 declare
     v_before app.daily_status;
     v_after app.daily_status;
 begin
-    perform app.require_role(array['approver', 'hr_admin']);
-    if app.current_app_role() = 'approver' and not app.is_report_of_caller(p_employee_id) then
-        perform app.fail(403, 'FORBIDDEN', 'Approvers unlock days of their own reports only.');
-    end if;
-    perform app.require_reason(p_reason);
-    perform app.lock_employee(p_employee_id);
     select * into v_before
     from app.daily_status as ds
     where ds.employee_id = p_employee_id and ds.business_date_ist = p_business_date;
@@ -149,9 +147,25 @@ begin
     where ds.employee_id = p_employee_id and ds.business_date_ist = p_business_date;
     perform app.audit(
         'UNLOCK_DAY', 'daily_status', p_employee_id::text || '/' || p_business_date::text,
-        p_employee_id, p_reason, to_jsonb(v_before), to_jsonb(v_after)
+        p_employee_id, p_reason, to_jsonb(v_before), to_jsonb(v_after), coalesce(p_context, '{}')
     );
     return to_jsonb(v_after);
+end
+$$;
+
+create or replace function app.unlock_day(p_employee_id uuid, p_business_date date, p_reason text)
+returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    perform app.require_role(array['approver', 'hr_admin']);
+    if app.current_app_role() = 'approver' and not app.is_report_of_caller(p_employee_id) then
+        perform app.fail(403, 'FORBIDDEN', 'Approvers unlock days of their own reports only.');
+    end if;
+    perform app.require_reason(p_reason);
+    perform app.lock_employee(p_employee_id);
+    return app.record_day_unlock(p_employee_id, p_business_date, p_reason);
 end
 $$;
 grant execute on function app.unlock_day(uuid, date, text) to approver, hr_admin;

@@ -262,7 +262,6 @@ as $$
 declare
     v_request app.adjustment_requests;
     v_event_ids bigint[];
-    v_day app.daily_status;
 begin
     perform app.require_role(array['approver', 'hr_admin']);
     if p_reason is not null then
@@ -305,20 +304,11 @@ begin
         )
         select array_agg(a.id order by a.id) into v_event_ids from added as a;
     else
-        select * into v_day
-        from app.daily_status as ds
-        where ds.employee_id = v_request.employee_id and ds.business_date_ist = v_request.business_date;
-        if not coalesce(v_day.is_locked, false) then
-            perform app.fail(409, 'DAY_NOT_LOCKED', 'This day is not locked any more.');
-        end if;
-        insert into app.day_unlocks (
-            employee_id, business_date_ist, through_event_id, lock_reason, reason, unlocked_by
-        )
-        select v_request.employee_id, v_request.business_date, max(ev.id), v_day.lock_reason, v_request.reason,
-            app.current_actor()
-        from app.attendance_events as ev
-        where ev.employee_id = v_request.employee_id and ev.business_date_ist = v_request.business_date;
-        perform app.refresh_daily_status(array[v_request.employee_id], array[v_request.business_date]);
+        -- the one unlock (sql/functions/220_corrections.sql): day_unlocks, re-derivation, UNLOCK_DAY audit
+        perform app.record_day_unlock(
+            v_request.employee_id, v_request.business_date, v_request.reason,
+            jsonb_build_object('adjustment_request_id', v_request.id)
+        );
     end if;
     return app.adjustment_decide(v_request, 'APPROVED', p_reason, v_event_ids, 'ADJUSTMENT_APPROVE');
 end

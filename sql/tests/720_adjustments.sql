@@ -4,7 +4,7 @@
 -- limits and the one-open-request rule, each refusal with its exact code,
 -- and the append-only decisions.
 begin;
-select plan(47);
+select plan(48);
 
 select tests.allow_backdating();
 select tests.set_setting('adjustment_max_per_month', '10');
@@ -199,6 +199,12 @@ select (api.request_adjustment(:'e', 'EXEMPT_LOCK', 'client call ran late, manag
 select tests.authenticate_as('approver', :'mgr');
 select is(api.approve_adjustment(:r5) -> 'daily_status' ->> 'is_locked', 'false', 'approving EXEMPT_LOCK unlocks the day');
 select tests.clear_authentication();
+select is(
+    (select array_agg(a.action || '/' || a.reason || '/' || (a.context ->> 'adjustment_request_id'))
+     from app.audit_logs as a where a.entity = 'daily_status' and a.entity_id = :'amy' || '/' || :'e'),
+    array['UNLOCK_DAY/client call ran late, manager knew/' || :r5],
+    'the approval unlocks through the one unlock: its UNLOCK_DAY audit row names the request'
+);
 
 -- audit, derivation, append-only
 select is(
