@@ -222,7 +222,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_device app.kiosk_devices;
-    v_employee app.employees;
+    v_holder record;
     v_result jsonb;
 begin
     perform app.require_role(array['kiosk']);
@@ -242,22 +242,22 @@ begin
             '{"field": "event_type"}'
         );
     end if;
-    perform app.require_max_length('badge_id', p_badge_id, 64);
-    -- the badge's current holder (app.badge_assignments, issue 15); a lost or revoked badge has none
-    select e.* into v_employee
-    from app.badges as b
-    inner join app.badge_assignments as a on a.badge_id = b.id and a.during @> now()
-    inner join app.employees as e on a.employee_id = e.id
-    where b.code = p_badge_id and b.status = 'ACTIVE';
-    if not found then
-        perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this badge.');
+    perform app.require_text('badge_id', p_badge_id, 64);
+    -- the badge's current holder, by badge_scan's rule (app.badge_holder): an unknown, lost,
+    -- revoked or unheld badge, or an inactive holder, is refused with the same security alert
+    -- and answer as a scan (a body with response.status, so the alert commits)
+    select * into v_holder from app.badge_holder(p_badge_id) as h;
+    if v_holder.refusal is not null then
+        return app.scan_refusal(
+            v_device.id, p_badge_id, v_holder.holder_badge_id, v_holder.holder_id, v_holder.refusal, v_holder.detail
+        );
     end if;
     v_result := app.record_punch(
-        v_employee.id, p_event_type::app.event_type, null, p_idempotency_key, 'kiosk',
+        v_holder.holder_id, p_event_type::app.event_type, null, p_idempotency_key, 'kiosk',
         'kiosk ' || v_device.id, null, false
     );
     return jsonb_build_object(
-        'name', v_employee.full_name, 'state', v_result -> 'daily_status' ->> 'current_status'
+        'name', v_holder.holder_name, 'state', v_result -> 'daily_status' ->> 'current_status'
     );
 end
 $$;

@@ -21,8 +21,9 @@
 -- body with response.status (403 for a security refusal, the punch's 409),
 -- not an exception.
 
+drop function if exists app.scan_refusal(uuid, text, app.badges, uuid, text, text);
 create or replace function app.scan_refusal(
-    p_device_id uuid, p_code text, p_badge app.badges, p_employee_id uuid, p_kind text, p_detail text
+    p_device_id uuid, p_code text, p_badge_id bigint, p_employee_id uuid, p_kind text, p_detail text
 ) returns jsonb
 language plpgsql volatile
 as $$
@@ -30,11 +31,60 @@ declare
     v_scan_id bigint;
 begin
     insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, refusal)
-    values (p_device_id, p_code, p_badge.id, p_employee_id, 'REFUSED', p_kind)
+    values (p_device_id, p_code, p_badge_id, p_employee_id, 'REFUSED', p_kind)
     returning id into v_scan_id;
     insert into app.security_alerts (kind, badge_code, device_id, scan_id, detail)
     values (p_kind, p_code, p_device_id, v_scan_id, p_detail);
     return app.error_response(403, p_kind, p_detail) || jsonb_build_object('scan_id', v_scan_id);
+end
+$$;
+
+-- Who may use a badge presented at a reader now, or why nobody may: the one
+-- rule of badge_scan and kiosk_punch. refusal (a security alert's kind, with
+-- its sentence) is null when the badge is ACTIVE and held now by an ACTIVE
+-- employee; holder_id is set when the badge is held (also by an inactive
+-- employee: the alert names them).
+create or replace function app.badge_holder(
+    p_code text,
+    out holder_badge_id bigint,
+    out holder_id uuid,
+    out holder_name text,
+    out refusal text,
+    out detail text
+)
+language plpgsql stable
+as $$
+declare
+    v_badge app.badges;
+    v_employee app.employees;
+begin
+    select * into v_badge from app.badges as b where b.code = p_code;
+    holder_badge_id := v_badge.id;
+    if v_badge.id is null then
+        refusal := 'UNKNOWN_BADGE';
+        detail := 'No badge has this code.';
+        return;
+    end if;
+    if v_badge.status <> 'ACTIVE' then
+        refusal := v_badge.status || '_BADGE';
+        detail := format('This badge is %s.', lower(v_badge.status));
+        return;
+    end if;
+    select e.* into v_employee
+    from app.badge_assignments as a
+    inner join app.employees as e on a.employee_id = e.id
+    where a.badge_id = v_badge.id and a.during @> now();
+    if v_employee.id is null then
+        refusal := 'UNASSIGNED_BADGE';
+        detail := 'Nobody holds this badge.';
+        return;
+    end if;
+    holder_id := v_employee.id;
+    holder_name := v_employee.full_name;
+    if v_employee.employment_status <> 'ACTIVE' then
+        refusal := 'INACTIVE_EMPLOYEE';
+        detail := 'The badge holder is not an active employee.';
+    end if;
 end
 $$;
 
@@ -69,10 +119,9 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_device_id uuid;
-    v_badge app.badges;
+    v_holder record;
     v_last app.badge_scans;
     v_employee_id uuid;
-    v_employee app.employees;
     v_state app.day_status;
     v_type app.event_type;
     v_result jsonb;
@@ -115,35 +164,23 @@ begin
         );
     end if;
 
-    select * into v_badge from app.badges as b where b.code = p_badge_code;
+    select * into v_holder from app.badge_holder(p_badge_code) as h;
     if v_last.id is not null then
-        return app.scan_refusal(v_device_id, p_badge_code, v_badge, v_last.employee_id, 'BADGE_ON_TWO_DEVICES',
-            'This badge was scanned at another reader moments ago.');
+        return app.scan_refusal(v_device_id, p_badge_code, v_holder.holder_badge_id, v_last.employee_id,
+            'BADGE_ON_TWO_DEVICES', 'This badge was scanned at another reader moments ago.');
     end if;
-    if v_badge.id is null then
-        return app.scan_refusal(v_device_id, p_badge_code, v_badge, null, 'UNKNOWN_BADGE', 'No badge has this code.');
+    if v_holder.refusal is not null then
+        return app.scan_refusal(v_device_id, p_badge_code, v_holder.holder_badge_id, v_holder.holder_id,
+            v_holder.refusal, v_holder.detail);
     end if;
-    if v_badge.status <> 'ACTIVE' then
-        return app.scan_refusal(v_device_id, p_badge_code, v_badge, null, v_badge.status || '_BADGE',
-            format('This badge is %s.', lower(v_badge.status)));
-    end if;
-    select a.employee_id into v_employee_id from app.badge_assignments as a
-    where a.badge_id = v_badge.id and a.during @> now();
-    if v_employee_id is null then
-        return app.scan_refusal(v_device_id, p_badge_code, v_badge, null, 'UNASSIGNED_BADGE', 'Nobody holds this badge.');
-    end if;
-    select * into v_employee from app.employees as e where e.id = v_employee_id;
-    if v_employee.employment_status <> 'ACTIVE' then
-        return app.scan_refusal(v_device_id, p_badge_code, v_badge, v_employee_id, 'INACTIVE_EMPLOYEE',
-            'The badge holder is not an active employee.');
-    end if;
+    v_employee_id := v_holder.holder_id;
 
     if v_device.purpose = 'event' then
         insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome)
-        values (v_device_id, p_badge_code, v_badge.id, v_employee_id, 'EVENT')
+        values (v_device_id, p_badge_code, v_holder.holder_badge_id, v_employee_id, 'EVENT')
         returning id into v_scan_id;
         return jsonb_build_object(
-            'scan_id', v_scan_id, 'outcome', 'EVENT', 'name', v_employee.full_name,
+            'scan_id', v_scan_id, 'outcome', 'EVENT', 'name', v_holder.holder_name,
             'event', app.running_event_json(v_device_id)
         );
     end if;
@@ -162,22 +199,22 @@ begin
     exception when sqlstate 'PT409' then
         get stacked diagnostics v_code = message_text, v_detail = pg_exception_detail;
         insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, refusal)
-        values (v_device_id, p_badge_code, v_badge.id, v_employee_id, 'REFUSED', left(v_code, 64))
+        values (v_device_id, p_badge_code, v_holder.holder_badge_id, v_employee_id, 'REFUSED', left(v_code, 64))
         returning id into v_scan_id;
         return app.error_response(409, v_code, v_detail) || jsonb_build_object(
-            'scan_id', v_scan_id, 'event_type', v_type, 'name', v_employee.full_name
+            'scan_id', v_scan_id, 'event_type', v_type, 'name', v_holder.holder_name
         );
     end;
     insert into app.badge_scans (device_id, badge_code, badge_id, employee_id, outcome, event_id)
     values (
-        v_device_id, p_badge_code, v_badge.id, v_employee_id,
+        v_device_id, p_badge_code, v_holder.holder_badge_id, v_employee_id,
         case when v_type = 'CLOCK_OUT' then 'OUT' else 'IN' end, (v_result -> 'event' ->> 'id')::bigint
     )
     returning id into v_scan_id;
     return jsonb_build_object(
         'scan_id', v_scan_id, 'outcome', case when v_type = 'CLOCK_OUT' then 'OUT' else 'IN' end,
         'event_type', v_type, 'event_id', (v_result -> 'event' ->> 'id')::bigint,
-        'name', v_employee.full_name, 'state', v_result -> 'daily_status' ->> 'current_status'
+        'name', v_holder.holder_name, 'state', v_result -> 'daily_status' ->> 'current_status'
     );
 end
 $$;

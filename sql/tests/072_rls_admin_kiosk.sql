@@ -18,7 +18,10 @@ select is(
 );
 select throws_ok($$select * from app.attendance_events$$, '42501', null, 'kiosk reads nothing, even what it wrote');
 select throws_ok($$select * from api.daily_status$$, '42501', null, 'kiosk cannot read daily_status');
-select throws_ok($$select api.kiosk_punch('B-nobody', 'CLOCK_IN')$$, 'PT404', 'EMPLOYEE_NOT_FOUND', 'an unknown badge is 404');
+select is(
+    api.kiosk_punch('B-nobody', 'CLOCK_IN') ->> 'message', 'UNKNOWN_BADGE',
+    'an unknown badge is refused as a scan is (403 UNKNOWN_BADGE, with its alert: 905_frontdesk_kiosk_punch_refusals.sql)'
+);
 select throws_ok($$select api.clock_in(tests.plan())$$, '42501', null, 'kiosk cannot use the employee punch endpoints');
 select tests.clear_authentication();
 select tests.authenticate_as('kiosk', null, jsonb_build_object('kiosk_id', :'training'));

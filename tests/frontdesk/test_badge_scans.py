@@ -119,5 +119,7 @@ def test_kiosk_punch_reads_the_badge_assignments(api: PostgrestEmulator, owner: 
     hr = {"role": "hr_admin", "employee_id": str(employee(owner, "hr@example.com", role="hr_admin"))}
     assert api.rpc("return_badge", {"badge_code": "B-kim", "reason": "left the team"}, claims=hr).status == 200
     gone = api.rpc("kiosk_punch", {"badge_id": "B-kim", "event_type": "CLOCK_OUT"}, claims=reader)
-    assert (gone.status, gone.code) == (404, "EMPLOYEE_NOT_FOUND")
+    assert (gone.status, gone.code) == (403, "UNASSIGNED_BADGE")  # as a scan of it answers, with the alert
+    alerts = owner.execute("select kind, badge_code from app.security_alerts").fetchall()
+    assert alerts == [("UNASSIGNED_BADGE", "B-kim")]
     assert owner.execute("select badge_id from app.employees where email = 'kim@example.com'").fetchone() == (None,)
