@@ -88,14 +88,13 @@ begin
 end
 $$;
 
--- The HTTP status a refused scan answered: 403 for a security alert's kind,
--- 409 for a punch rule's code (a double-fire of a refused scan answers the same).
+-- The HTTP status a refused scan answered: 403 for a security alert's kind
+-- (the one list, app.security_alert_kinds), 409 for a punch rule's code (a
+-- double-fire of a refused scan answers the same).
 create or replace function app.scan_refusal_status(p_refusal text) returns integer
-language sql immutable
+language sql stable
 as $$
-    select case when p_refusal in (
-        'UNKNOWN_BADGE', 'LOST_BADGE', 'REVOKED_BADGE', 'UNASSIGNED_BADGE', 'INACTIVE_EMPLOYEE', 'BADGE_ON_TWO_DEVICES'
-    ) then 403 else 409 end
+    select case when exists (select 1 from app.security_alert_kinds as k where k.kind = p_refusal) then 403 else 409 end
 $$;
 
 -- The event running at a reader now (its scan window), for the answer of an
