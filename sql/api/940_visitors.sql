@@ -28,29 +28,23 @@ comment on function api.visitor_sign_out(bigint) is
 grant execute on function api.visitor_sign_out(bigint) to hr_admin, kiosk;
 
 create view api.visitors with (security_invoker = true) as
-with today as (
-    select
-        v.*,
-        -- personal data is served only within retention, even before the purge job has run
-        v.signed_in_at >= now() - app.visitor_retention() as kept
-    from app.visitors as v
-    where v.signed_in_at >= (date_trunc('day', now() at time zone 'Asia/Kolkata') at time zone 'Asia/Kolkata')
-        or v.signed_out_at is null
-)
-
 select
-    t.id,
-    t.site,
-    case when t.kept then t.name end as name,
-    case when t.kept then t.company end as company,
-    case when t.kept then t.purpose end as purpose,
-    t.host_employee_id,
-    case when t.kept then t.badge_code end as badge_code,
-    t.signed_in_at,
-    t.signed_out_at,
-    t.signed_out_at is null as signed_in,
-    app.visitor_overstayed(t.signed_in_at, t.signed_out_at) as still_in_after_day_end
-from today as t;
+    m.id,
+    m.site,
+    m.name,
+    m.company,
+    m.purpose,
+    m.host_employee_id,
+    m.badge_code,
+    m.signed_in_at,
+    m.signed_out_at,
+    m.signed_out_at is null as signed_in,
+    app.visitor_overstayed(m.signed_in_at, m.signed_out_at) as still_in_after_day_end
+from app.visitors as v
+-- personal data only within retention, even before the purge job has run: the one mask
+cross join lateral app.visitor_masked(v) as m
+where v.signed_in_at >= (date_trunc('day', now() at time zone 'Asia/Kolkata') at time zone 'Asia/Kolkata')
+    or v.signed_out_at is null;
 comment on view api.visitors is
 'Today''s visitors (signed in today, IST, or still signed in): hr_admin all, a host their own. '
 'still_in_after_day_end flags a visitor not signed out after visitor_day_end or an earlier day.';

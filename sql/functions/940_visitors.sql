@@ -65,20 +65,38 @@ as $$
 $$;
 grant execute on function app.visitor_overstayed(timestamptz, timestamptz) to employee, approver, hr_admin;
 
--- The visitor as the API answers it (personal data only within retention).
+-- The one mask of a visitor's personal data: name, company, purpose and
+-- badge_code are served only within visitor_retention_days of sign-in (also
+-- before the purge job has run); past it they read as null. Every reader goes
+-- through it: api.visitors and the answers (app.visitor_json).
+create or replace function app.visitor_masked(p_visitor app.visitors) returns app.visitors
+language sql stable
+as $$
+    select case
+        when p_visitor.signed_in_at >= now() - app.visitor_retention() then p_visitor
+        else jsonb_populate_record(
+            p_visitor, '{"name": null, "company": null, "purpose": null, "badge_code": null}'
+        )
+    end
+$$;
+grant execute on function app.visitor_masked(app.visitors) to employee, approver, hr_admin;
+
+-- The visitor as the API answers it (masked: app.visitor_masked).
 create or replace function app.visitor_json(p_visitor app.visitors) returns jsonb
 language sql stable
 as $$
     select jsonb_build_object(
-        'id', p_visitor.id,
-        'site', p_visitor.site,
-        'host_employee_id', p_visitor.host_employee_id,
-        'signed_in_at', p_visitor.signed_in_at,
-        'signed_out_at', p_visitor.signed_out_at
-    ) || case when p_visitor.signed_in_at >= now() - app.visitor_retention() then jsonb_build_object(
-        'name', p_visitor.name, 'company', p_visitor.company, 'purpose', p_visitor.purpose,
-        'badge_code', p_visitor.badge_code
-    ) else '{}' end
+        'id', m.id,
+        'site', m.site,
+        'host_employee_id', m.host_employee_id,
+        'signed_in_at', m.signed_in_at,
+        'signed_out_at', m.signed_out_at,
+        'name', m.name,
+        'company', m.company,
+        'purpose', m.purpose,
+        'badge_code', m.badge_code
+    )
+    from app.visitor_masked(p_visitor) as m
 $$;
 
 -- The site of the kiosk making this request (its registered device's), or

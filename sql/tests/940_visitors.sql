@@ -5,7 +5,7 @@
 -- visitor_retention_days (served masked before the purge runs, then purged,
 -- audited without a name, the host's notice removed).
 begin;
-select plan(35);
+select plan(37);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('host@example.com') as host \gset
@@ -148,7 +148,22 @@ select is(
     (select row(name, company, purpose, badge_code)::text from api.visitors where id = :olga), '(,,,)',
     'past retention, personal data is not served even before the purge ran'
 );
+select is(
+    (select row(v ->> 'name', v ->> 'company', v ->> 'purpose', v ->> 'badge_code')::text
+     from api.visitor_sign_out(:olga) as v),
+    '(,,,)', 'nor in an answer (the same mask)'
+);
 select tests.clear_authentication();
+select is(
+    (select array_agg(p.proname::text order by p.proname) from pg_proc as p
+     where p.pronamespace in ('app'::regnamespace, 'api'::regnamespace)
+        and p.prosrc like '%visitor_retention()%')
+    || (select array_agg(c.relname::text) from pg_class as c
+        where c.relnamespace = 'api'::regnamespace and c.relkind = 'v'
+            and pg_get_viewdef(c.oid) like '%visitor_retention()%'),
+    array['purge_visitors_v1', 'visitor_masked'],
+    'one mask: only app.visitor_masked (and the purge) read the retention cutoff'
+);
 
 set local role hithonix_worker;
 select is(app.purge_visitors_v1() ->> 'purged', '1', 'the purge job nulls the one visitor past retention');
