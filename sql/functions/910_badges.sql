@@ -5,10 +5,14 @@
 -- app.badge_assignments are the last word (one holder per badge, one badge per
 -- employee at any instant).
 --
--- employees.badge_id stays as the employee's current badge code, kept in step
--- here (and the other way: a write of employees.badge_id through
--- upsert_employee assigns or returns, trigger _900_badge_sync), so the
--- employee views and older callers read what the assignments say.
+-- employees.badge_id is a cache: the code of the employee's current holding.
+-- The truth is app.badge_assignments, and the cache follows it for every
+-- writer (trigger _910_badge_mirror, sql/triggers/910_badge_mirror.sql,
+-- app.refresh_badge_mirror). The other way is an input, not a second truth: a
+-- write of employees.badge_id (upsert_employee, older tools) is a request to
+-- assign or return (trigger _900_badge_sync, app.sync_badge_from_employee),
+-- a no-op when the holdings already say so. app.badge_mirror_differences()
+-- lists any employee whose cache disagrees (the tests expect none).
 
 create or replace function app.lock_badge(p_code text) returns void
 language sql volatile
@@ -38,7 +42,40 @@ as $$
     where a.badge_id = p_badge_id and a.during @> now()
 $$;
 
--- End a holding at now() with a reason; the holder's badge_id mirror follows.
+-- The current badge code of an employee: their holding open at now(), if any.
+create or replace function app.current_badge_code(p_employee_id uuid) returns text
+language sql stable
+as $$
+    select b.code
+    from app.badge_assignments as a
+    inner join app.badges as b on a.badge_id = b.id
+    where a.employee_id = p_employee_id and a.during @> now()
+$$;
+
+-- The cache follows the holdings (trigger _910_badge_mirror): employees.badge_id
+-- set to the current code, written only when it differs.
+create or replace function app.refresh_badge_mirror(p_employee_id uuid) returns void
+language plpgsql volatile
+as $$
+declare
+    v_code text := app.current_badge_code(p_employee_id);
+begin
+    update app.employees as e set badge_id = v_code
+    where e.id = p_employee_id and e.badge_id is distinct from v_code;
+end
+$$;
+
+-- Employees whose cached badge_id is not the code of their current holding.
+create or replace function app.badge_mirror_differences()
+returns table (employee_id uuid, cached_badge_id text, current_code text)
+language sql stable
+as $$
+    select e.id, e.badge_id, app.current_badge_code(e.id)
+    from app.employees as e
+    where e.badge_id is distinct from app.current_badge_code(e.id)
+$$;
+
+-- End a holding at now() with a reason; the holder's badge_id cache follows (trigger).
 create or replace function app.end_assignment(p_assignment app.badge_assignments, p_reason text) returns void
 language plpgsql volatile
 as $$
@@ -51,8 +88,6 @@ begin
     set during = case when lower(a.during) >= now() then 'empty'::tstzrange else tstzrange(lower(a.during), now()) end,
         end_reason = p_reason, ended_by = app.current_actor()
     where a.id = p_assignment.id and a.employee_id = p_assignment.employee_id;
-    update app.employees as e set badge_id = null
-    where e.id = p_assignment.employee_id and e.badge_id is not null;
 end
 $$;
 
@@ -93,8 +128,7 @@ begin
     perform app.end_assignment(v_own, 'REASSIGNED');
     insert into app.badge_assignments (employee_id, badge_id, during, assigned_by)
     values (p_employee_id, v_badge.id, tstzrange(now(), null), app.current_actor())
-    returning * into v_new;
-    update app.employees as e set badge_id = p_code where e.id = p_employee_id and e.badge_id is distinct from p_code;
+    returning * into v_new;  -- the holder's badge_id cache follows (trigger _910_badge_mirror)
     return v_new;
 end
 $$;

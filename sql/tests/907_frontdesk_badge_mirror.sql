@@ -1,0 +1,58 @@
+-- employees.badge_id is a cache of the employee's current badge holding
+-- (app.badge_assignments is the truth; trigger _910_badge_mirror). Through
+-- every path (assign, reassign, return, lost, revoke, upsert_employee's
+-- badge_id) the cache equals the holdings. Attacks: the owner ending or
+-- adding a holding directly, bypassing the badge functions.
+begin;
+select plan(9);
+
+select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
+select tests.create_employee('kim@example.com') as kim \gset
+select tests.create_employee('lee@example.com') as lee \gset
+select tests.create_employee('max@example.com') as max \gset
+select tests.create_employee('ned@example.com') as ned \gset
+
+select is((select count(*)::integer from app.badge_mirror_differences()), 0, 'created with a badge: cache = holdings');
+
+select tests.authenticate_as('hr_admin', :'hr');
+select api.assign_badge('B-new', :'kim') is not null as ok \gset
+select api.return_badge('B-lee', 'left the team') is not null as ok \gset
+select api.report_badge_lost('B-max', 'lost on the bus') is not null as ok \gset
+select api.revoke_badge('B-ned', 'contract ended') is not null as ok \gset
+select tests.clear_authentication();
+select is(
+    (select array_agg(coalesce(badge_id, '-') order by email) from app.employees where id in (:'kim', :'lee', :'max', :'ned')),
+    array['B-new', '-', '-', '-'], 'reassigned, returned, lost, revoked: the cache follows'
+);
+select is((select count(*)::integer from app.badge_mirror_differences()), 0, 'and equals the holdings');
+
+-- the other way: upsert_employee's badge_id is a request to assign
+select tests.authenticate_as('hr_admin', :'hr');
+select api.upsert_employee('lee@example.com', 'lee', id => :'lee', badge_id => 'B-lee2') is not null as ok \gset
+select tests.clear_authentication();
+select is(app.current_badge_code(:'lee'), 'B-lee2', 'a badge_id written through upsert_employee becomes a holding');
+select is((select count(*)::integer from app.badge_mirror_differences()), 0, 'cache = holdings');
+
+-- the owner, bypassing the badge functions
+update app.badge_assignments set during = tstzrange(lower(during), now()), end_reason = 'RETURNED', ended_by = 'owner'
+where employee_id = :'kim' and during @> now();
+select is(
+    (select badge_id from app.employees where id = :'kim'), null,
+    'a holding ended directly by the owner clears the cache'
+);
+insert into app.badges (code, created_by) values ('B-spare', 'test');
+insert into app.badge_assignments (employee_id, badge_id, during, assigned_by)
+select :'max', id, tstzrange(now(), null), 'owner' from app.badges where code = 'B-spare';
+select is(
+    (select badge_id from app.employees where id = :'max'), 'B-spare',
+    'a holding added directly by the owner fills the cache'
+);
+select is((select count(*)::integer from app.badge_mirror_differences()), 0, 'cache = holdings after the owner''s writes');
+select is(
+    (select count(*)::integer from app.badge_assignments as a inner join app.badges as b on a.badge_id = b.id
+     where b.code = 'B-spare'),
+    1, 'writing the cache back to employees assigns nothing again (one holding)'
+);
+
+select * from finish();
+rollback;
