@@ -217,8 +217,8 @@ grant execute on function app.visitor_sign_out(bigint) to hr_admin, kiosk;
 
 -- The retention purge (the worker's periodic job, worker/visitors.py): every
 -- visitor signed in longer ago than visitor_retention_days loses name,
--- company, purpose and badge code (and the host's notice naming them leaves
--- the notification queue and its archives), in batches of at most p_limit rows, with
+-- company, purpose and badge code (and the host's notices naming them, arrival
+-- and overstay, leave the notification queue and its archives), in batches of at most p_limit rows, with
 -- one audit row per batch (ids and count, no personal data). Idempotent: a
 -- purged row is never selected again.
 create or replace function app.purge_visitors_v1(p_limit integer default 5000) returns jsonb
@@ -249,7 +249,7 @@ begin
     foreach v_table in array array['q_notifications', 'a_notifications', 'q_notifications_dlq', 'a_notifications_dlq']
     loop
         execute format(
-            'delete from pgmq.%I as m where m.message ->> ''kind'' = ''VISITOR_ARRIVED'''
+            'delete from pgmq.%I as m where m.message ->> ''kind'' in (''VISITOR_ARRIVED'', ''VISITOR_OVERSTAYED'')'
             ' and (m.message #>> ''{context,visitor_id}'')::bigint = any($1)',
             v_table
         ) using v_ids;
@@ -266,3 +266,57 @@ $$;
 comment on function app.purge_visitors_v1(integer) is
 'Null the personal data of visitors past visitor_retention_days (one batch), audited VISITOR_PURGE.';
 grant execute on function app.purge_visitors_v1(integer) to hithonix_worker;
+
+-- The host's notice when a visitor overstays (the worker's periodic job,
+-- worker/visitors/jobs.py): every visitor still signed in after the expected
+-- end of the visit (app.visitor_overstayed: visitor_day_end of the sign-in
+-- day, or an earlier day) and not yet announced gets one VISITOR_OVERSTAYED
+-- notice to their host on the notification outbox, like the arrival notice,
+-- and is marked (overstay_notified_at) so it is announced once, in batches of
+-- at most p_limit, with one audit row per batch (ids only). A visitor past
+-- retention is not named (app.visitor_masked).
+create or replace function app.notify_visitor_overstays_v1(p_limit integer default 1000) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_visitor app.visitors;
+    v_ids bigint[] := '{}';
+begin
+    perform app.require_range('limit', p_limit, 1, 100000);
+    for v_visitor in
+        select (app.visitor_masked(v)).*
+        from app.visitors as v
+        where v.signed_out_at is null and v.overstay_notified_at is null
+            and app.visitor_overstayed(v.signed_in_at, v.signed_out_at)
+        order by v.signed_in_at, v.id
+        limit p_limit
+        for update of v skip locked
+    loop
+        perform app.enqueue_notification(
+            v_visitor.host_employee_id,
+            'VISITOR_OVERSTAYED',
+            format(
+                'Your visitor %s%s is still signed in at %s after the end of the visit; '
+                'please see them out or ask the desk to sign them out.',
+                coalesce(v_visitor.name, 'signed in on ' || app.ist_date(v_visitor.signed_in_at)),
+                coalesce(' (' || v_visitor.company || ')', ''), v_visitor.site
+            ),
+            jsonb_build_object('visitor_id', v_visitor.id, 'site', v_visitor.site),
+            'visitor_overstayed:' || v_visitor.id
+        );
+        update app.visitors as v set overstay_notified_at = now() where v.id = v_visitor.id;
+        v_ids := v_ids || v_visitor.id;
+    end loop;
+    if cardinality(v_ids) > 0 then
+        perform app.audit(
+            'VISITOR_OVERSTAY_NOTICE', 'visitors', null, null, 'visitor_day_end', null,
+            jsonb_build_object('visitor_ids', to_jsonb(v_ids), 'count', cardinality(v_ids))
+        );
+    end if;
+    return jsonb_build_object('notified', cardinality(v_ids));
+end
+$$;
+comment on function app.notify_visitor_overstays_v1(integer) is
+'Queue one VISITOR_OVERSTAYED notice to the host of each visitor still in after the day''s end (one batch), once.';
+grant execute on function app.notify_visitor_overstays_v1(integer) to hithonix_worker;

@@ -23,6 +23,8 @@ create table app.visitors (
     signed_out_at timestamptz,
     signed_out_by text,
     purged_at timestamptz,
+    -- the host's overstay notice was queued (migration 0176; app.notify_visitor_overstays_v1): once per visitor
+    overstay_notified_at timestamptz,
     constraint visitors_site_length check (length(site) between 1 and 64),
     constraint visitors_name_present check (purged_at is not null or length(btrim(name)) between 1 and 200),
     constraint visitors_company_length check (length(company) <= 200),
@@ -43,6 +45,9 @@ where signed_out_at is null and badge_code is not null;
 create index visitors_site_signed_in_idx on app.visitors (site, signed_in_at);
 create index visitors_to_purge_idx on app.visitors (signed_in_at) where purged_at is null;
 create index visitors_host_idx on app.visitors (host_employee_id, signed_in_at);
+-- Still signed in and not yet announced as overstaying: what the overstay job picks.
+create index visitors_overstay_due_idx on app.visitors (signed_in_at)
+where signed_out_at is null and overstay_notified_at is null;
 
 alter table app.visitors enable row level security;
 

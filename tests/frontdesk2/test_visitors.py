@@ -5,6 +5,7 @@ sign-in) and the worker's retention purge job."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -67,15 +68,40 @@ def test_purge_job_nulls_personal_data_past_retention(db_url: str, owner: psycop
     assert owner.execute("select count(*) from app.audit_logs where action = 'VISITOR_PURGE'").fetchone() == (1,)
 
 
-def test_the_worker_runs_the_purge_as_a_periodic_job(db_url: str, owner: psycopg.Connection) -> None:
-    host = factories.employee(owner, "host@example.com")
+def signed_in_visitors(owner: psycopg.Connection, host: object, names: list[str], ago: str) -> None:
+    """Visitors of ``host`` still signed in, who signed in ``ago`` (an interval)."""
     owner.execute(
         "insert into app.visitors (name, host_employee_id, signed_in_at, signed_in_by)"
-        " values ('Old Olga', %s, now() - interval '400 days', 'test')",
-        [host],
+        " select n, %s, now() - %s::interval, 'test' from unnest(%s::text[]) as n",
+        [host, ago, names],
     )
+
+
+def worker_task(db_url: str, name: str) -> Any:
+    """One of the worker app's visitor tasks, on the visitors queue."""
     app = create_app(make_conninfo(db_url, user="hithonix_worker"), keka_settings("http://127.0.0.1:9"))
-    purge_task = app.tasks["visitor_purge"]
-    assert purge_task.queue == jobs.QUEUE
+    task = app.tasks[name]
+    assert task.queue == jobs.QUEUE
+    return task
+
+
+def test_the_worker_runs_the_purge_as_a_periodic_job(db_url: str, owner: psycopg.Connection) -> None:
+    signed_in_visitors(owner, factories.employee(owner, "host@example.com"), ["Old Olga"], "400 days")
+    purge_task = worker_task(db_url, "visitor_purge")
     assert purge_task(timestamp=0) == {"purged": 1}
     assert purge_task(timestamp=0) == {"purged": 0}
+
+
+def test_the_worker_announces_overstaying_visitors_once(db_url: str, owner: psycopg.Connection) -> None:
+    host = factories.employee(owner, "host@example.com")
+    signed_in_visitors(owner, host, ["Guest 1", "Guest 2", "Guest 3"], "1 day")
+    with ConnectionPool(derive_url(db_url, user="hithonix_worker"), min_size=1, max_size=1, open=True) as pool:
+        assert jobs.notify_overstays(pool, batch=2) == 3, "the batch loop runs until a short batch"
+        assert jobs.notify_overstays(pool) == 0, "each visitor is announced once"
+    assert worker_task(db_url, "visitor_overstay")(timestamp=0) == {"notified": 0}
+    notices = owner.execute(
+        "select message ->> 'employee_id', message ->> 'text' from pgmq.q_notifications"
+        " where message ->> 'kind' = 'VISITOR_OVERSTAYED' order by msg_id"
+    ).fetchall()
+    assert [employee for employee, _ in notices] == [str(host)] * 3
+    assert all(text.startswith("Your visitor Guest ") for _, text in notices), notices
