@@ -496,17 +496,27 @@ begin
     end if;
 
     -- row_no numbers a batch's rows 1..row_count (prepare), so a page of all
-    -- rows is a range of the key, whatever the offset; a page of one outcome
-    -- skips its offset in the (batch, outcome, row_no) index
+    -- rows is a range of the key, whatever the offset; a page of VALID rows
+    -- (most of a file) walks the primary key; a page of another outcome skips
+    -- its offset in the partial (batch, outcome, row_no) index of the rows
+    -- that are not VALID (the literal lets a generic plan use it too)
     if p_outcome is null then
         select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
         from app.import_rows as r
         where r.batch_id = v_batch.id and r.row_no > v_offset and r.row_no <= v_offset::bigint + v_limit;
+    elsif p_outcome = 'VALID' then
+        select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
+        from (
+            select * from app.import_rows as ir
+            where ir.batch_id = v_batch.id and ir.outcome = 'VALID'
+            order by ir.row_no
+            limit v_limit offset v_offset
+        ) as r;
     else
         select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
         from (
             select * from app.import_rows as ir
-            where ir.batch_id = v_batch.id and ir.outcome = p_outcome
+            where ir.batch_id = v_batch.id and ir.outcome <> 'VALID' and ir.outcome = p_outcome
             order by ir.row_no
             limit v_limit offset v_offset
         ) as r;

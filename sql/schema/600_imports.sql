@@ -81,8 +81,11 @@ create table app.import_rows (
 -- (HOT: event_id is in no index); migration 0105
 with (fillfactor = 50);
 
--- Preview pages filtered by outcome, in file order.
-create index import_rows_outcome_idx on app.import_rows (batch_id, outcome, row_no);
+-- Preview pages filtered by outcome, in file order: SKIPPED, DUPLICATE and
+-- ERROR rows (usually few). A page of VALID rows walks the primary key; an
+-- entry per VALID row was a third of a clean file's INSERT (migration 0170).
+create index import_rows_not_valid_idx on app.import_rows (batch_id, outcome, row_no)
+where outcome <> 'VALID';
 
 alter table app.import_batches enable row level security;
 alter table app.import_rows enable row level security;
