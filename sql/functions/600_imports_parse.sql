@@ -81,12 +81,13 @@ as $$
 $$;
 
 -- A line's fields, unless it is longer than the limit (null then, like a
--- broken line: the caller tells the two apart by the length).
+-- broken line: the caller tells the two apart by the length). The length in
+-- bytes first: it is stored, a count of characters walks the line.
 create or replace function app.import_line_fields(p_line text, p_max_line integer) returns text[]
 language sql immutable
 as $$
     select case
-        when length(p_line) > p_max_line then null
+        when octet_length(p_line) > p_max_line and length(p_line) > p_max_line then null
         when strpos(p_line, '"') = 0 then string_to_array(p_line, ',')
         else app.import_csv_fields(p_line)
     end
