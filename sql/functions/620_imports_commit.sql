@@ -96,35 +96,54 @@ begin
     end if;
 
     -- the bulk path's one INSERT (dates by window functions, days derived in
-    -- one pass, outbox in one insert); event_id is a HOT update (fillfactor)
-    update app.import_rows as r set event_id = i.id
-    from app.insert_events_bulk(v_ids, v_types, v_ats, v_payloads, 'import:' || p_batch_id) as i
-    where r.batch_id = p_batch_id and r.row_no = (i.payload ->> 'import_row')::integer;
-    get diagnostics v_count = row_count;
-    return v_count;
+    -- one pass, outbox in one insert); its ids come from one sequence, so
+    -- what links the batch to its events is one range (each payload names
+    -- batch and row), not an UPDATE of every staged row (migration 0171)
+    with inserted as (
+        select i.id from app.insert_events_bulk(v_ids, v_types, v_ats, v_payloads, 'import:' || p_batch_id) as i
+    )
+    insert into app.import_event_ranges (batch_id, first_event_id, last_event_id, events)
+    select p_batch_id, min(ins.id), max(ins.id), count(*) from inserted as ins
+    having count(*) > 0
+    returning events into v_count;
+    return coalesce(v_count, 0);
 end
 $$;
 
--- The effect of a batch's events on daily_status, read after the write.
--- Both lookups are LATERAL with LIMIT 1 (by primary key: at most one row
--- anyway; the LIMIT keeps the planner from flattening them into a join), so
--- the plan is one index probe per staged row whatever the statistics say:
--- right after a write they are stale (event_id was null when import_rows was
--- analysed; a ledger analysed while empty counts 0 rows), and a plain join
--- once put a seq scan of 100,000 staged rows inside a scan of every ledger row
--- (a dry run of more than 10 minutes instead of 0.3 s).
+-- A batch's events in the ledger: its id ranges (app.import_event_ranges,
+-- one per apply), each read as a range of the ledger's primary key, the rows
+-- whose payload names the batch (another writer's ids may fall in between).
+-- LATERAL with a range per row of a tiny table: the plan is an index range
+-- scan whatever the statistics say (right after a write they are stale).
+create or replace function app.import_events(p_batch_id bigint)
+returns table (id bigint, employee_id uuid, business_date_ist date)
+language sql stable
+as $$
+    select ev.id, ev.employee_id, ev.business_date_ist
+    from app.import_event_ranges as x
+    cross join lateral (
+        select e.id, e.employee_id, e.business_date_ist, e.source, e.event_type, e.payload
+        from app.attendance_events as e
+        where e.id between x.first_event_id and x.last_event_id
+        offset 0
+    ) as ev
+    where x.batch_id = p_batch_id and ev.source = 'import' and ev.event_type <> 'VOID'
+        and ev.payload ->> 'import_batch_id' = p_batch_id::text
+$$;
+
+-- The effect of a batch's events on daily_status, read after the write: the
+-- days from the events (app.import_events), then each day's status by key
+-- (LATERAL with LIMIT 1, so the plan is one index probe per day whatever the
+-- statistics say: a plain join once put a seq scan inside a scan of every
+-- ledger row, a dry run of more than 10 minutes instead of 0.3 s).
 create or replace function app.import_effect(p_batch_id bigint) returns jsonb
 language sql stable
 as $$
-    with days as (
-        select distinct r.matched_employee_id as employee_id, ev.business_date_ist
-        from app.import_rows as r
-        cross join lateral (
-            select x.business_date_ist from app.attendance_events as x
-            where x.id = r.event_id and x.employee_id = r.matched_employee_id
-            limit 1
-        ) as ev
-        where r.batch_id = p_batch_id and r.event_id is not null
+    with events as materialized (
+        select ev.employee_id, ev.business_date_ist from app.import_events(p_batch_id) as ev
+    ),
+    days as (
+        select distinct ev.employee_id, ev.business_date_ist from events as ev
     ),
     status as (
         select ds.*
@@ -136,7 +155,7 @@ as $$
         ) as ds
     )
     select jsonb_build_object(
-        'events', (select count(*) from app.import_rows as r where r.batch_id = p_batch_id and r.event_id is not null),
+        'events', (select count(*) from events),
         'employees', (select count(distinct d.employee_id) from days as d),
         'employee_days', (select count(*) from days),
         'anomalies', coalesce((
@@ -429,13 +448,12 @@ begin
         employee_id, event_type, occurred_at, source, payload, corrects_event_id, created_by
     )
     select
-        r.matched_employee_id, 'VOID', now(), 'import',
-        jsonb_build_object('reason', p_reason, 'import_batch_id', p_batch_id), r.event_id,
+        ev.employee_id, 'VOID', now(), 'import',
+        jsonb_build_object('reason', p_reason, 'import_batch_id', p_batch_id), ev.id,
         app.current_actor()
-    from app.import_rows as r
-    where r.batch_id = p_batch_id and r.event_id is not null
-        and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = r.event_id)
-    order by r.matched_employee_id, r.event_id;
+    from app.import_events(p_batch_id) as ev
+    where not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
+    order by ev.employee_id, ev.id;
     get diagnostics v_voided = row_count;
 
     v_result := jsonb_build_object(
