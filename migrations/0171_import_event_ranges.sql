@@ -20,10 +20,15 @@ create table app.import_event_ranges (
 );
 alter table app.import_event_ranges enable row level security;
 comment on table app.import_event_ranges is
-'The ledger id range each apply of an import batch wrote (its events are the rows there whose payload names the batch).';
+'The ledger id range each apply of an import batch wrote '
+'(its events are the rows there whose payload names the batch).';
 
 insert into app.import_event_ranges (batch_id, first_event_id, last_event_id, events)
-select r.batch_id, min(r.event_id), max(r.event_id), count(r.event_id)
+select
+    r.batch_id,
+    min(r.event_id) as first_event_id,
+    max(r.event_id) as last_event_id,
+    count(r.event_id) as events
 from app.import_rows as r
 where r.event_id is not null
 group by r.batch_id;

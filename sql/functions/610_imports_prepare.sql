@@ -397,18 +397,12 @@ begin
     )
     select
         count(*)::integer,
-        jsonb_build_object(
-            'VALID', count(*) filter (where st.outcome = 'VALID'),
-            'SKIPPED', count(*) filter (where st.outcome = 'SKIPPED'),
-            'DUPLICATE', count(*) filter (where st.outcome = 'DUPLICATE'),
-            'ERROR', count(*) filter (where st.outcome = 'ERROR'),
-            'errors', coalesce(
-                (select jsonb_object_agg(x.error_code, x.n) from (
-                    select st2.error_code, count(*) as n from staged as st2
-                    where st2.outcome = 'ERROR' group by st2.error_code
-                ) as x),
-                '{}'
-            )
+        (
+            select app.import_counts_of(array_agg(g.outcome), array_agg(g.error_code), array_agg(g.n))
+            from (
+                select st2.outcome, st2.error_code, count(*) as n from staged as st2
+                group by st2.outcome, st2.error_code
+            ) as g
         ),
         min(st.row_no) filter (where st.error_code = 'MALFORMED')
     into v_rows, v_summary, v_malformed_row
@@ -453,25 +447,32 @@ comment on function app.import_stage(text, text[], text, text) is
 'Stage an import file (its lines) as a batch: parse and validate every row in SQL; returns the commit token.';
 grant execute on function app.import_stage(text, text[], text, text) to hr_admin;
 
--- Counts by outcome and by error code.
+-- Counts by outcome and by error code, from a batch's rows grouped by
+-- (outcome, error_code): the prepare's statement passes its inserted rows,
+-- app.import_counts a stored batch's.
+create or replace function app.import_counts_of(p_outcomes text[], p_error_codes text[], p_ns bigint[])
+returns jsonb
+language sql immutable
+as $$
+    select jsonb_build_object(
+        'VALID', coalesce(sum(g.n) filter (where g.outcome = 'VALID'), 0),
+        'SKIPPED', coalesce(sum(g.n) filter (where g.outcome = 'SKIPPED'), 0),
+        'DUPLICATE', coalesce(sum(g.n) filter (where g.outcome = 'DUPLICATE'), 0),
+        'ERROR', coalesce(sum(g.n) filter (where g.outcome = 'ERROR'), 0),
+        'errors', coalesce(jsonb_object_agg(g.error_code, g.n) filter (where g.outcome = 'ERROR'), '{}')
+    )
+    from unnest(p_outcomes, p_error_codes, p_ns) as g (outcome, error_code, n)
+$$;
+
 create or replace function app.import_counts(p_batch_id bigint) returns jsonb
 language sql stable
 as $$
-    select jsonb_build_object(
-        'VALID', count(*) filter (where r.outcome = 'VALID'),
-        'SKIPPED', count(*) filter (where r.outcome = 'SKIPPED'),
-        'DUPLICATE', count(*) filter (where r.outcome = 'DUPLICATE'),
-        'ERROR', count(*) filter (where r.outcome = 'ERROR'),
-        'errors', coalesce(
-            (select jsonb_object_agg(x.error_code, x.n) from (
-                select r2.error_code, count(*) as n from app.import_rows as r2
-                where r2.batch_id = p_batch_id and r2.outcome = 'ERROR' group by r2.error_code
-            ) as x),
-            '{}'
-        )
-    )
-    from app.import_rows as r
-    where r.batch_id = p_batch_id
+    select app.import_counts_of(array_agg(g.outcome), array_agg(g.error_code), array_agg(g.n))
+    from (
+        select r.outcome, r.error_code, count(*) as n from app.import_rows as r
+        where r.batch_id = p_batch_id
+        group by r.outcome, r.error_code
+    ) as g
 $$;
 
 -- The HTTP entry: the request body is the file (Content-Type: text/plain).

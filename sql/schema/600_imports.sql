@@ -108,7 +108,8 @@ alter table app.import_rows enable row level security;
 comment on table app.import_batches is
 'One attendance file staged for import: token (hashed), counts by outcome, predicted effect, status.';
 comment on table app.import_event_ranges is
-'The ledger id range each apply of an import batch wrote (its events are the rows there whose payload names the batch).';
+'The ledger id range each apply of an import batch wrote '
+'(its events are the rows there whose payload names the batch).';
 comment on table app.import_rows is
 'Staged rows of an import batch, one per punch found in the file, with outcome and error. Keyed by batch '
 '(coordinator-local in the scale-out plan): matched_employee_id is who the row names, null when nobody.';
