@@ -10,10 +10,15 @@
 -- The punches a file's lines hold, before validation. CSV: one per data line.
 -- DingTalk: one per non-blank clock cell (up to three shifts a day); 次日 marks
 -- a time on the next day. A line that is not well-formed yields one row with
--- malformed set (LINE_TOO_LONG, BAD_QUOTING, WRONG_FIELD_COUNT).
+-- malformed set (LINE_TOO_LONG, BAD_QUOTING, WRONG_FIELD_COUNT). row_no
+-- numbers them 1..n in file order (line, then column), sorted here on the
+-- line number alone (already in order) rather than later with every column
+-- (a window over the validated rows copied all 100,000 of them, ~0.1 s).
+drop function if exists app.import_candidates(text, text[], text[], text, integer);
 create or replace function app.import_candidates(
     p_format text, p_lines text[], p_header text[], p_zone text, p_max_line integer
 ) returns table (
+    row_no integer,
     line_no integer,
     column_no integer,
     employee_ref text,
@@ -39,10 +44,11 @@ begin
         -- expression: no function call per row
         return query
         select
-            p.n, p.column_no, p.employee_ref, p.event_type_raw, p.local_time,
+            p.row_no, p.n, p.column_no, p.employee_ref, p.event_type_raw, p.local_time,
             app.import_local_timestamp(p.local_time), p.time_zone, p.note, p.reason
         from (
             select
+                x.row_no::integer as row_no,
                 x.n::integer as n,
                 case
                     when x.reason = 'LINE_TOO_LONG' then p_max_line + 1
@@ -58,17 +64,17 @@ begin
                 x.reason
             from (
                 select
-                    l.n, l.line, l.f,
+                    l.row_no, l.n, l.line, l.f,
                     case
                         when l.too_long then 'LINE_TOO_LONG'
                         when l.f is null then 'BAD_QUOTING'
                         when cardinality(l.f) <> 5 then 'WRONG_FIELD_COUNT'
                     end as reason
                 from (
-                    select r.n, r.line, r.too_long, app.import_line_fields(r.line, p_max_line) as f
+                    select r.row_no, r.n, r.line, r.too_long, app.import_line_fields(r.line, p_max_line) as f
                     from (
                         select
-                            u.n, u.line,
+                            row_number() over (order by u.n) as row_no, u.n, u.line,
                             -- bytes first: a character count walks the line
                             octet_length(u.line) > p_max_line and length(u.line) > p_max_line as too_long
                         from (select rtrim(v.raw, E'\r') as line, v.n from unnest(p_lines) with ordinality as v (raw, n) offset 0) as u
@@ -101,34 +107,37 @@ begin
         cross join lateral (select app.import_line_fields(l.line, p_max_line) as f offset 0) as p
         where l.n > 1 and btrim(l.line) <> ''
     )
-    select
-        lines.n,
-        case
-            when lines.reason = 'LINE_TOO_LONG' then p_max_line + 1
-            when lines.reason = 'WRONG_FIELD_COUNT' then least(cardinality(lines.f), cardinality(p_header)) + 1
-            else app.import_csv_error_column(lines.line)
-        end,
-        null::text, null::text, null::text, null::timestamp, p_zone, null::text, lines.reason
-    from lines
-    where lines.reason is not null
-    union all
-    select
-        lines.n,
-        cell.col,
-        btrim(lines.f[v_pos[2]]),
-        case when cell.k % 2 = 1 then 'CLOCK_IN' else 'CLOCK_OUT' end,
-        btrim(lines.f[v_pos[3]]) || ' ' || btrim(lines.f[cell.col]),
-        app.import_dingtalk_time(app.import_dingtalk_date(lines.f[v_pos[3]]), lines.f[cell.col]),
-        p_zone,
-        null::text,
-        null::text
-    from lines
-    cross join lateral (
-        select s.k, v_pos[3 + s.k] as col
-        from generate_series(1, 6) as s (k)
-        where v_pos[3 + s.k] is not null
-    ) as cell
-    where lines.reason is null and not app.import_dingtalk_blank(lines.f[cell.col]);
+    select (row_number() over (order by d.line_no, d.column_no))::integer, d.*
+    from (
+        select
+            lines.n as line_no,
+            case
+                when lines.reason = 'LINE_TOO_LONG' then p_max_line + 1
+                when lines.reason = 'WRONG_FIELD_COUNT' then least(cardinality(lines.f), cardinality(p_header)) + 1
+                else app.import_csv_error_column(lines.line)
+            end as column_no,
+            null::text, null::text, null::text, null::timestamp, p_zone, null::text, lines.reason
+        from lines
+        where lines.reason is not null
+        union all
+        select
+            lines.n,
+            cell.col,
+            btrim(lines.f[v_pos[2]]),
+            case when cell.k % 2 = 1 then 'CLOCK_IN' else 'CLOCK_OUT' end,
+            btrim(lines.f[v_pos[3]]) || ' ' || btrim(lines.f[cell.col]),
+            app.import_dingtalk_time(app.import_dingtalk_date(lines.f[v_pos[3]]), lines.f[cell.col]),
+            p_zone,
+            null::text,
+            null::text
+        from lines
+        cross join lateral (
+            select s.k, v_pos[3 + s.k] as col
+            from generate_series(1, 6) as s (k)
+            where v_pos[3 + s.k] is not null
+        ) as cell
+        where lines.reason is null and not app.import_dingtalk_blank(lines.f[cell.col])
+    ) as d;
 end
 $$;
 
@@ -283,7 +292,6 @@ begin
     checked as (
         select
             c.*,
-            row_number() over (order by c.line_no, c.column_no)::integer as row_no,
             coalesce(r.id, em.id) as employee_id,
             r.matches > 1 or r.id <> em.id as ambiguous,
             e.employment_status,
