@@ -7,13 +7,21 @@ begin;
 select plan(10);
 
 select tests.import_scene('E-2') as li \gset
-select app.import_stage('csv', array[
-    'employee,event_type,local_time,time_zone,note',
-    'E-2,CLOCK_IN,2026-11-16 10:00,,',
-    'E-2,CLOCK_OUT,2026-11-16 19:00,,'
-]) as first \gset
-select app.import_commit((:'first'::jsonb) ->> 'token', null) as first_result \gset
-select (:'first'::jsonb ->> 'batch_id')::bigint as b1 \gset
+-- a day of E-2 (in at 10:00, out at 19:00) prepared and committed: its batch
+create function pg_temp.committed_day(p_day text) returns bigint
+language plpgsql as $$
+declare
+    v_staged jsonb := app.import_stage('csv', array[
+        'employee,event_type,local_time,time_zone,note',
+        format('E-2,CLOCK_IN,%s 10:00,,', p_day),
+        format('E-2,CLOCK_OUT,%s 19:00,,', p_day)
+    ]);
+begin
+    perform app.import_commit(v_staged ->> 'token', null);
+    return (v_staged ->> 'batch_id')::bigint;
+end
+$$;
+select pg_temp.committed_day('2026-11-16') as b1 \gset
 
 select is(
     (select array[count(*), sum(x.events), max(x.last_event_id - x.first_event_id)]
@@ -23,13 +31,7 @@ select is(
 
 -- another writer's events after it, then the range widened over them (as if
 -- their ids had been drawn in between)
-select app.import_stage('csv', array[
-    'employee,event_type,local_time,time_zone,note',
-    'E-2,CLOCK_IN,2026-11-17 10:00,,',
-    'E-2,CLOCK_OUT,2026-11-17 19:00,,'
-]) as second \gset
-select app.import_commit((:'second'::jsonb) ->> 'token', null) as second_result \gset
-select (:'second'::jsonb ->> 'batch_id')::bigint as b2 \gset
+select pg_temp.committed_day('2026-11-17') as b2 \gset
 select app.import_events_v1(
     array[:'li'::uuid], array['BREAK_START'::app.event_type], array[tests.ist('2026-11-16 15:00')], 'test'
 ) as other_writer \gset
