@@ -13,6 +13,9 @@ columns, committed). Figures (issue 13):
   the first preview's dry run (the commit's own write, rolled back) is printed
   beside it;
 - the CLI's peak memory (max RSS) for 10,000 and 100,000 rows: flat.
+Floors, same run: the prepare's rows and the commit's events written by one
+``INSERT … SELECT`` into a fresh table of the same shape (columns, checks,
+indexes; no triggers): what each step costs at the least, whatever its SQL.
 Beside the wall clock, the server CPU time of the COPY, the prepare and the
 commit (the backend's /proc stat): on a shared machine the wall clock also
 counts the time a backend waited for a core.
@@ -153,6 +156,23 @@ def median_copy_cpu(conn: psycopg.Connection, path: Path, runs: int = 3) -> floa
     return None if None in spent else statistics.median(s for s in spent if s is not None)
 
 
+def insert_floor(conn: psycopg.Connection, shape: str, source: str) -> tuple[float, float | None]:
+    """Wall and server CPU seconds of one INSERT … SELECT of ``source``'s rows into a fresh table
+    shaped like ``shape`` (columns, defaults, checks, indexes; no triggers, no RLS), committed.
+
+    The floor a step writing those rows cannot go below whatever its SQL does:
+    the rows' own write, without parsing, validation, derivation or outbox."""
+    conn.execute("create schema if not exists bench")
+    conn.execute("drop table if exists bench.floor")
+    conn.execute(f"create table bench.floor (like {shape} including all)")
+    started = time.perf_counter()
+    with BackendCpu(conn) as cpu:
+        conn.execute(f"insert into bench.floor overriding system value select * from {source}")
+    spent = time.perf_counter() - started
+    conn.execute("drop table bench.floor")
+    return spent, cpu.seconds
+
+
 def differences(conn: psycopg.Connection) -> int:
     row = conn.execute("select count(*) from app.daily_status_differences('2026-05-30', '2026-12-31')").fetchone()
     return int(row[0]) if row else -1
@@ -193,6 +213,10 @@ def run(rows_wanted: int, days: int, seed: int, database_url: str | None) -> dic
             prepare_s = time.perf_counter() - started
             assert prepared["counts"]["VALID"] == rows, prepared["counts"]
             conn.execute("analyze app.import_rows")
+            # prepare's floor: its rows written as they are, without parsing or validating them
+            rows_floor_s, rows_floor_cpu = insert_floor(
+                conn, "app.import_rows", f"app.import_rows where batch_id = {int(prepared['batch_id'])}"
+            )
 
             started = time.perf_counter()
             session.preview(conn, prepared["token"], 50, 0)
@@ -207,6 +231,12 @@ def run(rows_wanted: int, days: int, seed: int, database_url: str | None) -> dic
             commit_s = time.perf_counter() - started
             assert committed["status"] == "COMMITTED" and committed["effect"]["events"] == rows, committed
             assert differences(conn) == 0, "stored daily_status equals recomputed after the import"
+            # commit's floor: its events written as they are, without triggers (no derivation, no outbox)
+            ledger_floor_s, ledger_floor_cpu = insert_floor(
+                conn,
+                "app.attendance_events",
+                f"app.attendance_events where id in (select id from app.import_events({int(prepared['batch_id'])}))",
+            )
 
             # a large commit as the worker runs it: queued by the request, written by the job
             conn.execute("update app.settings set value = '1' where key = 'import_async_threshold_rows'")
@@ -235,6 +265,10 @@ def run(rows_wanted: int, days: int, seed: int, database_url: str | None) -> dic
         "prepare_ratio": prepare_s / baseline,
         "commit_s": commit_s,
         "commit_ratio": commit_s / baseline,
+        "prepare_floor_s": rows_floor_s,
+        "prepare_floor_cpu_s": rows_floor_cpu,
+        "commit_floor_s": ledger_floor_s,
+        "commit_floor_cpu_s": ledger_floor_cpu,
         "copy_baseline_cpu_s": baseline_cpu,
         "prepare_cpu_s": prepare_cpu.seconds,
         "commit_cpu_s": commit_cpu.seconds,
@@ -275,6 +309,12 @@ def run(rows_wanted: int, days: int, seed: int, database_url: str | None) -> dic
                 "—",
                 "info",
             )
+    for name, spent, spent_cpu in (
+        ("floor of prepare: its rows into import_rows' shape, no parsing", rows_floor_s, rows_floor_cpu),
+        ("floor of commit: its events into the ledger's shape, no triggers", ledger_floor_s, ledger_floor_cpu),
+    ):
+        cpu_text = "" if spent_cpu is None else f" ({spent_cpu:.2f} s CPU)"
+        table.add_row(f"↳ {name}", f"{spent:.2f} s{cpu_text}", f"{spent / baseline:.1f}x", "—", "info")
     table.add_row(
         f"commit as the worker job (parts of {PART_ROWS:,} rows)",
         f"{job_s:.2f} s",

@@ -403,6 +403,37 @@ def test_large_batch_commits_as_a_worker_job(api: PostgrestEmulator, owner: psyc
     assert owner.execute("select count(*) from app.attendance_events").fetchone() == (5,)
 
 
+def test_worker_job_parts_record_their_ranges_and_rollback_finds_every_event(
+    api: PostgrestEmulator, owner: psycopg.Connection, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job in parts writes one ledger id range per part that had rows (migration 0171); the
+    effect counts and the rollback voids the events of every part, and nothing else."""
+    who = admin(seed(owner))
+    owner.execute("update app.settings set value = '3' where key = 'import_async_threshold_rows'")
+    monkeypatch.setattr("worker.imports.job.PART_ROWS", 2)  # 6 rows: 3 parts, split by employee
+    rows = [
+        f"{number},CLOCK_IN,2026-11-{day:02d} 10:00,," for number in ("E-1001", "E-1002", "E-1003") for day in (2, 3)
+    ]
+    r = prepare(api, who, csv(*rows)).body
+    assert api.rpc("import_commit", {"token": r["token"]}, claims=who).body["status"] == "QUEUED"
+    result = run_commit(derive_url(db_url, user="hithonix_worker"), r["batch_id"])
+    assert result["effect"]["events"] == 6
+    parts_with_rows = owner.execute(
+        "select count(distinct app.import_part_of(matched_employee_id, 3)) from app.import_rows where batch_id = %s",
+        [r["batch_id"]],
+    ).fetchone()
+    ranges = owner.execute(
+        "select count(*), sum(events) from app.import_event_ranges where batch_id = %s", [r["batch_id"]]
+    ).fetchone()
+    assert ranges == (parts_with_rows[0] if parts_with_rows else None, 6)
+    undo = api.rpc("import_rollback", {"batch_id": r["batch_id"], "reason": "wrong file"}, claims=who).body
+    assert undo["voided"] == 6
+    assert owner.execute(
+        "select count(*) from app.attendance_events as ev where ev.event_type <> 'VOID' and not exists "
+        "(select 1 from app.attendance_events as v where v.corrects_event_id = ev.id)"
+    ).fetchone() == (0,)
+
+
 def cli(*args: str, db_url: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DATABASE_URL"] = db_url

@@ -29,8 +29,10 @@ $$;
 
 -- One part's VALID rows in one scan: its employees, the dates its rows span
 -- (from two days before, for night shifts), and the rows as parallel arrays in
--- file order, the payload linking each event to its batch and row (how the
--- inserted ids find their rows again).
+-- file order, the payload linking each event to its batch and row. The rows
+-- come sorted once from a subquery (PostgreSQL 15 sorts its input again for
+-- every aggregate with its own ORDER BY: four sorts of the batch), and each
+-- payload is built in one call (a build then || copied every object).
 create or replace function app.import_part_rows(p_batch_id bigint, p_part integer, p_parts integer)
 returns table (
     employee_ids uuid[], date_from date, date_to date,
@@ -41,16 +43,20 @@ as $$
     select
         array_agg(distinct r.matched_employee_id), min(app.ist_date(r.occurred_at)) - 2,
         max(app.ist_date(r.occurred_at)),
-        array_agg(r.matched_employee_id order by r.row_no), array_agg(r.event_type order by r.row_no),
-        array_agg(r.occurred_at order by r.row_no),
+        array_agg(r.matched_employee_id), array_agg(r.event_type), array_agg(r.occurred_at),
         array_agg(
-            jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
-            || case when r.note is null then '{}'::jsonb else jsonb_build_object('note', r.note) end
-            order by r.row_no
+            case
+                when r.note is null then jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no)
+                else jsonb_build_object('import_batch_id', p_batch_id, 'import_row', r.row_no, 'note', r.note)
+            end
         )
-    from app.import_rows as r
-    where r.batch_id = p_batch_id and r.outcome = 'VALID'
-        and (p_parts is null or app.import_part_of(r.matched_employee_id, p_parts) = p_part)
+    from (
+        select x.matched_employee_id, x.event_type, x.occurred_at, x.row_no, x.note
+        from app.import_rows as x
+        where x.batch_id = p_batch_id and x.outcome = 'VALID'
+            and (p_parts is null or app.import_part_of(x.matched_employee_id, p_parts) = p_part)
+        order by x.row_no
+    ) as r
 $$;
 
 create or replace function app.import_apply(p_batch_id bigint, p_part integer, p_parts integer)
@@ -96,35 +102,54 @@ begin
     end if;
 
     -- the bulk path's one INSERT (dates by window functions, days derived in
-    -- one pass, outbox in one insert); event_id is a HOT update (fillfactor)
-    update app.import_rows as r set event_id = i.id
-    from app.insert_events_bulk(v_ids, v_types, v_ats, v_payloads, 'import:' || p_batch_id) as i
-    where r.batch_id = p_batch_id and r.row_no = (i.payload ->> 'import_row')::integer;
-    get diagnostics v_count = row_count;
-    return v_count;
+    -- one pass, outbox in one insert); its ids come from one sequence, so
+    -- what links the batch to its events is one range (each payload names
+    -- batch and row), not an UPDATE of every staged row (migration 0171)
+    with inserted as (
+        select i.id from app.insert_events_bulk(v_ids, v_types, v_ats, v_payloads, 'import:' || p_batch_id) as i
+    )
+    insert into app.import_event_ranges (batch_id, first_event_id, last_event_id, events)
+    select p_batch_id, min(ins.id), max(ins.id), count(*) from inserted as ins
+    having count(*) > 0
+    returning events into v_count;
+    return coalesce(v_count, 0);
 end
 $$;
 
--- The effect of a batch's events on daily_status, read after the write.
--- Both lookups are LATERAL with LIMIT 1 (by primary key: at most one row
--- anyway; the LIMIT keeps the planner from flattening them into a join), so
--- the plan is one index probe per staged row whatever the statistics say:
--- right after a write they are stale (event_id was null when import_rows was
--- analysed; a ledger analysed while empty counts 0 rows), and a plain join
--- once put a seq scan of 100,000 staged rows inside a scan of every ledger row
--- (a dry run of more than 10 minutes instead of 0.3 s).
+-- A batch's events in the ledger: its id ranges (app.import_event_ranges,
+-- one per apply), each read as a range of the ledger's primary key, the rows
+-- whose payload names the batch (another writer's ids may fall in between).
+-- LATERAL with a range per row of a tiny table: the plan is an index range
+-- scan whatever the statistics say (right after a write they are stale).
+create or replace function app.import_events(p_batch_id bigint)
+returns table (id bigint, employee_id uuid, business_date_ist date)
+language sql stable
+as $$
+    select ev.id, ev.employee_id, ev.business_date_ist
+    from app.import_event_ranges as x
+    cross join lateral (
+        select e.id, e.employee_id, e.business_date_ist, e.source, e.event_type, e.payload
+        from app.attendance_events as e
+        where e.id between x.first_event_id and x.last_event_id
+        offset 0
+    ) as ev
+    where x.batch_id = p_batch_id and ev.source = 'import' and ev.event_type <> 'VOID'
+        and ev.payload ->> 'import_batch_id' = p_batch_id::text
+$$;
+
+-- The effect of a batch's events on daily_status, read after the write: the
+-- days from the events (app.import_events), then each day's status by key
+-- (LATERAL with LIMIT 1, so the plan is one index probe per day whatever the
+-- statistics say: a plain join once put a seq scan inside a scan of every
+-- ledger row, a dry run of more than 10 minutes instead of 0.3 s).
 create or replace function app.import_effect(p_batch_id bigint) returns jsonb
 language sql stable
 as $$
-    with days as (
-        select distinct r.matched_employee_id as employee_id, ev.business_date_ist
-        from app.import_rows as r
-        cross join lateral (
-            select x.business_date_ist from app.attendance_events as x
-            where x.id = r.event_id and x.employee_id = r.matched_employee_id
-            limit 1
-        ) as ev
-        where r.batch_id = p_batch_id and r.event_id is not null
+    with events as materialized (
+        select ev.employee_id, ev.business_date_ist from app.import_events(p_batch_id) as ev
+    ),
+    days as (
+        select distinct ev.employee_id, ev.business_date_ist from events as ev
     ),
     status as (
         select ds.*
@@ -136,7 +161,7 @@ as $$
         ) as ds
     )
     select jsonb_build_object(
-        'events', (select count(*) from app.import_rows as r where r.batch_id = p_batch_id and r.event_id is not null),
+        'events', (select count(*) from events),
         'employees', (select count(distinct d.employee_id) from days as d),
         'employee_days', (select count(*) from days),
         'anomalies', coalesce((
@@ -206,14 +231,25 @@ end
 $$;
 
 -- The summary a commit returns (also the first result a retry gets back).
+-- The counts are the prepare's unless the commit skipped rows (a punch that
+-- reached the ledger in between turns a VALID row SKIPPED): then, and only
+-- then, the batch's rows are counted again.
 create or replace function app.import_result(p_batch_id bigint, p_status text) returns jsonb
 language sql stable
 as $$
     select jsonb_build_object(
-        'batch_id', b.id, 'status', p_status, 'counts', app.import_counts(b.id),
-        'effect', case when p_status = 'COMMITTED' then app.import_effect(b.id) - 'days' end
+        'batch_id', b.id, 'status', p_status,
+        'counts', case
+            when e.effect is null or (e.effect ->> 'events')::integer = (b.counts ->> 'VALID')::integer then b.counts
+            else app.import_counts(b.id)
+        end,
+        'effect', e.effect - 'days'
     )
-    from app.import_batches as b where b.id = p_batch_id
+    from app.import_batches as b
+    cross join lateral (
+        select case when p_status = 'COMMITTED' then app.import_effect(b.id) end as effect offset 0
+    ) as e
+    where b.id = p_batch_id
 $$;
 
 -- The worker job for a large commit, deferred in the committing transaction
@@ -429,13 +465,12 @@ begin
         employee_id, event_type, occurred_at, source, payload, corrects_event_id, created_by
     )
     select
-        r.matched_employee_id, 'VOID', now(), 'import',
-        jsonb_build_object('reason', p_reason, 'import_batch_id', p_batch_id), r.event_id,
+        ev.employee_id, 'VOID', now(), 'import',
+        jsonb_build_object('reason', p_reason, 'import_batch_id', p_batch_id), ev.id,
         app.current_actor()
-    from app.import_rows as r
-    where r.batch_id = p_batch_id and r.event_id is not null
-        and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = r.event_id)
-    order by r.matched_employee_id, r.event_id;
+    from app.import_events(p_batch_id) as ev
+    where not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
+    order by ev.employee_id, ev.id;
     get diagnostics v_voided = row_count;
 
     v_result := jsonb_build_object(
@@ -496,17 +531,27 @@ begin
     end if;
 
     -- row_no numbers a batch's rows 1..row_count (prepare), so a page of all
-    -- rows is a range of the key, whatever the offset; a page of one outcome
-    -- skips its offset in the (batch, outcome, row_no) index
+    -- rows is a range of the key, whatever the offset; a page of VALID rows
+    -- (most of a file) walks the primary key; a page of another outcome skips
+    -- its offset in the partial (batch, outcome, row_no) index of the rows
+    -- that are not VALID (the literal lets a generic plan use it too)
     if p_outcome is null then
         select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
         from app.import_rows as r
         where r.batch_id = v_batch.id and r.row_no > v_offset and r.row_no <= v_offset::bigint + v_limit;
+    elsif p_outcome = 'VALID' then
+        select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
+        from (
+            select * from app.import_rows as ir
+            where ir.batch_id = v_batch.id and ir.outcome = 'VALID'
+            order by ir.row_no
+            limit v_limit offset v_offset
+        ) as r;
     else
         select coalesce(jsonb_agg(to_jsonb(r) - 'batch_id' order by r.row_no), '[]') into v_rows
         from (
             select * from app.import_rows as ir
-            where ir.batch_id = v_batch.id and ir.outcome = p_outcome
+            where ir.batch_id = v_batch.id and ir.outcome <> 'VALID' and ir.outcome = p_outcome
             order by ir.row_no
             limit v_limit offset v_offset
         ) as r;

@@ -63,7 +63,6 @@ create table app.import_rows (
     outcome text not null,
     error_code text,
     error text,
-    event_id bigint,
     primary key (batch_id, row_no),
     constraint import_rows_outcome_known check (outcome in ('VALID', 'SKIPPED', 'DUPLICATE', 'ERROR')),
     constraint import_rows_valid_complete check (
@@ -76,19 +75,41 @@ create table app.import_rows (
     constraint import_rows_note_length check (length(note) <= 500),
     constraint import_rows_error_code_length check (length(error_code) <= 40),
     constraint import_rows_error_length check (length(error) <= 300)
-)
--- room on every page for the commit's UPDATE of event_id to stay on the page
--- (HOT: event_id is in no index); migration 0105
-with (fillfactor = 50);
+);
+-- (no UPDATE follows the INSERT, so full pages: the commit records id ranges,
+-- below; migration 0171 dropped event_id and the fillfactor 0105 set for it)
 
--- Preview pages filtered by outcome, in file order.
-create index import_rows_outcome_idx on app.import_rows (batch_id, outcome, row_no);
+-- Preview pages filtered by outcome, in file order: SKIPPED, DUPLICATE and
+-- ERROR rows (usually few). A page of VALID rows walks the primary key; an
+-- entry per VALID row was a third of a clean file's INSERT (migration 0170).
+create index import_rows_not_valid_idx on app.import_rows (batch_id, outcome, row_no)
+where outcome <> 'VALID';
+
+-- The ledger id range each apply of a batch wrote (the whole batch, or one
+-- part of a worker job): one INSERT into the ledger draws its ids from one
+-- sequence, so a batch's events are the ledger rows in its ranges whose
+-- payload names the batch (another writer's ids may interleave). Migration
+-- 0171: this replaced an event_id written back into every staged row.
+create table app.import_event_ranges (
+    batch_id bigint not null references app.import_batches (id),
+    first_event_id bigint not null,
+    last_event_id bigint not null,
+    events integer not null,
+    primary key (batch_id, first_event_id),
+    constraint import_event_ranges_ordered check (
+        first_event_id <= last_event_id and events between 1 and last_event_id - first_event_id + 1
+    )
+);
 
 alter table app.import_batches enable row level security;
+alter table app.import_event_ranges enable row level security;
 alter table app.import_rows enable row level security;
 
 comment on table app.import_batches is
 'One attendance file staged for import: token (hashed), counts by outcome, predicted effect, status.';
+comment on table app.import_event_ranges is
+'The ledger id range each apply of an import batch wrote '
+'(its events are the rows there whose payload names the batch).';
 comment on table app.import_rows is
 'Staged rows of an import batch, one per punch found in the file, with outcome and error. Keyed by batch '
 '(coordinator-local in the scale-out plan): matched_employee_id is who the row names, null when nobody.';

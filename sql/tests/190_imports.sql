@@ -111,8 +111,11 @@ select is(
     2, 'the valid rows are in the ledger, linked to their batch'
 );
 select is(
-    (select count(*) from app.import_rows as r where r.batch_id = :batch and r.event_id is not null)::integer, 2,
-    'each imported row knows its event'
+    (select array_agg((ev.payload ->> 'import_row')::integer order by (ev.payload ->> 'import_row')::integer)
+     from app.attendance_events as ev
+     where ev.id in (select e.id from app.import_events(:batch) as e)),
+    (select array_agg(r.row_no order by r.row_no) from app.import_rows as r where r.batch_id = :batch and r.outcome = 'VALID'),
+    'the batch finds its events (one per VALID row) through its id ranges'
 );
 select is(app.import_commit(:'token', 'key-1') ->> 'batch_id', :'batch', 'a retry with the key returns the first result');
 select throws_ok(format('select app.import_commit(%L)', :'token'), 'PT409', 'IMPORT_ALREADY_COMMITTED', 'the same token twice');
