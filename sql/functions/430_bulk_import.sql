@@ -148,6 +148,9 @@ declare
     -- looked up once: pg_get_serial_sequence in the SELECT list ran per row
     -- (a catalog lookup each, ~3.5 us of the row's cost)
     v_ids constant regclass := pg_get_serial_sequence('app.attendance_events', 'id')::regclass;
+    -- the canonical elements every row shares (recorded_at, source, no key,
+    -- no request hash, no corrected event, created_by), written once
+    v_shared constant text[] := app.ledger_canonical_shared_v1(now(), 'import', null, null, null, p_created_by);
 begin
     perform set_config('hithonix.import_business_dates', 'on', true);
     -- the hash chain set-based (sql/functions/700_ledger_chain.sql): ids drawn
@@ -172,10 +175,7 @@ begin
             coalesce(h.chain_seq, 0) + row_number() over w as chain_seq,
             app.ledger_chain(
                 h.chain_hash,
-                app.ledger_canonical_v1(
-                    k.id, k.employee_id, k.event_type, k.occurred_at, now(), 'import', null, null, k.payload, null,
-                    p_created_by
-                )
+                app.ledger_canonical_row_v1(k.id, k.employee_id, k.event_type, k.occurred_at, k.payload, v_shared)
             ) over w as chain_hash
         from numbered as k
         left join app.ledger_chain_heads as h on h.employee_id = k.employee_id
