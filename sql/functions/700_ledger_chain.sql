@@ -76,7 +76,7 @@ comment on function app.ledger_canonical(app.attendance_events) is
 -- encoding json_build_array uses per element (numbers as digits, uuids, enum
 -- labels and timestamps as JSON strings, jsonb as its text). About half the
 -- cost of json_build_array per row (it looks up each argument's type per call).
--- sql/tests/186_bulk_chain.sql checks both give the same bytes.
+-- sql/tests/186_bulk_path.sql checks both give the same bytes.
 create or replace function app.ledger_canonical_shared_v1(
     p_recorded_at timestamptz, p_source text, p_idempotency_key text, p_request_hash text,
     p_corrects_event_id bigint, p_created_by text
