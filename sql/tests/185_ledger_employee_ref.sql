@@ -1,13 +1,14 @@
--- A ledger row's employee (migration 0165: checked once per statement instead
--- of a foreign key's query per row, sql/triggers/105_ledger_employee_ref.sql):
+-- A ledger row's and a stored day's employee (migrations 0165 and 0166: checked
+-- once per statement instead of a foreign key's query per row,
+-- sql/triggers/105_ledger_employee_ref.sql):
 -- the same guarantees as the foreign key, with its SQLSTATE and name. Attacks,
 -- as the owner (no client role can write these tables directly): a row for
 -- an employee who does not exist, among valid ones, directly and through the
--- bulk path; a referenced employee deleted, its id changed, employees
--- truncated. The concurrent DELETE against an INSERT is in
+-- bulk path; a day of nobody, or moved to nobody; a referenced employee
+-- deleted, its id changed, employees truncated. The concurrent DELETE against an INSERT is in
 -- tests/test_concurrency.py.
 begin;
-select plan(13);
+select plan(19);
 
 select tests.allow_backdating();
 select tests.create_employee('ria@example.com') as ria \gset
@@ -19,6 +20,13 @@ select ok(
         where c.conrelid = 'app.attendance_events'::regclass and c.confrelid = 'app.employees'::regclass
     ),
     'no per-row foreign key from the ledger to employees'
+);
+select ok(
+    not exists (
+        select 1 from pg_constraint as c
+        where c.conrelid = 'app.daily_status'::regclass and c.confrelid = 'app.employees'::regclass
+    ),
+    'nor from the stored days'
 );
 
 -- Every writer's chain head (app.ledger_chain_heads, its own foreign key) also
@@ -82,6 +90,39 @@ select lives_ok(
     'rows of an existing employee are accepted'
 );
 select is((select count(*) from app.attendance_events where employee_id = :'ria'), 2::bigint, 'and stored');
+
+-- stored days: of nobody, or moved to nobody, refused; moved to somebody, as a
+-- foreign key allows
+create function pg_temp.day_of(p_employee uuid, p_date date) returns text
+language sql
+as $$
+    insert into app.daily_status (
+        employee_id, business_date_ist, current_status, worked_minutes, break_minutes_used, lunch_minutes,
+        event_count, anomalies, is_locked, has_sync_errors
+    )
+    values (p_employee, p_date, 'OFF_DUTY', 0, 0, 0, 0, '{}', false, false)
+    returning 'stored'
+$$;
+select throws_ok(
+    format('select pg_temp.day_of(%L, ''2026-11-25''), pg_temp.day_of(gen_random_uuid(), ''2026-11-25'')', :'ria'),
+    '23503', null, 'a stored day of an employee who does not exist is refused (the whole statement)'
+);
+select is(pg_temp.day_of(:'sam', '2026-11-25'), 'stored', 'a day of an employee is stored');
+select throws_ok(
+    format('update app.daily_status set employee_id = gen_random_uuid() where employee_id = %L', :'sam'),
+    '23503', null, 'a stored day never moves to an employee who does not exist'
+);
+select lives_ok(
+    format('update app.daily_status set employee_id = %L where employee_id = %L', :'ria', :'sam'),
+    'nor is a move to an existing employee refused (what a foreign key allows)'
+);
+insert into app.employees (email, full_name) values ('tom@example.com', 'Tom') returning id as tom \gset
+select pg_temp.day_of(:'tom', '2026-11-26');
+select throws_ok(
+    format('delete from app.employees where id = %L', :'tom'),
+    '23503', 'delete on table "employees" violates foreign key constraint "daily_status_employee_id_fkey"',
+    'an employee with stored days cannot be deleted'
+);
 
 -- the referenced employee: not deleted (even without the chain head, whose own
 -- foreign key would refuse it first), id never changed, never truncated

@@ -1,31 +1,36 @@
--- The employee a ledger row belongs to, checked once per statement (migration
--- 0165 dropped the foreign key attendance_events.employee_id -> employees.id,
--- whose RI query ran once per row: ~0.7 s of CPU of a 100,000-event bulk
--- insert).
+-- The employee a ledger row or a stored day belongs to, checked once per
+-- statement: migrations 0165 and 0166 dropped the foreign keys
+-- attendance_events.employee_id and daily_status.employee_id -> employees.id,
+-- whose RI query ran once per row (~0.7 s and ~0.1 s of CPU of a
+-- 100,000-event bulk insert and the ~17,000 days it derives).
 --   attendance_events  _020_employee_exists  (statement, AFTER INSERT)  every new
---                                            row's employee exists, KEY SHARE-locked
+--   daily_status                             row's employee exists, KEY SHARE-locked
 --                                            as the RI check locked it
+--   daily_status       _020_employee_moved   (row, BEFORE UPDATE OF employee_id)  the
+--                                            same for a row moved to another employee
+--                                            (fires only for an UPDATE that sets it:
+--                                            never the derivation's)
 --   employees          _020_keep_ledger_id   (row, BEFORE UPDATE OF id)  the id of an
---                                            employee with ledger rows never changes
+--                                            employee with rows never changes
 --                      _020_keep_ledger      (statement, AFTER DELETE)  an employee with
---                                            ledger rows is never deleted
+--                                            rows is never deleted
 --                      _021_no_truncate      (statement, BEFORE TRUNCATE)  nor
---                                            truncated under the ledger
--- The ledger itself never loses a row nor changes employee_id (append-only,
+--                                            truncated under them
+-- The ledger never loses a row nor changes employee_id (append-only,
 -- sql/triggers/100_attendance_events.sql). The same guarantees as the foreign
--- key, with its SQLSTATE (23503, a 409 through PostgREST) and its name;
+-- keys, with their SQLSTATE (23503, a 409 through PostgREST) and their names;
 -- SECURITY DEFINER like the RI checks, which see every row whatever the
 -- caller's row-level security.
--- Races: an insert KEY SHARE-locks its employees after writing its rows, so a
+-- Races: a write KEY SHARE-locks its employees after writing its rows, so a
 -- concurrent DELETE of one waits for it and then (its guard's new snapshot)
--- sees the rows; a DELETE that came first makes the insert's lock find the
+-- sees the rows; a DELETE that came first makes the write's lock find the
 -- employee gone. The guard of a DELETE also locks the employees' ledger chain
--- heads, the first lock of every ledger writer: under REPEATABLE READ, where
--- its snapshot could miss rows committed meanwhile, a writer that chained rows
--- since then makes that lock fail with a serialization error.
+-- heads, the first lock of every writer of their ledger and days: under
+-- REPEATABLE READ, where its snapshot could miss rows committed meanwhile, a
+-- writer that wrote since then makes that lock fail with a serialization error.
 
--- The foreign key's error: SQLSTATE 23503, the constraint's name, what was refused.
-create or replace function app.ledger_employee_violation(p_message text, p_detail text) returns void
+-- A foreign key's error: SQLSTATE 23503, the constraint's name, what was refused.
+create or replace function app.employee_ref_violation(p_constraint text, p_message text, p_detail text) returns void
 language plpgsql volatile
 as $$
 begin
@@ -33,11 +38,15 @@ begin
         errcode = 'foreign_key_violation',
         message = p_message,
         detail = p_detail,
-        constraint = 'attendance_events_employee_id_fkey';
+        constraint = p_constraint;
 end
 $$;
 
-create or replace function app.tg_attendance_events__employee_exists() returns trigger
+-- (the first version, for the ledger alone)
+drop function if exists app.ledger_employee_violation(text, text);
+
+-- tg_argv[0]: the name of the foreign key the trigger stands for.
+create or replace function app.tg_employee_ref__exists() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
@@ -49,27 +58,64 @@ begin
     perform 1 from app.employees as e where e.id = any(v_employees) for key share;
     get diagnostics v_locked = row_count;
     if v_locked < cardinality(v_employees) then
-        perform app.ledger_employee_violation(
-            'insert or update on table "attendance_events" violates foreign key constraint '
-            '"attendance_events_employee_id_fkey"',
-            'A ledger row names an employee who does not exist.'
+        perform app.employee_ref_violation(
+            tg_argv[0],
+            format('insert or update on table "%s" violates foreign key constraint "%s"', tg_table_name, tg_argv[0]),
+            format('A row of %s names an employee who does not exist.', tg_table_name)
         );
     end if;
     return null;
 end
 $$;
 
-create or replace function app.tg_employees__keep_ledger_id() returns trigger
+create or replace function app.tg_employee_ref__moved() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    if new.id is distinct from old.id
-        and exists (select 1 from app.attendance_events as ev where ev.employee_id = old.id) then
-        perform app.ledger_employee_violation(
-            'update on table "employees" violates foreign key constraint "attendance_events_employee_id_fkey"',
-            'The id of an employee with ledger rows never changes.'
-        );
+    if new.employee_id is distinct from old.employee_id then
+        perform 1 from app.employees as e where e.id = new.employee_id for key share;
+        if not found then
+            perform app.employee_ref_violation(
+                tg_argv[0],
+                format('insert or update on table "%s" violates foreign key constraint "%s"', tg_table_name, tg_argv[0]),
+                format('A row of %s names an employee who does not exist.', tg_table_name)
+            );
+        end if;
+    end if;
+    return new;
+end
+$$;
+
+-- The first of the referencing tables that holds a row of one of p_ids, as
+-- the name of the foreign key it stands for (null: none).
+create or replace function app.employee_ref_holder(p_ids uuid[]) returns text
+language sql stable
+as $$
+    select case
+        when exists (select 1 from app.attendance_events as ev where ev.employee_id = any(p_ids))
+            then 'attendance_events_employee_id_fkey'
+        when exists (select 1 from app.daily_status as ds where ds.employee_id = any(p_ids))
+            then 'daily_status_employee_id_fkey'
+    end
+$$;
+
+create or replace function app.tg_employees__keep_ledger_id() returns trigger
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_holder text;
+begin
+    if new.id is distinct from old.id then
+        v_holder := app.employee_ref_holder(array[old.id]);
+        if v_holder is not null then
+            perform app.employee_ref_violation(
+                v_holder,
+                format('update on table "employees" violates foreign key constraint "%s"', v_holder),
+                'The id of an employee with ledger rows or stored days never changes.'
+            );
+        end if;
     end if;
     return new;
 end
@@ -79,18 +125,20 @@ create or replace function app.tg_employees__keep_ledger() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_ids uuid[] := array(select o.id from old_rows as o);
+    v_holder text;
 begin
     perform 1 from app.ledger_chain_heads as h
-    where h.employee_id in (select o.id from old_rows as o)
+    where h.employee_id = any(v_ids)
     order by h.employee_id
     for update;
-    if exists (
-        select 1 from old_rows as o
-        where exists (select 1 from app.attendance_events as ev where ev.employee_id = o.id)
-    ) then
-        perform app.ledger_employee_violation(
-            'delete on table "employees" violates foreign key constraint "attendance_events_employee_id_fkey"',
-            'An employee with ledger rows cannot be deleted.'
+    v_holder := app.employee_ref_holder(v_ids);
+    if v_holder is not null then
+        perform app.employee_ref_violation(
+            v_holder,
+            format('delete on table "employees" violates foreign key constraint "%s"', v_holder),
+            'An employee with ledger rows or stored days cannot be deleted.'
         );
     end if;
     return null;
@@ -101,21 +149,40 @@ create or replace function app.tg_employees__no_truncate() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_holder text := case
+        when exists (select 1 from app.attendance_events) then 'attendance_events_employee_id_fkey'
+        when exists (select 1 from app.daily_status) then 'daily_status_employee_id_fkey'
+    end;
 begin
-    if exists (select 1 from app.attendance_events) then
-        perform app.ledger_employee_violation(
-            'truncate on table "employees" violates foreign key constraint "attendance_events_employee_id_fkey"',
-            'Employees cannot be truncated under the ledger.'
+    if v_holder is not null then
+        perform app.employee_ref_violation(
+            v_holder,
+            format('truncate on table "employees" violates foreign key constraint "%s"', v_holder),
+            'Employees cannot be truncated under the ledger or the stored days.'
         );
     end if;
     return null;
 end
 $$;
 
+-- (the first version's name for the ledger's check)
+drop trigger if exists _020_employee_exists on app.attendance_events;
+drop function if exists app.tg_attendance_events__employee_exists();
+
 create or replace trigger _020_employee_exists
 after insert on app.attendance_events
 referencing new table as new_rows
-for each statement execute function app.tg_attendance_events__employee_exists();
+for each statement execute function app.tg_employee_ref__exists('attendance_events_employee_id_fkey');
+
+create or replace trigger _020_employee_exists
+after insert on app.daily_status
+referencing new table as new_rows
+for each statement execute function app.tg_employee_ref__exists('daily_status_employee_id_fkey');
+
+create or replace trigger _020_employee_moved
+before update of employee_id on app.daily_status
+for each row execute function app.tg_employee_ref__moved('daily_status_employee_id_fkey');
 
 create or replace trigger _020_keep_ledger_id
 before update of id on app.employees
