@@ -146,8 +146,12 @@ begin
             ev.event_type,
             ev.occurred_at,
             ev.sync_status in ('FAILED', 'PERMANENT_FAILURE') as sync_error,
+            -- "is not null" restates the key's own condition so that the lookup,
+            -- hashed for a big pass, reads the index of VOIDs alone
+            -- (attendance_events_one_void_idx) instead of the whole ledger
             ev.event_type = 'VOID' or exists (
-                select 1 from app.attendance_events as x where x.corrects_event_id = ev.id
+                select 1 from app.attendance_events as x
+                where x.corrects_event_id is not null and x.corrects_event_id = ev.id
             ) as dropped,
             keys.leave_portion
         from keys
