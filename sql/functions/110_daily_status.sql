@@ -124,9 +124,11 @@ declare
     v_code text;
 begin
     for r in
-        with keys as (
+        with keys as materialized (
             -- the distinct employee-days, each with its approved leave (one
-            -- set-based lookup for the pass, sql/functions/600_leave_day.sql)
+            -- set-based lookup for the pass, sql/functions/600_leave_day.sql);
+            -- materialized, so the unlock watermark is looked up once per day,
+            -- not once per event of the day
             select
                 k.employee_id,
                 k.business_date_ist as day,
