@@ -115,3 +115,18 @@ def test_ledger_insert_during_delete_of_its_employee_is_refused(db_url: str, own
         thread.join()
     assert [getattr(e, "sqlstate", None) for e in errors] == ["23503"], errors
     assert owner.execute("select count(*) from app.attendance_events where employee_id = %s", [who]).fetchone() == (0,)
+
+
+def test_employee_delete_refused_above_read_committed(db_url: str, owner: psycopg.Connection) -> None:
+    """The delete guard needs a current snapshot (the RI checks take a second one, PL/pgSQL cannot)."""
+    who = _plain_employee(owner, "race-c@example.com")
+    with psycopg.connect(db_url) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        try:
+            conn.execute("delete from app.employees where id = %s", [who])
+        except psycopg.Error as exc:
+            assert exc.sqlstate == "0A000", exc
+        else:
+            raise AssertionError("a REPEATABLE READ delete of an employee was not refused")
+    owner.execute("delete from app.employees where id = %s", [who])  # READ COMMITTED: allowed, nothing refers
+    assert owner.execute("select count(*) from app.employees where id = %s", [who]).fetchone() == (0,)

@@ -24,10 +24,12 @@
 -- Races: a write KEY SHARE-locks its employees after writing its rows, so a
 -- concurrent DELETE of one waits for it and then (its guard's new snapshot)
 -- sees the rows; a DELETE that came first makes the write's lock find the
--- employee gone. The guard of a DELETE also locks the employees' ledger chain
--- heads, the first lock of every writer of their ledger and days: under
--- REPEATABLE READ, where its snapshot could miss rows committed meanwhile, a
--- writer that wrote since then makes that lock fail with a serialization error.
+-- employee gone. The guard reads with a new snapshot only under READ
+-- COMMITTED (the RI checks use a second snapshot under REPEATABLE READ, which
+-- PL/pgSQL cannot take), so it refuses to delete employees at a stricter
+-- isolation level rather than miss rows committed after the transaction's
+-- snapshot. Nothing in the product deletes employees (offboarding
+-- deactivates); the owner may, under READ COMMITTED.
 
 -- A foreign key's error: SQLSTATE 23503, the constraint's name, what was refused.
 create or replace function app.employee_ref_violation(p_constraint text, p_message text, p_detail text) returns void
@@ -129,10 +131,12 @@ declare
     v_ids uuid[] := array(select o.id from old_rows as o);
     v_holder text;
 begin
-    perform 1 from app.ledger_chain_heads as h
-    where h.employee_id = any(v_ids)
-    order by h.employee_id
-    for update;
+    if current_setting('transaction_isolation') <> 'read committed' then
+        raise exception using
+            errcode = 'feature_not_supported',
+            message = 'Employees are deleted under READ COMMITTED only.',
+            detail = 'The check that no ledger row or stored day refers to them needs a current snapshot.';
+    end if;
     v_holder := app.employee_ref_holder(v_ids);
     if v_holder is not null then
         perform app.employee_ref_violation(
