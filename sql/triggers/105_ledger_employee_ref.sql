@@ -32,7 +32,7 @@
 -- deactivates); the owner may, under READ COMMITTED.
 
 -- A foreign key's error: SQLSTATE 23503, the constraint's name, what was refused.
-create or replace function app.employee_ref_violation(p_constraint text, p_message text, p_detail text) returns void
+create or replace function app.foreign_key_violation(p_constraint text, p_message text, p_detail text) returns void
 language plpgsql volatile
 as $$
 begin
@@ -44,28 +44,39 @@ begin
 end
 $$;
 
--- (the first version, for the ledger alone)
+-- (earlier names of it on this branch)
 drop function if exists app.ledger_employee_violation(text, text);
+drop function if exists app.employee_ref_violation(text, text, text);
+
+-- The employees that rows of p_table name (p_ids, distinct), KEY SHARE-locked
+-- as an RI check locks them; refused as p_constraint when one does not exist.
+create or replace function app.lock_referenced_employees(p_ids uuid[], p_table text, p_constraint text) returns void
+language plpgsql volatile
+as $$
+declare
+    v_locked integer;
+begin
+    perform 1 from app.employees as e where e.id = any(p_ids) for key share;
+    get diagnostics v_locked = row_count;
+    if v_locked < cardinality(p_ids) then
+        perform app.foreign_key_violation(
+            p_constraint,
+            format('insert or update on table "%s" violates foreign key constraint "%s"', p_table, p_constraint),
+            format('A row of %s names an employee who does not exist.', p_table)
+        );
+    end if;
+end
+$$;
 
 -- tg_argv[0]: the name of the foreign key the trigger stands for.
 create or replace function app.tg_employee_ref__exists() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_employees uuid[];
-    v_locked integer;
 begin
-    v_employees := array(select distinct n.employee_id from new_rows as n);
-    perform 1 from app.employees as e where e.id = any(v_employees) for key share;
-    get diagnostics v_locked = row_count;
-    if v_locked < cardinality(v_employees) then
-        perform app.employee_ref_violation(
-            tg_argv[0],
-            format('insert or update on table "%s" violates foreign key constraint "%s"', tg_table_name, tg_argv[0]),
-            format('A row of %s names an employee who does not exist.', tg_table_name)
-        );
-    end if;
+    perform app.lock_referenced_employees(
+        array(select distinct n.employee_id from new_rows as n), tg_table_name, tg_argv[0]
+    );
     return null;
 end
 $$;
@@ -76,48 +87,45 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
     if new.employee_id is distinct from old.employee_id then
-        perform 1 from app.employees as e where e.id = new.employee_id for key share;
-        if not found then
-            perform app.employee_ref_violation(
-                tg_argv[0],
-                format('insert or update on table "%s" violates foreign key constraint "%s"', tg_table_name, tg_argv[0]),
-                format('A row of %s names an employee who does not exist.', tg_table_name)
-            );
-        end if;
+        perform app.lock_referenced_employees(array[new.employee_id], tg_table_name, tg_argv[0]);
     end if;
     return new;
 end
 $$;
 
--- The first of the referencing tables that holds a row of one of p_ids, as
--- the name of the foreign key it stands for (null: none).
-create or replace function app.employee_ref_holder(p_ids uuid[]) returns text
-language sql stable
+-- Employees p_ids must not go (p_action: 'update', 'delete') while a ledger
+-- row or a stored day refers to one of them: refused as the foreign key of
+-- the first table that holds one.
+create or replace function app.refuse_referenced_employees(p_ids uuid[], p_action text) returns void
+language plpgsql volatile
 as $$
-    select case
+declare
+    v_holder text := case
         when exists (select 1 from app.attendance_events as ev where ev.employee_id = any(p_ids))
             then 'attendance_events_employee_id_fkey'
         when exists (select 1 from app.daily_status as ds where ds.employee_id = any(p_ids))
             then 'daily_status_employee_id_fkey'
-    end
+    end;
+begin
+    if v_holder is not null then
+        perform app.foreign_key_violation(
+            v_holder,
+            format('%s on table "employees" violates foreign key constraint "%s"', p_action, v_holder),
+            'An employee with ledger rows or stored days is never deleted and keeps its id.'
+        );
+    end if;
+end
 $$;
+
+drop function if exists app.employee_ref_holder(uuid[]);
 
 create or replace function app.tg_employees__keep_ledger_id() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_holder text;
 begin
     if new.id is distinct from old.id then
-        v_holder := app.employee_ref_holder(array[old.id]);
-        if v_holder is not null then
-            perform app.employee_ref_violation(
-                v_holder,
-                format('update on table "employees" violates foreign key constraint "%s"', v_holder),
-                'The id of an employee with ledger rows or stored days never changes.'
-            );
-        end if;
+        perform app.refuse_referenced_employees(array[old.id], 'update');
     end if;
     return new;
 end
@@ -127,9 +135,6 @@ create or replace function app.tg_employees__keep_ledger() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_ids uuid[] := array(select o.id from old_rows as o);
-    v_holder text;
 begin
     if current_setting('transaction_isolation') <> 'read committed' then
         raise exception using
@@ -137,14 +142,7 @@ begin
             message = 'Employees are deleted under READ COMMITTED only.',
             detail = 'The check that no ledger row or stored day refers to them needs a current snapshot.';
     end if;
-    v_holder := app.employee_ref_holder(v_ids);
-    if v_holder is not null then
-        perform app.employee_ref_violation(
-            v_holder,
-            format('delete on table "employees" violates foreign key constraint "%s"', v_holder),
-            'An employee with ledger rows or stored days cannot be deleted.'
-        );
-    end if;
+    perform app.refuse_referenced_employees(array(select o.id from old_rows as o), 'delete');
     return null;
 end
 $$;
@@ -153,19 +151,8 @@ create or replace function app.tg_employees__no_truncate() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    v_holder text := case
-        when exists (select 1 from app.attendance_events) then 'attendance_events_employee_id_fkey'
-        when exists (select 1 from app.daily_status) then 'daily_status_employee_id_fkey'
-    end;
 begin
-    if v_holder is not null then
-        perform app.employee_ref_violation(
-            v_holder,
-            format('truncate on table "employees" violates foreign key constraint "%s"', v_holder),
-            'Employees cannot be truncated under the ledger or the stored days.'
-        );
-    end if;
+    perform app.refuse_referenced_employees(array(select e.id from app.employees as e), 'truncate');
     return null;
 end
 $$;
