@@ -158,8 +158,17 @@ begin
             keys.leave_portion
         from keys
         inner join app.employees as e on e.id = keys.employee_id
-        left join app.attendance_events as ev
-            on ev.employee_id = keys.employee_id and ev.business_date_ist = keys.day
+        -- each day's events by the (employee, day) index: the planner
+        -- estimates the days (a function's rows) at 1,000 whatever their
+        -- number, and chose a hash join over a scan of the whole ledger, so a
+        -- one-day replay read every row (~90 ms at 150,000 rows); OFFSET 0
+        -- keeps this LATERAL from being flattened back into that join
+        left join lateral (
+            select x.id, x.event_type, x.occurred_at, x.sync_status
+            from app.attendance_events as x
+            where x.employee_id = keys.employee_id and x.business_date_ist = keys.day
+            offset 0
+        ) as ev on true
         union all
         -- a sentinel after the last day flushes it
         select null, null, null, null, null, null, null, null, null, null
