@@ -25,14 +25,13 @@ from bench.generator import Employee, Event, window_events
 
 IMPORT_ACTOR = "bench-import"
 
+# The staged rows as parallel arrays, in (employee, time) order: one sort for
+# the three arrays (an ORDER BY inside each array_agg sorted the rows three
+# times on PostgreSQL 15, ~0.08 s of server CPU at 100,000 rows); the three
+# aggregates read the same rows, so the arrays stay parallel whatever the order.
 BULK_INSERT = """
-select app.import_events_v1(
-    array_agg(s.employee_id order by s.employee_id, s.occurred_at),
-    array_agg(s.event_type order by s.employee_id, s.occurred_at),
-    array_agg(s.occurred_at order by s.employee_id, s.occurred_at),
-    %s
-)
-from pg_temp.bench_staging as s
+select app.import_events_v1(array_agg(s.employee_id), array_agg(s.event_type), array_agg(s.occurred_at), %s)
+from (select * from pg_temp.bench_staging as b order by b.employee_id, b.occurred_at) as s
 """
 
 

@@ -45,3 +45,88 @@ def test_concurrent_replays_of_one_key_make_one_event(api: PostgrestEmulator, ow
     assert {r.status for r in results} == {200}
     assert len({r.body["event"]["id"] for r in results}) == 1
     assert sum(1 for r in results if r.body.get("replayed")) == 5
+
+
+# The ledger's employee is checked once per statement (migration 0165, no
+# foreign key): an INSERT and a DELETE of its employee racing each other never
+# leave a ledger row of nobody, whichever comes first. The rows carry their
+# chain (as the bulk path's do), so no chain head of the employee is written:
+# only the statement check and the employees' guard stand between them.
+CHAINED_INSERT = """
+select set_config('hithonix.ledger_chain_given', 'on', true);
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by, chain_seq, chain_hash)
+values (%s, 'CLOCK_IN', now() - interval '1 hour', 'import', 'race', 1, sha256('\\x00'::bytea));
+"""
+
+
+def _plain_employee(owner: psycopg.Connection, email: str) -> str:
+    row = owner.execute(
+        "insert into app.employees (email, full_name) values (%s, 'R') returning id", [email]
+    ).fetchone()
+    assert row
+    return str(row[0])
+
+
+def _wait_until_blocked(owner: psycopg.Connection, pid: int) -> None:
+    for _ in range(500):
+        row = owner.execute("select wait_event_type from pg_stat_activity where pid = %s", [pid]).fetchone()
+        if row and row[0] == "Lock":
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("the second transaction never waited for the first")
+
+
+def _in_thread(conn: psycopg.Connection, sql: str, params: list[str]) -> tuple[threading.Thread, list[BaseException]]:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with conn.transaction():
+                for statement in sql.strip().split(";\n"):
+                    conn.execute(statement, params if "%s" in statement else None)
+        except psycopg.Error as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def test_delete_of_employee_during_ledger_insert_is_refused(db_url: str, owner: psycopg.Connection) -> None:
+    who = _plain_employee(owner, "race-a@example.com")
+    with psycopg.connect(db_url) as inserter, psycopg.connect(db_url, autocommit=True) as deleter:
+        inserter.execute("select set_config('hithonix.ledger_chain_given', 'on', true)")
+        inserter.execute(CHAINED_INSERT.split(";\n")[1], [who])  # rows written, employee KEY SHARE-locked
+        thread, errors = _in_thread(deleter, "delete from app.employees where id = %s", [who])
+        _wait_until_blocked(owner, deleter.info.backend_pid)
+        inserter.commit()
+        thread.join()
+    assert [getattr(e, "sqlstate", None) for e in errors] == ["23503"], errors
+    assert owner.execute("select count(*) from app.employees where id = %s", [who]).fetchone() == (1,)
+
+
+def test_ledger_insert_during_delete_of_its_employee_is_refused(db_url: str, owner: psycopg.Connection) -> None:
+    who = _plain_employee(owner, "race-b@example.com")
+    with psycopg.connect(db_url) as deleter, psycopg.connect(db_url, autocommit=True) as inserter:
+        deleter.execute("delete from app.employees where id = %s", [who])  # its guard saw no ledger rows
+        thread, errors = _in_thread(inserter, CHAINED_INSERT, [who])
+        _wait_until_blocked(owner, inserter.info.backend_pid)
+        deleter.commit()
+        thread.join()
+    assert [getattr(e, "sqlstate", None) for e in errors] == ["23503"], errors
+    assert owner.execute("select count(*) from app.attendance_events where employee_id = %s", [who]).fetchone() == (0,)
+
+
+def test_employee_delete_refused_above_read_committed(db_url: str, owner: psycopg.Connection) -> None:
+    """The delete guard needs a current snapshot (the RI checks take a second one, PL/pgSQL cannot)."""
+    who = _plain_employee(owner, "race-c@example.com")
+    with psycopg.connect(db_url) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        try:
+            conn.execute("delete from app.employees where id = %s", [who])
+        except psycopg.Error as exc:
+            assert exc.sqlstate == "0A000", exc
+        else:
+            raise AssertionError("a REPEATABLE READ delete of an employee was not refused")
+    owner.execute("delete from app.employees where id = %s", [who])  # READ COMMITTED: allowed, nothing refers
+    assert owner.execute("select count(*) from app.employees where id = %s", [who]).fetchone() == (0,)

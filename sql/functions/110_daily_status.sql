@@ -124,9 +124,11 @@ declare
     v_code text;
 begin
     for r in
-        with keys as (
+        with keys as materialized (
             -- the distinct employee-days, each with its approved leave (one
-            -- set-based lookup for the pass, sql/functions/600_leave_day.sql)
+            -- set-based lookup for the pass, sql/functions/600_leave_day.sql);
+            -- materialized, so the unlock watermark is looked up once per day,
+            -- not once per event of the day
             select
                 k.employee_id,
                 k.business_date_ist as day,
@@ -146,14 +148,27 @@ begin
             ev.event_type,
             ev.occurred_at,
             ev.sync_status in ('FAILED', 'PERMANENT_FAILURE') as sync_error,
+            -- "is not null" restates the key's own condition so that the lookup,
+            -- hashed for a big pass, reads the index of VOIDs alone
+            -- (attendance_events_one_void_idx) instead of the whole ledger
             ev.event_type = 'VOID' or exists (
-                select 1 from app.attendance_events as x where x.corrects_event_id = ev.id
+                select 1 from app.attendance_events as x
+                where x.corrects_event_id is not null and x.corrects_event_id = ev.id
             ) as dropped,
             keys.leave_portion
         from keys
         inner join app.employees as e on e.id = keys.employee_id
-        left join app.attendance_events as ev
-            on ev.employee_id = keys.employee_id and ev.business_date_ist = keys.day
+        -- each day's events by the (employee, day) index: the planner
+        -- estimates the days (a function's rows) at 1,000 whatever their
+        -- number, and chose a hash join over a scan of the whole ledger, so a
+        -- one-day replay read every row (~90 ms at 150,000 rows); OFFSET 0
+        -- keeps this LATERAL from being flattened back into that join
+        left join lateral (
+            select x.id, x.event_type, x.occurred_at, x.sync_status
+            from app.attendance_events as x
+            where x.employee_id = keys.employee_id and x.business_date_ist = keys.day
+            offset 0
+        ) as ev on true
         union all
         -- a sentinel after the last day flushes it
         select null, null, null, null, null, null, null, null, null, null

@@ -64,7 +64,7 @@ as $$
         -- at equal times the ledger's rows come first, staged rows in their given order
         select
             ev.employee_id, ev.event_type, ev.occurred_at, ev.business_date_ist as edge_date,
-            0 as staged, ev.id as seq, null::bigint as n, null::jsonb as payload
+            0 as staged, ev.id as seq, null::bigint as n, null::jsonb as payload, r.max_shift
         from reach as r
         inner join app.attendance_events as ev
             on ev.employee_id = r.employee_id
@@ -73,38 +73,29 @@ as $$
             and ev.occurred_at <= r.until
         where not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
         union all
-        select s.employee_id, s.event_type, s.occurred_at, app.ist_date(s.occurred_at), 1, s.n, s.n, s.payload
+        select s.employee_id, s.event_type, s.occurred_at, app.ist_date(s.occurred_at), 1, s.n, s.n, s.payload, r.max_shift
         from staged as s
+        inner join reach as r on r.employee_id = s.employee_id
     ),
-    grouped as (
-        -- g: the number of shift edges up to and including each row
+    edged as (
+        -- the latest shift edge strictly before each row, in ONE window pass:
+        -- edges only, each as an array that sorts in timeline order (instant in
+        -- microseconds, staged, seq), carrying whether it is a CLOCK_IN and its
+        -- date (days since 2000-01-01); the greatest of those before the row is
+        -- the latest. Its instant, exactly, is the greatest edge instant before
+        -- the row (instants never decrease in timeline order).
         select
             t.*,
-            count(*) filter (where t.event_type in ('CLOCK_IN', 'CLOCK_OUT')) over (
-                partition by t.employee_id order by t.occurred_at, t.staged, t.seq rows unbounded preceding
-            ) as g
+            max(t.occurred_at) filter (where t.event_type in ('CLOCK_IN', 'CLOCK_OUT')) over w as edge_at,
+            max(array[
+                (extract(epoch from t.occurred_at) * 1000000)::bigint, t.staged, t.seq,
+                (t.event_type = 'CLOCK_IN')::integer, t.edge_date - date '2000-01-01'
+            ]) filter (where t.event_type in ('CLOCK_IN', 'CLOCK_OUT')) over w as edge
         from timeline as t
-    ),
-    latest as (
-        -- the latest edge up to and including each row: the first row of its group
-        select
-            x.*,
-            first_value(x.event_type) over w as incl_type,
-            first_value(x.occurred_at) over w as incl_at,
-            first_value(x.edge_date) over w as incl_date
-        from grouped as x
-        window w as (partition by x.employee_id, x.g order by x.occurred_at, x.staged, x.seq)
-    ),
-    before as (
-        -- the latest edge strictly before each row: the previous row's
-        select
-            y.n, y.employee_id, y.event_type, y.occurred_at, y.payload,
-            lag(y.g) over w as prev_g,
-            lag(y.incl_type) over w as edge_type,
-            lag(y.incl_at) over w as edge_at,
-            lag(y.incl_date) over w as edge_date
-        from latest as y
-        window w as (partition by y.employee_id order by y.occurred_at, y.staged, y.seq)
+        window w as (
+            partition by t.employee_id order by t.occurred_at, t.staged, t.seq
+            rows between unbounded preceding and 1 preceding
+        )
     )
     select
         b.n,
@@ -112,14 +103,12 @@ as $$
         b.event_type,
         b.occurred_at,
         case
-            when b.event_type <> 'CLOCK_IN' and b.prev_g > 0 and b.edge_type = 'CLOCK_IN'
-                and b.occurred_at - b.edge_at < r.max_shift
-                then b.edge_date
-            else app.ist_date(b.occurred_at)
+            when b.event_type <> 'CLOCK_IN' and b.edge[4] = 1 and b.occurred_at - b.edge_at < b.max_shift
+                then date '2000-01-01' + b.edge[5]::integer
+            else b.edge_date
         end,
         b.payload
-    from before as b
-    inner join reach as r on r.employee_id = b.employee_id
+    from edged as b
     where b.n is not null
 $$;
 comment on function app.import_business_dates(uuid[], app.event_type[], timestamptz[], jsonb[]) is
@@ -148,6 +137,9 @@ declare
     -- looked up once: pg_get_serial_sequence in the SELECT list ran per row
     -- (a catalog lookup each, ~3.5 us of the row's cost)
     v_ids constant regclass := pg_get_serial_sequence('app.attendance_events', 'id')::regclass;
+    -- the canonical elements every row shares (recorded_at, source, no key,
+    -- no request hash, no corrected event, created_by), written once
+    v_shared constant text[] := app.ledger_canonical_shared_v1(now(), 'import', null, null, null, p_created_by);
 begin
     perform set_config('hithonix.import_business_dates', 'on', true);
     -- the hash chain set-based (sql/functions/700_ledger_chain.sql): ids drawn
@@ -172,10 +164,7 @@ begin
             coalesce(h.chain_seq, 0) + row_number() over w as chain_seq,
             app.ledger_chain(
                 h.chain_hash,
-                app.ledger_canonical_v1(
-                    k.id, k.employee_id, k.event_type, k.occurred_at, now(), 'import', null, null, k.payload, null,
-                    p_created_by
-                )
+                app.ledger_canonical_row_v1(k.id, k.employee_id, k.event_type, k.occurred_at, k.payload, v_shared)
             ) over w as chain_hash
         from numbered as k
         left join app.ledger_chain_heads as h on h.employee_id = k.employee_id

@@ -67,6 +67,53 @@ $$;
 comment on function app.ledger_canonical(app.attendance_events) is
 'The canonical bytes of a ledger row: app.ledger_canonical_v1 over its hashed columns.';
 
+-- The same bytes for many rows that share recorded_at, source,
+-- idempotency_key, request_hash, corrects_event_id and created_by (the bulk
+-- path, app.insert_events_bulk): app.ledger_canonical_shared_v1 writes those
+-- elements once per statement (by json_build_array, as above: the two runs of
+-- elements between the row's own), and app.ledger_canonical_row_v1
+-- concatenates each row's elements around them, each written by to_json, the
+-- encoding json_build_array uses per element (numbers as digits, uuids, enum
+-- labels and timestamps as JSON strings, jsonb as its text). About half the
+-- cost of json_build_array per row (it looks up each argument's type per call).
+-- sql/tests/186_bulk_path.sql checks both give the same bytes.
+create or replace function app.ledger_canonical_shared_v1(
+    p_recorded_at timestamptz, p_source text, p_idempotency_key text, p_request_hash text,
+    p_corrects_event_id bigint, p_created_by text
+) returns text[]
+language sql stable
+as $$
+    -- each run without the brackets of its array
+    select array[substr(a, 2, length(a) - 2), substr(b, 2, length(b) - 2)]
+    from (
+        select
+            json_build_array(p_recorded_at at time zone 'UTC', p_source, p_idempotency_key, p_request_hash)::text as a,
+            json_build_array(p_corrects_event_id, p_created_by)::text as b
+    ) as runs
+$$;
+comment on function app.ledger_canonical_shared_v1(timestamptz, text, text, text, bigint, text) is
+'The canonical encoding v1''s elements shared by many rows, written once: for app.ledger_canonical_row_v1.';
+
+create or replace function app.ledger_canonical_row_v1(
+    p_id bigint, p_employee_id uuid, p_event_type app.event_type, p_occurred_at timestamptz, p_payload jsonb,
+    p_shared text[]
+) returns bytea
+language sql stable
+as $$
+    select convert_to(
+        '["hithonix-ledger-v1", ' || p_id::text
+        || ', ' || to_json(p_employee_id)::text
+        || ', ' || to_json(p_event_type)::text
+        || ', ' || to_json(p_occurred_at at time zone 'UTC')::text
+        || ', ' || p_shared[1]
+        || ', ' || coalesce(p_payload::text, 'null')
+        || ', ' || p_shared[2] || ']',
+        'UTF8'
+    )
+$$;
+comment on function app.ledger_canonical_row_v1(bigint, uuid, app.event_type, timestamptz, jsonb, text[]) is
+'app.ledger_canonical_v1''s bytes from a row''s own elements and the shared ones (app.ledger_canonical_shared_v1).';
+
 -- Volatility: json_build_array and convert_to are STABLE, so the encoding is
 -- declared STABLE too; a SQL function that claimed more would not be inlined
 -- into the trigger's expression and the verification's scan.
@@ -82,10 +129,15 @@ comment on function app.ledger_link(bytea, bytea) is
 
 -- The state function of app.ledger_chain: the running hash, started from the
 -- employee's head (p_start) on the first row of the window.
+-- PL/pgSQL, not SQL: an aggregate's state function is called per row and a
+-- SQL function is not inlined there (its executor set up per call: a third
+-- more than this simple expression). The same link as app.ledger_link.
 create or replace function app.ledger_chain_step(p_state bytea, p_start bytea, p_canonical bytea) returns bytea
-language sql immutable
+language plpgsql immutable
 as $$
-    select app.ledger_link(case when p_state is null then p_start else p_state end, p_canonical)
+begin
+    return sha256(coalesce(p_state, p_start, '\x'::bytea) || p_canonical);
+end
 $$;
 comment on function app.ledger_chain_step(bytea, bytea, bytea) is
 'State function of app.ledger_chain: one link on the running hash (the head on the first row).';

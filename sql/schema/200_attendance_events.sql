@@ -12,7 +12,10 @@ create type app.sync_status as enum ('PENDING', 'SUCCESS', 'FAILED', 'PERMANENT_
 
 create table app.attendance_events (
     id bigint generated always as identity,
-    employee_id uuid not null references app.employees (id),
+    -- an employee of app.employees: checked once per statement by the triggers
+    -- of sql/triggers/105_ledger_employee_ref.sql, not a foreign key (one RI
+    -- query per row; migration 0165)
+    employee_id uuid not null,
     event_type app.event_type not null,
     occurred_at timestamptz not null,
     recorded_at timestamptz not null default now(),

@@ -11,7 +11,10 @@
 create type app.day_status as enum ('OFF_DUTY', 'ON_SHIFT', 'ON_BREAK', 'ON_LUNCH', 'ON_LEAVE');
 
 create table app.daily_status (
-    employee_id uuid not null references app.employees (id),
+    -- an employee of app.employees: checked once per statement by the triggers
+    -- of sql/triggers/105_ledger_employee_ref.sql, not a foreign key (one RI
+    -- query per stored day; migration 0166)
+    employee_id uuid not null,
     business_date_ist date not null,
     current_status app.day_status not null,
     first_clock_in timestamptz,

@@ -14,16 +14,13 @@
 -- through PostgREST) and its name; SECURITY DEFINER like the RI checks, which
 -- see every row whatever the caller's row-level security.
 
--- The foreign key's error: SQLSTATE 23503, its name, what was refused.
+-- The foreign key's error: SQLSTATE 23503, its name, what was refused
+-- (app.foreign_key_violation, sql/triggers/105_ledger_employee_ref.sql).
 create or replace function app.import_batch_violation(p_message text, p_detail text) returns void
 language plpgsql volatile
 as $$
 begin
-    raise exception using
-        errcode = 'foreign_key_violation',
-        message = p_message,
-        detail = p_detail,
-        constraint = 'import_rows_batch_id_fkey';
+    perform app.foreign_key_violation('import_rows_batch_id_fkey', p_message, p_detail);
 end
 $$;
 
