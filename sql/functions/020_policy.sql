@@ -4,12 +4,17 @@
 -- for hr_admin's anomaly report (hr_admin may read settings). PL/pgSQL rather
 -- than SQL because the hot callers are PL/pgSQL, which keeps its plans cached;
 -- a SQL function called from there is planned again on every call.
+-- The settings come merged already (app.settings_merged, kept by a trigger on
+-- app.settings): one primary-key read, not an aggregate over every setting.
 create or replace function app.policy(p_employee_id uuid) returns jsonb
 language plpgsql stable
 as $$
 begin
-    return coalesce((select jsonb_object_agg(s.key, s.value) from app.settings as s), '{}')
-        || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}');
+    return coalesce(
+        (select m.value from app.settings_merged as m where m.id),
+        (select jsonb_object_agg(s.key, s.value) from app.settings as s),
+        '{}'
+    ) || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}');
 end
 $$;
 comment on function app.policy(uuid) is 'Effective policy for one employee (settings + shift_config).';

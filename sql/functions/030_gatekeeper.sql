@@ -9,8 +9,13 @@
 -- is mash without running any pattern on it, so the backreference patterns only
 -- ever see short strings.
 
+-- Not STRICT, so that it inlines into validate_shift_plan's query (a STRICT
+-- SQL function whose body is a CASE is called once per word, not inlined); a
+-- NULL word still gives NULL. The patterns stay apart: one pattern holding
+-- the backreferences and the keyboard runs together runs the backtracking
+-- matcher over every alternative (measured: several times slower).
 create or replace function app.plan_word_is_mash(p_word text) returns boolean
-language sql immutable strict
+language sql immutable
 as $$
     select case when length(p_word) > 40 then true else
         -- one letter repeated: aaaa

@@ -175,7 +175,12 @@ begin
         employee_id, event_type, occurred_at, source, idempotency_key, request_hash, payload, created_by
     ) values (
         p_employee_id, p_event_type, v_at, p_source, p_idempotency_key, v_hash, v_payload,
-        app.current_actor()
+        -- app.current_actor() without its query: the caller's own punch names
+        -- the employee already read above
+        case
+            when p_employee_id = app.current_employee_id() then coalesce(v_emp.slack_user_id, v_emp.email::text)
+            else app.current_actor()
+        end
     )
     returning * into v_event;
     -- the row the insert's live step just wrote
