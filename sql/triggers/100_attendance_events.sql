@@ -39,6 +39,29 @@ begin
 end
 $$;
 
+-- Does _500_derive have anything to replay? Every row that reaches
+-- _100_prepare notes here whether the live step stored its day
+-- (p_stepped) or a replay must (any other row: VOID, admin, import, a live
+-- punch the step could not tell). The note is a transaction-local setting:
+-- 'replay' is sticky for the rest of the transaction (never reset, so no
+-- nesting or ordering of statements can hide a row that needs a replay);
+-- 'stepped' only while no row needed one. _500_derive's WHEN skips the call
+-- only on 'stepped' and only when no row can have bypassed _100_prepare
+-- (its WHEN lets bulk import rows through only while
+-- hithonix.import_business_dates is on). Setting it by hand can only cause
+-- a replay, never skip one: every row that reaches _100_prepare writes it.
+create or replace function app.note_ledger_rows(p_stepped boolean) returns void
+language plpgsql volatile
+as $$
+begin
+    if not p_stepped then
+        perform set_config('hithonix.ledger_derive', 'replay', true);
+    elsif current_setting('hithonix.ledger_derive', true) is distinct from 'replay' then
+        perform set_config('hithonix.ledger_derive', 'stepped', true);
+    end if;
+end
+$$;
+
 -- A live punch (web, slack, kiosk, api, mobile) as one step of the state
 -- machine: refuse an instant outside the time window (future beyond the clock
 -- skew, or back-dated beyond employee_backdate_minutes), lock the employee
@@ -154,6 +177,7 @@ begin
     elsif v_next.employee_id is not null then
         perform app.insert_day(v_next);
     end if;
+    perform app.note_ledger_rows(v_next.employee_id is not null);
     return p_event.business_date_ist;
 end
 $$;
@@ -182,12 +206,14 @@ begin
             perform app.fail(422, 'INVALID_ARGUMENT', 'A VOID cancels a non-VOID event of the same employee.');
         end if;
         new.business_date_ist := v_target.business_date_ist;
+        perform app.note_ledger_rows(false);
         return new;
     end if;
     if app.is_live_punch_source(new.source) then
         new.business_date_ist := app.apply_live_punch(new);
         return new;
     end if;
+    perform app.note_ledger_rows(false);
     -- app.import_events_v1 computed the dates set-based (the same rule); only the
     -- owner can insert into the ledger directly, so only the owner can get here
     if new.source = 'import' and new.business_date_ist is not null
@@ -293,10 +319,17 @@ when (not (
 ))
 execute function app.tg_attendance_events__prepare();
 
+-- Not called when every row of the statement was stepped live (see
+-- app.note_ledger_rows): the usual punch replays nothing and pays no call.
 create or replace trigger _500_derive
 after insert on app.attendance_events
 referencing new table as new_rows
-for each statement execute function app.tg_attendance_events__derive();
+for each statement
+when (
+    current_setting('hithonix.ledger_derive', true) is distinct from 'stepped'
+    or current_setting('hithonix.import_business_dates', true) = 'on'
+)
+execute function app.tg_attendance_events__derive();
 
 create or replace trigger _600_sync_errors
 after update on app.attendance_events
