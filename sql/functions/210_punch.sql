@@ -1,8 +1,9 @@
 -- The punch path: one employee's own CLOCK_IN/OUT, breaks and lunch.
 --
--- Serialized per employee (app.lock_employee: their latest day row), so two
--- concurrent CLOCK_INs cannot both pass the state check and two retries of one
--- idempotency key find one event. Idempotency: the same key with the same
+-- Serialized per employee (app.lock_employee: their ledger chain head), so two
+-- concurrent CLOCK_INs cannot both pass the state check (the live step in the
+-- ledger's trigger locks) and two retries of one idempotency key find one
+-- event (locked here, before the lookup). Idempotency: the same key with the same
 -- request returns the original event; with a different request it is refused.
 -- The state machine itself lives in the ledger's BEFORE INSERT trigger, so it
 -- holds for every source, not just this path.
@@ -106,7 +107,11 @@ begin
     if not app.is_live_punch_source(p_source) then
         perform app.fail(422, 'INVALID_ARGUMENT', 'source must be one of web, slack, kiosk, api, mobile.');
     end if;
-    perform app.lock_employee(p_employee_id);
+    -- two retries of one idempotency key must find one event: lock before
+    -- looking (a punch without a key is locked by its live step, in the insert)
+    if p_idempotency_key is not null then
+        perform app.lock_employee(p_employee_id);
+    end if;
 
     select * into v_emp from app.employees as e where e.id = p_employee_id;
     if not found then

@@ -83,7 +83,11 @@ declare
     v_next app.daily_status;
 begin
     perform app.require_punch_window(v_at, v_policy);
-    perform app.lock_employee(p_event.employee_id);
+    -- app.lock_employee, inlined (the head exists once the employee has punched)
+    perform 1 from app.ledger_chain_heads as h where h.employee_id = p_event.employee_id for update;
+    if not found then
+        perform app.lock_employee(p_event.employee_id);
+    end if;
     -- the employee's latest shift edge owns the punch (their state, even when
     -- v_at is a little earlier than their last punch: two racing requests)
     select ev.event_type, ev.occurred_at, ev.business_date_ist into v_edge
@@ -173,7 +177,30 @@ begin
         end;
     end if;
     if v_next.employee_id is not null and v_target.employee_id is not null then
-        perform app.save_day(v_next);
+        -- by key, every column the step computes (cheaper than INSERT … ON
+        -- CONFLICT, which tries the insert first; a HOT update: no indexed
+        -- column changes)
+        update app.daily_status as ds set
+            current_status = v_next.current_status,
+            first_clock_in = v_next.first_clock_in,
+            last_clock_out = v_next.last_clock_out,
+            last_event_id = v_next.last_event_id,
+            last_event_at = v_next.last_event_at,
+            worked_minutes = v_next.worked_minutes,
+            break_minutes_used = v_next.break_minutes_used,
+            lunch_minutes = v_next.lunch_minutes,
+            event_count = v_next.event_count,
+            anomalies = v_next.anomalies,
+            is_locked = v_next.is_locked,
+            lock_reason = v_next.lock_reason,
+            has_sync_errors = v_next.has_sync_errors,
+            updated_at = v_next.updated_at,
+            state_since = v_next.state_since,
+            worked_seconds = v_next.worked_seconds,
+            break_seconds = v_next.break_seconds,
+            lunch_seconds = v_next.lunch_seconds,
+            lunch_starts = v_next.lunch_starts
+        where ds.employee_id = v_next.employee_id and ds.business_date_ist = v_next.business_date_ist;
     elsif v_next.employee_id is not null then
         perform app.insert_day(v_next);
     end if;
