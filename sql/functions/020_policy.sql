@@ -20,6 +20,35 @@ $$;
 comment on function app.policy(uuid) is 'Effective policy for one employee (settings + shift_config).';
 grant execute on function app.policy(uuid) to hr_admin;
 
+-- The settings the live punch reads (app.record_punch, app.apply_live_punch,
+-- app.require_punch_window, app.step_day): a pgTAP test (041_settings_merged)
+-- fails when one of those reads a key that is not listed here.
+create or replace function app.live_policy_keys() returns text[]
+language sql immutable
+as $$
+    select array[
+        'clock_skew_seconds', 'employee_backdate_minutes', 'max_shift_hours', 'one_clock_in_per_day',
+        'general_shift', 'break_allowance_minutes', 'lunch_allowance_minutes', 'gatekeeper_mode', 'shift_type'
+    ]
+$$;
+
+-- app.policy() restricted to those keys (plus whatever shift_config
+-- overrides): the same values for every listed key, at a third of the cost
+-- (the merge copies nine settings, not all of them).
+create or replace function app.live_policy(p_employee_id uuid) returns jsonb
+language plpgsql stable
+as $$
+begin
+    return coalesce(
+        (select m.live from app.settings_merged as m where m.id),
+        (select jsonb_object_agg(s.key, s.value) from app.settings as s where s.key = any(app.live_policy_keys())),
+        '{}'
+    ) || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}');
+end
+$$;
+comment on function app.live_policy(uuid) is
+'app.policy(employee_id) for the keys the live punch reads (app.live_policy_keys()).';
+
 -- max_shift_hours as an interval, for the read-time MISSING_CLOCK_OUT.
 create or replace function app.max_shift_interval() returns interval
 language sql stable security definer

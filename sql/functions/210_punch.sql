@@ -73,7 +73,10 @@ comment on function app.require_punch_window(timestamptz, jsonb) is
 'Refuse a live punch dated in the future (422 OCCURRED_AT_IN_FUTURE) or too far back (422 BACKDATE_LIMIT_EXCEEDED).';
 
 -- Internal: record a live punch for a resolved employee. Not granted to anyone;
--- app.punch (the caller's own) and app.kiosk_punch (by badge) call it.
+-- only SECURITY DEFINER functions call it (app.punch, the caller's own;
+-- app.kiosk_punch and app.badge_scan, by badge; app.try_punch), so it runs as
+-- the owner with their pinned search_path and needs no definer switch of its
+-- own (every name inside is qualified all the same).
 create or replace function app.record_punch(
     p_employee_id uuid,
     p_event_type app.event_type,
@@ -85,8 +88,7 @@ create or replace function app.record_punch(
     p_check_plan boolean,
     p_second_opinion jsonb default null
 ) returns jsonb
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
     v_emp app.employees;
@@ -147,7 +149,7 @@ begin
         v_payload := jsonb_build_object('note', p_note);
     end if;
     if p_event_type = 'CLOCK_IN' then
-        v_policy := app.policy(p_employee_id);
+        v_policy := app.live_policy(p_employee_id);
         perform app.require_punch_window(v_at, v_policy);
         v_mode := coalesce(v_policy ->> 'gatekeeper_mode', 'enforce');
         v_payload := v_payload || jsonb_strip_nulls(jsonb_build_object('plan', p_plan));

@@ -3,7 +3,7 @@
 -- one statement or several) leaves it equal to the aggregate; it has one row;
 -- clients can neither write it nor (except hr_admin) read it.
 begin;
-select plan(12);
+select plan(16);
 
 create temporary view merged_now as
 select coalesce(jsonb_object_agg(s.key, s.value), '{}') as value from app.settings as s;
@@ -30,6 +30,41 @@ select is((select m.value from app.settings_merged as m), (select value from mer
 -- the shift_config override still wins over the merged settings
 update app.employees set shift_config = '{"break_allowance_minutes": 12}' where id = :'mia';
 select is(app.policy(:'mia') ->> 'break_allowance_minutes', '12', 'shift_config overrides the merged settings');
+
+-- the live punch's part: the same value as app.policy for every listed key
+select is(
+    (select count(*)::integer from unnest(app.live_policy_keys()) as k
+     where app.live_policy(:'mia') -> k is distinct from app.policy(:'mia') -> k),
+    0, 'live_policy agrees with policy on every live key'
+);
+select is(
+    (select m.live from app.settings_merged as m),
+    (select jsonb_object_agg(s.key, s.value) from app.settings as s where s.key = any(app.live_policy_keys())),
+    'the live part follows the writes too'
+);
+-- every key the live punch's functions read is listed (else live_policy would
+-- hand them a NULL where policy had a value)
+select is(
+    (select array_agg(distinct k order by k) from (
+        select (regexp_matches(p.prosrc, '[pv]_policy\s*->>?\s*''([a-z_]+)''', 'g'))[1] as k
+        from pg_proc as p
+        where p.oid in (
+            'app.record_punch(uuid, app.event_type, timestamptz, text, text, text, text, boolean, jsonb)'::regprocedure,
+            'app.apply_live_punch(app.attendance_events)'::regprocedure,
+            'app.step_day(app.daily_status, app.attendance_events, jsonb)'::regprocedure,
+            'app.require_punch_window(timestamptz, jsonb)'::regprocedure
+        )
+    ) as used where k <> all(app.live_policy_keys())),
+    null::text [],
+    'the live punch reads only keys that live_policy carries'
+);
+select cmp_ok(
+    (select count(distinct m.k[1])::integer
+     from pg_proc as p
+     cross join lateral regexp_matches(p.prosrc, '[pv]_policy\s*->>?\s*''([a-z_]+)''', 'g') as m (k)
+     where p.oid = 'app.step_day(app.daily_status, app.attendance_events, jsonb)'::regprocedure),
+    '>=', 5, 'the key scan does see step_day''s reads (the test above can fail)'
+);
 
 -- attacks: a second row, a client write, a client read
 select throws_ok(
