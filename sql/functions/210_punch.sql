@@ -91,7 +91,7 @@ create or replace function app.record_punch(
 language plpgsql volatile
 as $$
 declare
-    v_emp app.employees;
+    v_emp record;
     v_at timestamptz := coalesce(p_occurred_at, now());
     v_policy jsonb;
     v_hash text;
@@ -115,7 +115,8 @@ begin
         perform app.lock_employee(p_employee_id);
     end if;
 
-    select * into v_emp from app.employees as e where e.id = p_employee_id;
+    -- the columns used, not the row (raw_keka_profile may hold 64 KB)
+    select e.employment_status, e.slack_user_id, e.email into v_emp from app.employees as e where e.id = p_employee_id;
     if not found then
         perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this id.');
     end if;

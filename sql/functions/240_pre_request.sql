@@ -16,7 +16,7 @@ as $$
 declare
     v_role text := app.current_app_role();
     v_employee_id uuid := app.current_employee_id();
-    v_emp app.employees;
+    v_emp record;
     v_class text;
 begin
     if v_role = 'kiosk' then
@@ -26,7 +26,7 @@ begin
         if v_employee_id is null then
             perform app.fail(401, 'NOT_AUTHENTICATED', 'The token carries no valid employee_id claim.');
         end if;
-        select * into v_emp from app.employees as e where e.id = v_employee_id;
+        select e.employment_status, e.role into v_emp from app.employees as e where e.id = v_employee_id;
         if not found then
             perform app.fail(401, 'NOT_AUTHENTICATED', 'The token names an unknown employee.');
         end if;
