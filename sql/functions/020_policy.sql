@@ -4,17 +4,25 @@
 -- for hr_admin's anomaly report (hr_admin may read settings). PL/pgSQL rather
 -- than SQL because the hot callers are PL/pgSQL, which keeps its plans cached;
 -- a SQL function called from there is planned again on every call.
+--
 -- The settings come merged already (app.settings_merged, kept by a trigger on
--- app.settings): one primary-key read, not an aggregate over every setting.
+-- app.settings): one primary-key read joined with the employee's row, not an
+-- aggregate over every setting. (Without the merged row, which the repeatable
+-- SQL always writes, the aggregate.)
 create or replace function app.policy(p_employee_id uuid) returns jsonb
 language plpgsql stable
 as $$
 begin
     return coalesce(
-        (select m.value from app.settings_merged as m where m.id),
-        (select jsonb_object_agg(s.key, s.value) from app.settings as s),
-        '{}'
-    ) || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}');
+        (
+            select m.value || coalesce(e.shift_config, '{}')
+            from app.settings_merged as m
+            left join app.employees as e on e.id = p_employee_id
+            where m.id
+        ),
+        coalesce((select jsonb_object_agg(s.key, s.value) from app.settings as s), '{}')
+        || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}')
+    );
 end
 $$;
 comment on function app.policy(uuid) is 'Effective policy for one employee (settings + shift_config).';
@@ -40,10 +48,14 @@ language plpgsql stable
 as $$
 begin
     return coalesce(
-        (select m.live from app.settings_merged as m where m.id),
-        (select jsonb_object_agg(s.key, s.value) from app.settings as s where s.key = any(app.live_policy_keys())),
-        '{}'
-    ) || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}');
+        (
+            select m.live || coalesce(e.shift_config, '{}')
+            from app.settings_merged as m
+            left join app.employees as e on e.id = p_employee_id
+            where m.id
+        ),
+        app.policy(p_employee_id)
+    );
 end
 $$;
 comment on function app.live_policy(uuid) is
