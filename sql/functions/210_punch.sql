@@ -53,21 +53,21 @@ $$;
 
 -- A live punch's instant: not in the future beyond the clock skew, not
 -- back-dated beyond employee_backdate_minutes (admins add older events).
+-- SQL and VOLATILE (app.fail is), so that it inlines into its PL/pgSQL callers'
+-- expressions: no function call on the punch path when the instant is fine.
 create or replace function app.require_punch_window(p_at timestamptz, p_policy jsonb) returns void
-language plpgsql stable
+language sql volatile
 as $$
-begin
-    if p_at > now() + make_interval(secs => (p_policy ->> 'clock_skew_seconds')::integer) then
-        perform app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.');
-    end if;
-    if p_at < now() - make_interval(mins => (p_policy ->> 'employee_backdate_minutes')::integer) then
-        perform app.fail(
-            422, 'BACKDATE_LIMIT_EXCEEDED',
-            format('A punch may be dated at most %s minutes back; ask an admin to add it.',
-                p_policy ->> 'employee_backdate_minutes')
-        );
-    end if;
-end
+    select case
+        when p_at > now() + make_interval(secs => (p_policy ->> 'clock_skew_seconds')::integer)
+            then app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.')
+        when p_at < now() - make_interval(mins => (p_policy ->> 'employee_backdate_minutes')::integer)
+            then app.fail(
+                422, 'BACKDATE_LIMIT_EXCEEDED',
+                format('A punch may be dated at most %s minutes back; ask an admin to add it.',
+                    p_policy ->> 'employee_backdate_minutes')
+            )
+    end
 $$;
 comment on function app.require_punch_window(timestamptz, jsonb) is
 'Refuse a live punch dated in the future (422 OCCURRED_AT_IN_FUTURE) or too far back (422 BACKDATE_LIMIT_EXCEEDED).';
