@@ -150,7 +150,7 @@ begin
         v_payload := jsonb_build_object('note', p_note);
     end if;
     if p_event_type = 'CLOCK_IN' then
-        v_policy := app.live_policy(p_employee_id);
+        v_policy := app.policy_of(p_employee_id, true);
         perform app.require_punch_window(v_at, v_policy);
         v_mode := coalesce(v_policy ->> 'gatekeeper_mode', 'enforce');
         v_payload := v_payload || jsonb_strip_nulls(jsonb_build_object('plan', p_plan));

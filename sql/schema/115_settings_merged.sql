@@ -18,4 +18,4 @@ alter table app.settings_merged enable row level security;
 comment on table app.settings_merged is
 'app.settings as one object (key -> value), kept in step by a trigger; read through app.policy(employee_id).';
 comment on column app.settings_merged.live is
-'The settings the live punch reads (app.live_policy_keys()), merged: app.live_policy(employee_id).';
+'The settings the live punch reads (app.live_policy_keys()), merged: app.policy_of(employee_id, true).';

@@ -34,8 +34,8 @@ select is(app.policy(:'mia') ->> 'break_allowance_minutes', '12', 'shift_config 
 -- the live punch's part: the same value as app.policy for every listed key
 select is(
     (select count(*)::integer from unnest(app.live_policy_keys()) as k
-     where app.live_policy(:'mia') -> k is distinct from app.policy(:'mia') -> k),
-    0, 'live_policy agrees with policy on every live key'
+     where app.policy_of(:'mia', true) -> k is distinct from app.policy(:'mia') -> k),
+    0, 'the live part agrees with policy on every live key'
 );
 select is(
     (select m.live from app.settings_merged as m),
@@ -56,7 +56,7 @@ select is(
         )
     ) as used where k <> all(app.live_policy_keys())),
     null::text [],
-    'the live punch reads only keys that live_policy carries'
+    'the live punch reads only keys that the live part carries'
 );
 select cmp_ok(
     (select count(distinct m.k[1])::integer

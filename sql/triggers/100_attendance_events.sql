@@ -73,7 +73,7 @@ create or replace function app.apply_live_punch(p_event app.attendance_events) r
 language plpgsql volatile
 as $$
 declare
-    v_policy constant jsonb := app.live_policy(p_event.employee_id);
+    v_policy constant jsonb := app.policy_of(p_event.employee_id, true);
     v_at constant timestamptz := p_event.occurred_at;
     v_edge record;
     v_own date;

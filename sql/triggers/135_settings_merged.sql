@@ -36,6 +36,10 @@ create or replace trigger _900_merge
 after insert or update or delete or truncate on app.settings
 for each statement execute function app.tg_settings__merge();
 
+-- (migration 0161 named the function before it was folded into app.policy_of)
+comment on column app.settings_merged.live is
+'The settings the live punch reads (app.live_policy_keys()), merged: app.policy_of(employee_id, true).';
+
 -- Re-merged whenever this SQL is applied (a changed key list, a new database
 -- built from sql/schema).
 select app.merge_settings();
