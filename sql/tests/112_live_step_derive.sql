@@ -2,10 +2,12 @@
 -- a statement whose rows the live step all stored makes no replay call; any
 -- other row in the statement (or earlier in the transaction) gets its day
 -- replayed, whatever the mix, and a hand-set hithonix.ledger_derive cannot
--- skip a replay. Also the row-level daily_status guards: a day moved into a
--- closed period is refused, and the lock notice still follows a live lock.
+-- skip a replay. Also: a chain sent with a direct live insert is replaced
+-- (the chain verifies), and the row-level period-lock guard on daily_status
+-- refuses a day moved into a closed period (the lock notice of a live lock:
+-- 801_lock_notices).
 begin;
-select plan(11);
+select plan(15);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -61,7 +63,31 @@ select is(
     'stored equals recomputed after the mix'
 );
 
--- 6. the row-level period-lock guard on daily_status: moving a day into a closed period is refused
+-- 6. the hash chain: whatever chain the caller sends for a live row or a VOID
+-- with a live source, _490_chain replaces it; the chain verifies
+insert into app.attendance_events (
+    employee_id, event_type, occurred_at, source, created_by, chain_seq, chain_hash
+) values (:'ada', 'BREAK_END', tests.ist(:'d' || ' 15:30'), 'web', 'test', 1, sha256('forged'));
+select isnt(
+    (select chain_hash from app.attendance_events where employee_id = :'ada' order by id desc limit 1),
+    sha256('forged'), 'a live row''s sent chain is replaced'
+);
+select is(
+    (select max(chain_seq) from app.attendance_events where employee_id = :'ada'),
+    (select chain_seq from app.ledger_chain_heads where employee_id = :'ada'),
+    'the live row is the head'
+);
+select id as last_live from app.attendance_events where employee_id = :'ada' order by id desc limit 1 \gset
+insert into app.attendance_events (
+    employee_id, event_type, occurred_at, source, corrects_event_id, created_by, chain_seq, chain_hash
+) values (:'ada', 'VOID', tests.ist(:'d' || ' 15:31'), 'web', :last_live, 'test', 1, sha256('forged'));
+select isnt(
+    (select chain_hash from app.attendance_events where employee_id = :'ada' order by id desc limit 1),
+    sha256('forged'), 'a VOID with a live source is chained too'
+);
+select is(app.ledger_first_break(:'ada', null, null), null, 'ada''s chain verifies');
+
+-- 7. the row-level period-lock guard on daily_status: moving a day into a closed period is refused
 insert into app.period_locks (date_from, date_to, reason, locked_by)
 values (:'d'::date - 20, :'d'::date - 10, 'test payroll', 'test');
 select throws_ok(
