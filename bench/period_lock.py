@@ -1,9 +1,10 @@
 """``python -m bench.period_lock``: what the payroll period lock costs the punch path.
 
-Issue 14, part 6 guards the ledger and daily_status with statement-level
-triggers (``_050_period_lock`` on ``app.attendance_events``,
-``_050_period_lock_ins`` / ``_upd`` / ``_del`` on ``app.daily_status``): every
-punch runs the ledger's and the day update's. pgbench replays PostgREST's
+Issue 14, part 6 guards the ledger and daily_status with triggers
+(``_050_period_lock`` on ``app.attendance_events``, ``_050_period_lock_ins`` /
+``_del`` on ``app.daily_status``, statement-level; ``_050_period_lock_upd``,
+row-level since issue 11's second pass): every punch runs the ledger's and the
+day update's. pgbench replays PostgREST's
 clock_in + clock_out transactions (``pgbench/punch.sql``, ``-M prepared``, 4
 clients) on one database in three states, alternated round by round: the
 guards disabled (``alter table … disable trigger``), enabled with no lock

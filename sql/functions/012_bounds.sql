@@ -31,6 +31,13 @@ returns void
 language plpgsql immutable
 as $$
 begin
+    -- every punch passes here: one expression when all is well
+    if not coalesce(
+        length(p_plan) > 2000 or length(p_note) > 500 or length(p_idempotency_key) > 200 or p_idempotency_key = '',
+        false
+    ) then
+        return;
+    end if;
     perform app.require_max_length('plan', p_plan, 2000);
     perform app.require_max_length('note', p_note, 500);
     perform app.require_max_length('idempotency_key', p_idempotency_key, 200);

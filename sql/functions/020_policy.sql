@@ -4,16 +4,57 @@
 -- for hr_admin's anomaly report (hr_admin may read settings). PL/pgSQL rather
 -- than SQL because the hot callers are PL/pgSQL, which keeps its plans cached;
 -- a SQL function called from there is planned again on every call.
+--
+-- The settings come merged already (app.settings_merged, kept by a trigger on
+-- app.settings): one primary-key read joined with the employee's row, not an
+-- aggregate over every setting. p_live_only: only the keys the live punch
+-- reads (app.live_policy_keys(): the merge copies nine settings, not all of
+-- them). Without the merged row, which the repeatable SQL always writes, the
+-- aggregate (all keys).
+create or replace function app.policy_of(p_employee_id uuid, p_live_only boolean) returns jsonb
+language plpgsql stable
+as $$
+begin
+    return coalesce(
+        (
+            select case when p_live_only then m.live else m.value end || coalesce(e.shift_config, '{}')
+            from app.settings_merged as m
+            left join app.employees as e on e.id = p_employee_id
+            where m.id
+        ),
+        coalesce((select jsonb_object_agg(s.key, s.value) from app.settings as s), '{}')
+        || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}')
+    );
+end
+$$;
+comment on function app.policy_of(uuid, boolean) is
+'Effective policy for one employee; p_live_only: only the keys the live punch reads (app.live_policy_keys()).';
+grant execute on function app.policy_of(uuid, boolean) to hr_admin;
+
 create or replace function app.policy(p_employee_id uuid) returns jsonb
 language plpgsql stable
 as $$
 begin
-    return coalesce((select jsonb_object_agg(s.key, s.value) from app.settings as s), '{}')
-        || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}');
+    return app.policy_of(p_employee_id, false);
 end
 $$;
 comment on function app.policy(uuid) is 'Effective policy for one employee (settings + shift_config).';
 grant execute on function app.policy(uuid) to hr_admin;
+
+-- The settings the live punch reads (app.record_punch, app.apply_live_punch,
+-- app.require_punch_window, app.step_day) through app.policy_of(id, true): a
+-- pgTAP test (041_settings_merged) fails when one of those reads a key that is
+-- not listed here.
+create or replace function app.live_policy_keys() returns text[]
+language sql immutable
+as $$
+    select array[
+        'clock_skew_seconds', 'employee_backdate_minutes', 'max_shift_hours', 'one_clock_in_per_day',
+        'general_shift', 'break_allowance_minutes', 'lunch_allowance_minutes', 'gatekeeper_mode', 'shift_type'
+    ]
+$$;
+
+drop function if exists app.live_policy(uuid);
 
 -- max_shift_hours as an interval, for the read-time MISSING_CLOCK_OUT.
 create or replace function app.max_shift_interval() returns interval

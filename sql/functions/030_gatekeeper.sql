@@ -9,8 +9,13 @@
 -- is mash without running any pattern on it, so the backreference patterns only
 -- ever see short strings.
 
+-- Not STRICT, so that it inlines into validate_shift_plan's query (a STRICT
+-- SQL function whose body is a CASE is called once per word, not inlined); a
+-- NULL word still gives NULL. The patterns stay apart: one pattern holding
+-- the backreferences and the keyboard runs together runs the backtracking
+-- matcher over every alternative (measured: several times slower).
 create or replace function app.plan_word_is_mash(p_word text) returns boolean
-language sql immutable strict
+language sql immutable
 as $$
     select case when length(p_word) > 40 then true else
         -- one letter repeated: aaaa
@@ -30,7 +35,7 @@ create or replace function app.validate_shift_plan(p_plan text) returns jsonb
 language plpgsql immutable
 as $$
 declare
-    v_words text[];
+    v_words integer;
     v_real integer;
     v_errors text[] := '{}';
 begin
@@ -38,14 +43,17 @@ begin
     if p_plan is null or btrim(p_plan) = '' then
         v_errors := array_append(v_errors, 'EMPTY');
     else
-        select coalesce(array_agg(m[1]), '{}') into v_words
-        from regexp_matches(lower(p_plan), '([[:alpha:]]{2,})', 'g') as m;
-        if cardinality(v_words) = 0 then
+        -- the words and the real ones in one pass (plan_word_is_mash inlines)
+        select
+            count(*)::integer,
+            count(*) filter (where length(m.w) <= 40 and m.w ~ '[aeiouy]' and not app.plan_word_is_mash(m.w))::integer
+        into v_words, v_real
+        from regexp_matches(lower(p_plan), '([[:alpha:]]{2,})', 'g') as r (g)
+        cross join lateral (select r.g[1] as w) as m;
+        if v_words = 0 then
             v_errors := array_append(v_errors, 'NO_WORDS');
         else
-            select count(*) into v_real from unnest(v_words) as w
-            where length(w) <= 40 and w ~ '[aeiouy]' and not app.plan_word_is_mash(w);
-            if v_real * 2 < cardinality(v_words) then
+            if v_real * 2 < v_words then
                 v_errors := array_append(v_errors, 'KEYBOARD_MASH');
             end if;
             if v_real < 2 then

@@ -377,35 +377,9 @@ begin
 end
 $$;
 
--- The live step's write when its day row exists: an UPDATE by key (cheaper than
--- INSERT … ON CONFLICT, which tries the insert first).
-create or replace function app.save_day(p_day app.daily_status) returns void
-language plpgsql volatile
-as $$
-begin
-    update app.daily_status as ds set
-        current_status = p_day.current_status,
-        first_clock_in = p_day.first_clock_in,
-        last_clock_out = p_day.last_clock_out,
-        last_event_id = p_day.last_event_id,
-        last_event_at = p_day.last_event_at,
-        worked_minutes = p_day.worked_minutes,
-        break_minutes_used = p_day.break_minutes_used,
-        lunch_minutes = p_day.lunch_minutes,
-        event_count = p_day.event_count,
-        anomalies = p_day.anomalies,
-        is_locked = p_day.is_locked,
-        lock_reason = p_day.lock_reason,
-        has_sync_errors = p_day.has_sync_errors,
-        updated_at = p_day.updated_at,
-        state_since = p_day.state_since,
-        worked_seconds = p_day.worked_seconds,
-        break_seconds = p_day.break_seconds,
-        lunch_seconds = p_day.lunch_seconds,
-        lunch_starts = p_day.lunch_starts
-    where ds.employee_id = p_day.employee_id and ds.business_date_ist = p_day.business_date_ist;
-end
-$$;
+-- The live step's write when its day row exists is an UPDATE inside
+-- app.apply_live_punch (no function call per punch).
+drop function if exists app.save_day(app.daily_status);
 
 -- Replay a set of employee-days (parallel arrays) and store them: the old rows
 -- go, the replayed ones come in, in one pass. The caller holds the employees'

@@ -1,8 +1,9 @@
 -- The punch path: one employee's own CLOCK_IN/OUT, breaks and lunch.
 --
--- Serialized per employee (app.lock_employee: their latest day row), so two
--- concurrent CLOCK_INs cannot both pass the state check and two retries of one
--- idempotency key find one event. Idempotency: the same key with the same
+-- Serialized per employee (app.lock_employee: their ledger chain head), so two
+-- concurrent CLOCK_INs cannot both pass the state check (the live step in the
+-- ledger's trigger locks) and two retries of one idempotency key find one
+-- event (locked here, before the lookup). Idempotency: the same key with the same
 -- request returns the original event; with a different request it is refused.
 -- The state machine itself lives in the ledger's BEFORE INSERT trigger, so it
 -- holds for every source, not just this path.
@@ -52,27 +53,30 @@ $$;
 
 -- A live punch's instant: not in the future beyond the clock skew, not
 -- back-dated beyond employee_backdate_minutes (admins add older events).
+-- SQL and VOLATILE (app.fail is), so that it inlines into its PL/pgSQL callers'
+-- expressions: no function call on the punch path when the instant is fine.
 create or replace function app.require_punch_window(p_at timestamptz, p_policy jsonb) returns void
-language plpgsql stable
+language sql volatile
 as $$
-begin
-    if p_at > now() + make_interval(secs => (p_policy ->> 'clock_skew_seconds')::integer) then
-        perform app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.');
-    end if;
-    if p_at < now() - make_interval(mins => (p_policy ->> 'employee_backdate_minutes')::integer) then
-        perform app.fail(
-            422, 'BACKDATE_LIMIT_EXCEEDED',
-            format('A punch may be dated at most %s minutes back; ask an admin to add it.',
-                p_policy ->> 'employee_backdate_minutes')
-        );
-    end if;
-end
+    select case
+        when p_at > now() + make_interval(secs => (p_policy ->> 'clock_skew_seconds')::integer)
+            then app.fail(422, 'OCCURRED_AT_IN_FUTURE', 'occurred_at is in the future.')
+        when p_at < now() - make_interval(mins => (p_policy ->> 'employee_backdate_minutes')::integer)
+            then app.fail(
+                422, 'BACKDATE_LIMIT_EXCEEDED',
+                format('A punch may be dated at most %s minutes back; ask an admin to add it.',
+                    p_policy ->> 'employee_backdate_minutes')
+            )
+    end
 $$;
 comment on function app.require_punch_window(timestamptz, jsonb) is
 'Refuse a live punch dated in the future (422 OCCURRED_AT_IN_FUTURE) or too far back (422 BACKDATE_LIMIT_EXCEEDED).';
 
 -- Internal: record a live punch for a resolved employee. Not granted to anyone;
--- app.punch (the caller's own) and app.kiosk_punch (by badge) call it.
+-- only SECURITY DEFINER functions call it (app.punch, the caller's own;
+-- app.kiosk_punch and app.badge_scan, by badge; app.try_punch), so it runs as
+-- the owner with their pinned search_path and needs no definer switch of its
+-- own (every name inside is qualified all the same).
 create or replace function app.record_punch(
     p_employee_id uuid,
     p_event_type app.event_type,
@@ -84,11 +88,10 @@ create or replace function app.record_punch(
     p_check_plan boolean,
     p_second_opinion jsonb default null
 ) returns jsonb
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+language plpgsql volatile
 as $$
 declare
-    v_emp app.employees;
+    v_emp record;
     v_at timestamptz := coalesce(p_occurred_at, now());
     v_policy jsonb;
     v_hash text;
@@ -106,9 +109,14 @@ begin
     if not app.is_live_punch_source(p_source) then
         perform app.fail(422, 'INVALID_ARGUMENT', 'source must be one of web, slack, kiosk, api, mobile.');
     end if;
-    perform app.lock_employee(p_employee_id);
+    -- two retries of one idempotency key must find one event: lock before
+    -- looking (a punch without a key is locked by its live step, in the insert)
+    if p_idempotency_key is not null then
+        perform app.lock_employee(p_employee_id);
+    end if;
 
-    select * into v_emp from app.employees as e where e.id = p_employee_id;
+    -- the columns used, not the row (raw_keka_profile may hold 64 KB)
+    select e.employment_status, e.slack_user_id, e.email into v_emp from app.employees as e where e.id = p_employee_id;
     if not found then
         perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this id.');
     end if;
@@ -142,7 +150,7 @@ begin
         v_payload := jsonb_build_object('note', p_note);
     end if;
     if p_event_type = 'CLOCK_IN' then
-        v_policy := app.policy(p_employee_id);
+        v_policy := app.policy_of(p_employee_id, true);
         perform app.require_punch_window(v_at, v_policy);
         v_mode := coalesce(v_policy ->> 'gatekeeper_mode', 'enforce');
         v_payload := v_payload || jsonb_strip_nulls(jsonb_build_object('plan', p_plan));
@@ -175,7 +183,12 @@ begin
         employee_id, event_type, occurred_at, source, idempotency_key, request_hash, payload, created_by
     ) values (
         p_employee_id, p_event_type, v_at, p_source, p_idempotency_key, v_hash, v_payload,
-        app.current_actor()
+        -- app.current_actor() without its query: the caller's own punch names
+        -- the employee already read above
+        case
+            when p_employee_id = app.current_employee_id() then coalesce(v_emp.slack_user_id, v_emp.email::text)
+            else app.current_actor()
+        end
     )
     returning * into v_event;
     -- the row the insert's live step just wrote

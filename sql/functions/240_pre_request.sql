@@ -16,14 +16,17 @@ as $$
 declare
     v_role text := app.current_app_role();
     v_employee_id uuid := app.current_employee_id();
-    v_emp app.employees;
+    v_emp record;
+    v_class text;
 begin
-    perform app.check_kiosk_device();  -- kiosk tokens: device registered, not revoked (900_kiosk_devices.sql)
+    if v_role = 'kiosk' then
+        perform app.check_kiosk_device();  -- device registered, not revoked (900_kiosk_devices.sql)
+    end if;
     if v_role in ('employee', 'approver', 'hr_admin') then
         if v_employee_id is null then
             perform app.fail(401, 'NOT_AUTHENTICATED', 'The token carries no valid employee_id claim.');
         end if;
-        select * into v_emp from app.employees as e where e.id = v_employee_id;
+        select e.employment_status, e.role into v_emp from app.employees as e where e.id = v_employee_id;
         if not found then
             perform app.fail(401, 'NOT_AUTHENTICATED', 'The token names an unknown employee.');
         end if;
@@ -35,9 +38,11 @@ begin
         end if;
     end if;
     perform app.require_allowed_ip(v_role);
-    perform app.rate_limit_hit(
-        app.rate_limit_class(current_setting('request.method', true), current_setting('request.path', true))
-    );
+    -- most calls (a punch) are in no class: no call then
+    v_class := app.rate_limit_class(current_setting('request.method', true), current_setting('request.path', true));
+    if v_class is not null then
+        perform app.rate_limit_hit(v_class);
+    end if;
 end
 $$;
 comment on function app.pre_request() is

@@ -20,11 +20,20 @@ $$;
 -- many employee-days (parallel arrays), in one statement (the replay,
 -- app.derive_days: one call per pass, not one query per day). Leave exists
 -- only inside the requests' date bounds (infinite or absurd days have none).
+-- PL/pgSQL (RETURN QUERY) with a generic plan, so that its plan is cached: as
+-- a SQL function with SET it is never inlined and was planned on every call,
+-- and a custom plan for the arrays' exact sizes always looks cheaper than the
+-- generic one, so the plan cache would plan every call too (0.3-0.5 ms for a
+-- live punch's first day row, issue 11; the plan is the same lateral index
+-- lookup per employee-day either way).
 create or replace function app.leave_portions(p_employee_ids uuid[], p_dates date[])
 returns table (employee_id uuid, business_date_ist date, leave_portion text)
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
+begin
+    return query
     select
         k.employee_id,
         k.day,
@@ -46,7 +55,8 @@ as $$
             and r.status = 'APPROVED'
             and r.slots && int4range(k.first_slot, k.first_slot + 2)
             and k.first_slot is not null
-    ) as l
+    ) as l;
+end
 $$;
 comment on function app.leave_portions(uuid[], date[]) is
 'The approved leave (FULL_DAY, FIRST_HALF, SECOND_HALF or null) of many employee-days, in one statement.';

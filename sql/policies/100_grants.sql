@@ -13,4 +13,4 @@ grant usage on schema api to anon, employee, approver, hr_admin, kiosk;
 -- readers (rows decided by RLS; see 200_rls.sql)
 grant select on app.employees, app.attendance_events, app.daily_status
 to employee, approver, hr_admin;
-grant select on app.audit_logs, app.day_unlocks, app.settings to hr_admin;
+grant select on app.audit_logs, app.day_unlocks, app.settings, app.settings_merged to hr_admin;

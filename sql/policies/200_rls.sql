@@ -51,3 +51,7 @@ using (true);
 drop policy if exists settings_read on app.settings;
 create policy settings_read on app.settings for select to hr_admin
 using (true);
+
+drop policy if exists settings_merged_read on app.settings_merged;
+create policy settings_merged_read on app.settings_merged for select to hr_admin
+using (true);

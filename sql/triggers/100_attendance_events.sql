@@ -39,6 +39,29 @@ begin
 end
 $$;
 
+-- Does _500_derive have anything to replay? Every row that reaches
+-- _100_prepare notes here whether the live step stored its day
+-- (p_stepped) or a replay must (any other row: VOID, admin, import, a live
+-- punch the step could not tell). The note is a transaction-local setting:
+-- 'replay' is sticky for the rest of the transaction (never reset, so no
+-- nesting or ordering of statements can hide a row that needs a replay);
+-- 'stepped' only while no row needed one. _500_derive's WHEN skips the call
+-- only on 'stepped' and only when no row can have bypassed _100_prepare
+-- (its WHEN lets bulk import rows through only while
+-- hithonix.import_business_dates is on). Setting it by hand can only cause
+-- a replay, never skip one: every row that reaches _100_prepare writes it.
+create or replace function app.note_ledger_rows(p_stepped boolean) returns void
+language plpgsql volatile
+as $$
+begin
+    if not p_stepped then
+        perform set_config('hithonix.ledger_derive', 'replay', true);
+    elsif current_setting('hithonix.ledger_derive', true) is distinct from 'replay' then
+        perform set_config('hithonix.ledger_derive', 'stepped', true);
+    end if;
+end
+$$;
+
 -- A live punch (web, slack, kiosk, api, mobile) as one step of the state
 -- machine: refuse an instant outside the time window (future beyond the clock
 -- skew, or back-dated beyond employee_backdate_minutes), lock the employee
@@ -50,7 +73,7 @@ create or replace function app.apply_live_punch(p_event app.attendance_events) r
 language plpgsql volatile
 as $$
 declare
-    v_policy constant jsonb := app.policy(p_event.employee_id);
+    v_policy constant jsonb := app.policy_of(p_event.employee_id, true);
     v_at constant timestamptz := p_event.occurred_at;
     v_edge record;
     v_own date;
@@ -60,7 +83,11 @@ declare
     v_next app.daily_status;
 begin
     perform app.require_punch_window(v_at, v_policy);
-    perform app.lock_employee(p_event.employee_id);
+    -- app.lock_employee, inlined (the head exists once the employee has punched)
+    perform 1 from app.ledger_chain_heads as h where h.employee_id = p_event.employee_id for update;
+    if not found then
+        perform app.lock_employee(p_event.employee_id);
+    end if;
     -- the employee's latest shift edge owns the punch (their state, even when
     -- v_at is a little earlier than their last punch: two racing requests)
     select ev.event_type, ev.occurred_at, ev.business_date_ist into v_edge
@@ -150,10 +177,34 @@ begin
         end;
     end if;
     if v_next.employee_id is not null and v_target.employee_id is not null then
-        perform app.save_day(v_next);
+        -- by key, every column the step computes (cheaper than INSERT … ON
+        -- CONFLICT, which tries the insert first; a HOT update: no indexed
+        -- column changes)
+        update app.daily_status as ds set
+            current_status = v_next.current_status,
+            first_clock_in = v_next.first_clock_in,
+            last_clock_out = v_next.last_clock_out,
+            last_event_id = v_next.last_event_id,
+            last_event_at = v_next.last_event_at,
+            worked_minutes = v_next.worked_minutes,
+            break_minutes_used = v_next.break_minutes_used,
+            lunch_minutes = v_next.lunch_minutes,
+            event_count = v_next.event_count,
+            anomalies = v_next.anomalies,
+            is_locked = v_next.is_locked,
+            lock_reason = v_next.lock_reason,
+            has_sync_errors = v_next.has_sync_errors,
+            updated_at = v_next.updated_at,
+            state_since = v_next.state_since,
+            worked_seconds = v_next.worked_seconds,
+            break_seconds = v_next.break_seconds,
+            lunch_seconds = v_next.lunch_seconds,
+            lunch_starts = v_next.lunch_starts
+        where ds.employee_id = v_next.employee_id and ds.business_date_ist = v_next.business_date_ist;
     elsif v_next.employee_id is not null then
         perform app.insert_day(v_next);
     end if;
+    perform app.note_ledger_rows(v_next.employee_id is not null);
     return p_event.business_date_ist;
 end
 $$;
@@ -182,12 +233,14 @@ begin
             perform app.fail(422, 'INVALID_ARGUMENT', 'A VOID cancels a non-VOID event of the same employee.');
         end if;
         new.business_date_ist := v_target.business_date_ist;
+        perform app.note_ledger_rows(false);
         return new;
     end if;
     if app.is_live_punch_source(new.source) then
         new.business_date_ist := app.apply_live_punch(new);
         return new;
     end if;
+    perform app.note_ledger_rows(false);
     -- app.import_events_v1 computed the dates set-based (the same rule); only the
     -- owner can insert into the ledger directly, so only the owner can get here
     if new.source = 'import' and new.business_date_ist is not null
@@ -293,10 +346,17 @@ when (not (
 ))
 execute function app.tg_attendance_events__prepare();
 
+-- Not called when every row of the statement was stepped live (see
+-- app.note_ledger_rows): the usual punch replays nothing and pays no call.
 create or replace trigger _500_derive
 after insert on app.attendance_events
 referencing new table as new_rows
-for each statement execute function app.tg_attendance_events__derive();
+for each statement
+when (
+    current_setting('hithonix.ledger_derive', true) is distinct from 'stepped'
+    or current_setting('hithonix.import_business_dates', true) = 'on'
+)
+execute function app.tg_attendance_events__derive();
 
 create or replace trigger _600_sync_errors
 after update on app.attendance_events

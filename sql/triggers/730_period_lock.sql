@@ -8,8 +8,9 @@
 --                      per row; before _500_derive re-derives anything
 --                      _060_period_lock     (row, BEFORE UPDATE, only when
 --                      business_date_ist changes) the backfill's repair
---   daily_status       _050_period_lock_ins / _upd / _del (statement, AFTER)
---                      any derived day written in a closed period, except a
+--   daily_status       _050_period_lock_ins / _del (statement, AFTER), _upd
+--                      (row, AFTER: the live step's one-row UPDATE) any
+--                      derived day written in a closed period, except a
 --                      change of has_sync_errors alone (the worker's outcome)
 --   leave_requests     _050_period_lock     (row, BEFORE UPDATE) a status change
 --                      into or out of APPROVED covering a closed date
@@ -135,32 +136,25 @@ end
 $$;
 
 -- An UPDATE of daily_status: only a change beyond has_sync_errors and
--- updated_at counts. (PostgreSQL allows one event per trigger with transition
--- tables: INSERT and DELETE use the functions above.)
+-- updated_at counts, of a row whose date (before or after) an active lock
+-- covers. Row-level, without transition tables: the one UPDATE of
+-- daily_status is the live step's single row (app.save_day), which then pays
+-- one call and one look at the tiny period_locks table, not the capture of
+-- both transition tables for a statement trigger.
 create or replace function app.tg_daily_status__period_lock_update() returns trigger
 language plpgsql volatile
 as $$
-declare
-    v_from date;
-    v_to date;
-    v_hit date;
 begin
     if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
         return null;
     end if;
-    select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
-    if app.period_lock_overlaps(v_from, v_to) then
-        -- the rows inside a lock first, then what changed in them
-        with inside as materialized (
-            select n.employee_id, n.business_date_ist, to_jsonb(n) - 'has_sync_errors' - 'updated_at' as day
-            from new_rows as n
-            inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist
-        )
-        select min(i.business_date_ist) into v_hit
-        from inside as i
-        inner join old_rows as o on i.employee_id = o.employee_id and i.business_date_ist = o.business_date_ist
-        where i.day is distinct from (to_jsonb(o) - 'has_sync_errors' - 'updated_at');
-        perform app.period_lock_check_hit(v_hit);
+    if (to_jsonb(new) - 'has_sync_errors' - 'updated_at') is distinct from (to_jsonb(old) - 'has_sync_errors' - 'updated_at')
+        then
+        perform app.period_lock_check_hit((
+            select min(d.day)
+            from (values (old.business_date_ist), (new.business_date_ist)) as d (day)
+            inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> d.day
+        ));
     end if;
     return null;
 end
@@ -234,8 +228,7 @@ for each statement execute function app.tg_period_lock__new_rows();
 
 create or replace trigger _050_period_lock_upd
 after update on app.daily_status
-referencing old table as old_rows new table as new_rows
-for each statement execute function app.tg_daily_status__period_lock_update();
+for each row execute function app.tg_daily_status__period_lock_update();
 
 create or replace trigger _050_period_lock_del
 after delete on app.daily_status

@@ -1,0 +1,105 @@
+-- The live step and the replay share the ledger's _500_derive (issue 11):
+-- a statement whose rows the live step all stored makes no replay call; any
+-- other row in the statement (or earlier in the transaction) gets its day
+-- replayed, whatever the mix, and a hand-set hithonix.ledger_derive cannot
+-- skip a replay. Also: a chain sent with a direct live insert is replaced
+-- (the chain verifies), and the row-level period-lock guard on daily_status
+-- refuses a day moved into a closed period (the lock notice of a live lock:
+-- 801_lock_notices).
+begin;
+select plan(15);
+
+select tests.allow_backdating();
+select tests.create_employee('ada@example.com') as ada \gset
+select tests.create_employee('bo@example.com') as bo \gset
+select tests.create_employee('cy@example.com') as cy \gset
+select tests.today() - 3 as d \gset
+set local track_functions = 'all';
+create function pg_temp.derive_calls() returns bigint
+language sql volatile
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__derive()'::regprocedure), 0) $$;
+
+-- 1. live punches through the API: the step stores the day, no replay call
+select pg_temp.derive_calls() as c0 \gset
+select tests.authenticate_as('employee', :'ada');
+select api.clock_in(tests.plan(), tests.ist(:'d' || ' 10:00'));
+select api.break_start(tests.ist(:'d' || ' 12:00'));
+select api.break_end(tests.ist(:'d' || ' 12:10'));
+select tests.clear_authentication();
+select is(pg_temp.derive_calls() - :c0, 0::bigint, 'three stepped live punches: no replay call');
+select is((tests.day(:'ada', :'d')).event_count, 3, 'and the stored day holds all three');
+
+-- 2. one statement mixing a live row and an admin row: the admin row's day is replayed
+select pg_temp.derive_calls() as c1 \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
+(:'ada', 'BREAK_START', tests.ist(:'d' || ' 15:00'), 'web', 'test'),
+(:'bo', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'admin', 'test');
+select is(pg_temp.derive_calls() - :c1, 1::bigint, 'a live row beside an admin row: one replay call');
+select is((tests.day(:'bo', :'d')).current_status, 'ON_SHIFT'::app.day_status, 'the admin row''s day is derived');
+
+-- 3. a stepped punch earlier in the transaction does not let a later admin row skip its replay
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'ada', 'BREAK_END', tests.ist(:'d' || ' 15:05'), 'web', 'test');
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'cy', 'CLOCK_IN', tests.ist(:'d' || ' 08:00'), 'system', 'test');
+select is((tests.day(:'cy', :'d')).event_count, 1, 'a later system row is derived');
+
+-- 4. a hand-set note cannot skip a replay: every row that reaches _100_prepare rewrites it
+select set_config('hithonix.ledger_derive', 'stepped', true);
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'cy', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'admin', 'test');
+select is((tests.day(:'cy', :'d')).current_status, 'OFF_DUTY'::app.day_status, 'hithonix.ledger_derive set by hand: still derived');
+select is(current_setting('hithonix.ledger_derive'), 'replay', 'and the note says replay for the rest of the transaction');
+
+-- 5. a VOID of a live punch replays the day
+select id as last_break from app.attendance_events
+where employee_id = :'ada' and event_type = 'BREAK_END' order by id desc limit 1 \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, corrects_event_id, created_by)
+values (:'ada', 'VOID', tests.ist(:'d' || ' 15:06'), 'admin', :last_break, 'test');
+select is((tests.day(:'ada', :'d')).current_status, 'ON_BREAK'::app.day_status, 'a VOID re-derives the day');
+
+select is(
+    (select count(*)::integer from app.daily_status_differences(:'d'::date - 1, :'d'::date + 1)), 0,
+    'stored equals recomputed after the mix'
+);
+
+-- 6. the hash chain: whatever chain the caller sends for a live row or a VOID
+-- with a live source, _490_chain replaces it; the chain verifies
+insert into app.attendance_events (
+    employee_id, event_type, occurred_at, source, created_by, chain_seq, chain_hash
+) values (:'ada', 'BREAK_END', tests.ist(:'d' || ' 15:30'), 'web', 'test', 1, sha256('forged'));
+select isnt(
+    (select chain_hash from app.attendance_events where employee_id = :'ada' order by id desc limit 1),
+    sha256('forged'), 'a live row''s sent chain is replaced'
+);
+select is(
+    (select max(chain_seq) from app.attendance_events where employee_id = :'ada'),
+    (select chain_seq from app.ledger_chain_heads where employee_id = :'ada'),
+    'the live row is the head'
+);
+select id as last_live from app.attendance_events where employee_id = :'ada' order by id desc limit 1 \gset
+insert into app.attendance_events (
+    employee_id, event_type, occurred_at, source, corrects_event_id, created_by, chain_seq, chain_hash
+) values (:'ada', 'VOID', tests.ist(:'d' || ' 15:31'), 'web', :last_live, 'test', 1, sha256('forged'));
+select isnt(
+    (select chain_hash from app.attendance_events where employee_id = :'ada' order by id desc limit 1),
+    sha256('forged'), 'a VOID with a live source is chained too'
+);
+select is(app.ledger_first_break(:'ada', null, null), null, 'ada''s chain verifies');
+
+-- 7. the row-level period-lock guard on daily_status: moving a day into a closed period is refused
+insert into app.period_locks (date_from, date_to, reason, locked_by)
+values (:'d'::date - 20, :'d'::date - 10, 'test payroll', 'test');
+select throws_ok(
+    format(
+        $$update app.daily_status set business_date_ist = %L where employee_id = %L and business_date_ist = %L$$,
+        :'d'::date - 15, :'bo', :'d'
+    ),
+    'PT409', 'PERIOD_LOCKED', 'a day moved into a closed period is refused'
+);
+select lives_ok(
+    format($$update app.daily_status set has_sync_errors = true where employee_id = %L and business_date_ist = %L$$, :'bo', :'d'),
+    'an open day is still written'
+);
+select * from finish();
+rollback;
