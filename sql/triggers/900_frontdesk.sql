@@ -92,13 +92,22 @@ begin
 end
 $$;
 
+-- Only for the days the presence board can show: today's IST date and
+-- yesterday's (an open shift is at most max_shift_hours, itself at most 24,
+-- old). History written by an import or a correction of an older day is not
+-- presence news; the WHEN is plain expression evaluation, so a bulk load of
+-- 17,000 past days makes no PL/pgSQL call and queues no notification.
 create or replace trigger _900_notify_presence_insert
 after insert on app.daily_status
-for each row execute function app.tg_daily_status__notify_presence();
+for each row when (new.business_date_ist >= app.ist_date(now()) - 1)
+execute function app.tg_daily_status__notify_presence();
 
 create or replace trigger _900_notify_presence
 after update of current_status on app.daily_status
-for each row when (old.current_status is distinct from new.current_status)
+for each row when (
+    old.current_status is distinct from new.current_status
+    and new.business_date_ist >= app.ist_date(now()) - 1
+)
 execute function app.tg_daily_status__notify_presence();
 
 create or replace function app.tg_employees__badge_sync() returns trigger

@@ -60,6 +60,33 @@ def test_listeners_get_changes_in_commit_order_and_never_rolled_back_ones(
         assert received(listener, 1) == []  # nothing for max: that scan rolled back
 
 
+def test_history_sends_no_presence_news(api: PostgrestEmulator, owner: psycopg.Connection, db_url: str) -> None:
+    """A day the board cannot show (older than yesterday, IST) is written without a presence
+    NOTIFY, whatever writes it; today's scan right after is announced."""
+    kim = employee(owner, "kim@example.com")
+    reader = kiosk(api, owner)
+    with psycopg.connect(db_url, autocommit=True) as listener:
+        listener.execute("listen presence")
+        owner.execute(
+            "select app.import_events_v1(array[%s, %s]::uuid[], array['CLOCK_IN', 'CLOCK_OUT']::app.event_type[],"
+            " array[now() - interval '5 days', now() - interval '5 days' + interval '8 hours'], 'history')",
+            [kim, kim],
+        )
+        assert owner.execute(
+            "select count(*) from app.daily_status"
+            " where employee_id = %s and business_date_ist < app.ist_date(now()) - 1",
+            [kim],
+        ).fetchone() == (1,)
+        scanned = open_scan(api.url, reader, "B-kim")
+        scanned.commit()
+        scanned.close()
+        got = received(listener, 1)
+        assert [(channel, body["employee_id"], body["business_date"]) for channel, body in got] == [
+            ("presence", str(kim), owner.execute("select app.ist_date(now())::text").fetchone()[0])
+        ]
+        assert received(listener, 1) == []
+
+
 def test_presence_board_reads_daily_status_and_the_reader(api: PostgrestEmulator, owner: psycopg.Connection) -> None:
     manager = employee(owner, "asha@example.com", role="approver")
     kim = employee(owner, "kim@example.com", manager=manager)
