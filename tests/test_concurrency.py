@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import psycopg
+import pytest
 
 from tests.factories import PLAN, claims, employee
 from worker.devtools.pgrest import PostgrestEmulator, Response
@@ -117,16 +118,44 @@ def test_ledger_insert_during_delete_of_its_employee_is_refused(db_url: str, own
     assert owner.execute("select count(*) from app.attendance_events where employee_id = %s", [who]).fetchone() == (0,)
 
 
-def test_employee_delete_refused_above_read_committed(db_url: str, owner: psycopg.Connection) -> None:
-    """The delete guard needs a current snapshot (the RI checks take a second one, PL/pgSQL cannot)."""
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "delete from app.employees where id = %s",
+        "update app.employees set id = gen_random_uuid() where id = %s",
+        "truncate app.employees cascade",
+    ],
+    ids=["delete", "re-key", "truncate"],
+)
+def test_employee_delete_refused_above_read_committed(db_url: str, owner: psycopg.Connection, statement: str) -> None:
+    """The guard needs a current snapshot (the RI checks take a second one, PL/pgSQL cannot):
+    a REPEATABLE READ delete, re-key or truncate could miss rows a writer it waited for committed."""
     who = _plain_employee(owner, "race-c@example.com")
     with psycopg.connect(db_url) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         try:
-            conn.execute("delete from app.employees where id = %s", [who])
+            conn.execute(statement, [who] if "%s" in statement else None)
         except psycopg.Error as exc:
             assert exc.sqlstate == "0A000", exc
         else:
-            raise AssertionError("a REPEATABLE READ delete of an employee was not refused")
+            raise AssertionError(f"a REPEATABLE READ {statement.split()[0]} of employees was not refused")
     owner.execute("delete from app.employees where id = %s", [who])  # READ COMMITTED: allowed, nothing refers
     assert owner.execute("select count(*) from app.employees where id = %s", [who]).fetchone() == (0,)
+
+
+def test_concurrent_settings_writes_leave_the_merged_copy_current(db_url: str, owner: psycopg.Connection) -> None:
+    """Two transactions write different settings at once: app.settings_merged (what the live punch
+    reads) ends equal to the settings, with both changes (the second merge waits, then re-reads)."""
+    with psycopg.connect(db_url) as first, psycopg.connect(db_url, autocommit=True) as second:
+        first.execute("update app.settings set value = '13' where key = 'max_shift_hours'")  # merged row locked
+        retention = "update app.settings set value = '30' where key = 'audit_retention_days'"
+        thread, errors = _in_thread(second, retention, [])
+        _wait_until_blocked(owner, second.info.backend_pid)
+        first.commit()
+        thread.join()
+    assert errors == []
+    assert owner.execute(
+        "select m.value = (select jsonb_object_agg(s.key, s.value) from app.settings as s),"
+        " m.value -> 'max_shift_hours', m.value -> 'audit_retention_days', m.live -> 'max_shift_hours'"
+        " from app.settings_merged as m"
+    ).fetchone() == (True, 13, 30, 13)

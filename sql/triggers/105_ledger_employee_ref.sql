@@ -26,10 +26,10 @@
 -- sees the rows; a DELETE that came first makes the write's lock find the
 -- employee gone. The guard reads with a new snapshot only under READ
 -- COMMITTED (the RI checks use a second snapshot under REPEATABLE READ, which
--- PL/pgSQL cannot take), so it refuses to delete employees at a stricter
--- isolation level rather than miss rows committed after the transaction's
--- snapshot. Nothing in the product deletes employees (offboarding
--- deactivates); the owner may, under READ COMMITTED.
+-- PL/pgSQL cannot take), so it refuses to delete, re-key or truncate
+-- employees at a stricter isolation level rather than miss rows committed
+-- after the transaction's snapshot. Nothing in the product deletes employees
+-- (offboarding deactivates); the owner may, under READ COMMITTED.
 
 -- A foreign key's error: SQLSTATE 23503, the constraint's name, what was refused.
 create or replace function app.foreign_key_violation(p_constraint text, p_message text, p_detail text) returns void
@@ -93,20 +93,31 @@ begin
 end
 $$;
 
--- Employees p_ids must not go (p_action: 'update', 'delete') while a ledger
--- row or a stored day refers to one of them: refused as the foreign key of
--- the first table that holds one.
+-- Employees p_ids must not go (p_action: 'update', 'delete', 'truncate')
+-- while a ledger row or a stored day refers to one of them: refused as the
+-- foreign key of the first table that holds one. Under READ COMMITTED only:
+-- the check must see rows committed by a writer it waited for (its KEY SHARE
+-- lock), which a REPEATABLE READ snapshot would miss (the RI checks take a
+-- second snapshot; PL/pgSQL cannot), so every path (re-key, delete, truncate)
+-- refuses a stricter isolation level.
 create or replace function app.refuse_referenced_employees(p_ids uuid[], p_action text) returns void
 language plpgsql volatile
 as $$
 declare
-    v_holder text := case
+    v_holder text;
+begin
+    if current_setting('transaction_isolation') <> 'read committed' then
+        raise exception using
+            errcode = 'feature_not_supported',
+            message = 'Employees are deleted, re-keyed or truncated under READ COMMITTED only.',
+            detail = 'The check that no ledger row or stored day refers to them needs a current snapshot.';
+    end if;
+    v_holder := case
         when exists (select 1 from app.attendance_events as ev where ev.employee_id = any(p_ids))
             then 'attendance_events_employee_id_fkey'
         when exists (select 1 from app.daily_status as ds where ds.employee_id = any(p_ids))
             then 'daily_status_employee_id_fkey'
     end;
-begin
     if v_holder is not null then
         perform app.foreign_key_violation(
             v_holder,
@@ -136,12 +147,6 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    if current_setting('transaction_isolation') <> 'read committed' then
-        raise exception using
-            errcode = 'feature_not_supported',
-            message = 'Employees are deleted under READ COMMITTED only.',
-            detail = 'The check that no ledger row or stored day refers to them needs a current snapshot.';
-    end if;
     perform app.refuse_referenced_employees(array(select o.id from old_rows as o), 'delete');
     return null;
 end

@@ -13,6 +13,12 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+    -- merges one at a time, each reading the settings after the lock: without
+    -- it, a writer that waited for another's merged row upserted what it read
+    -- before waiting (ON CONFLICT keeps the values it computed), losing the
+    -- other's change (under READ COMMITTED the INSERT below takes a new
+    -- snapshot once this lock is granted)
+    perform 1 from app.settings_merged as m where m.id for update;
     insert into app.settings_merged as m (id, value, live)
     select
         true,
