@@ -5,7 +5,7 @@
 -- insert, the import and bulk paths, a daily_status write, the backfill's
 -- move. The worker's sync outcome still lands; reopening allows writes again.
 begin;
-select plan(46);
+select plan(48);
 
 select tests.allow_backdating();
 select tests.create_employee('hra@example.com', null, 'hr_admin') as hr \gset
@@ -144,6 +144,16 @@ select throws_ok(
 select throws_ok(
     format($$delete from app.daily_status where employee_id = %L and business_date_ist = %L$$, :'max', :'l'),
     'PT409', 'PERIOD_LOCKED', 'a daily_status delete'
+);
+select throws_ok(
+    format($$select set_config('hithonix.sync_errors_refresh', 'on', true);
+      delete from app.daily_status where employee_id = %L and business_date_ist = %L$$, :'max', :'l'),
+    'PT409', 'PERIOD_LOCKED', 'a daily_status delete with the old exemption switch forged (the sync-error replay is marked by an owner-only row now)'
+);
+select set_config('hithonix.sync_errors_refresh', 'off', true);
+select is(
+    (select count(*)::integer from app.sync_error_replays), 0,
+    'no replay is marked outside the worker''s sync outcome'
 );
 select throws_ok(
     format($$insert into app.adjustment_decisions (employee_id, adjustment_request_id, decision, decided_by)

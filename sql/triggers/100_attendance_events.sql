@@ -303,10 +303,11 @@ begin
     if v_employees is not null then
         perform app.lock_employees(v_employees);
         -- a replay for has_sync_errors alone: allowed in a closed payroll period
-        -- (sql/triggers/730_period_lock.sql)
-        perform set_config('hithonix.sync_errors_refresh', 'on', true);
+        -- (sql/triggers/730_period_lock.sql) while this transaction's row is in
+        -- app.sync_error_replays, which only the owner writes
+        insert into app.sync_error_replays (xact_id) values (txid_current());
         perform app.refresh_daily_status(v_employees, v_dates);
-        perform set_config('hithonix.sync_errors_refresh', 'off', true);
+        delete from app.sync_error_replays as r where r.xact_id = txid_current();
     end if;
     return null;
 end

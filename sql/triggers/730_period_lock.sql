@@ -25,7 +25,8 @@
 
 -- The statement guards' common end: the first written date inside an active
 -- lock (null: none) is refused, unless this is the replay for has_sync_errors
--- (set only around app.refresh_daily_status):
+-- (this transaction's row in app.sync_error_replays, written only around that
+-- app.refresh_daily_status call, by the owner; a setting would be forgeable):
 -- the worker's outcome for an event of a closed day re-derives that day
 -- (app.tg_attendance_events__sync_errors), and a replay of a frozen ledger
 -- changes has_sync_errors at most, which is not the attendance record.
@@ -33,7 +34,8 @@ create or replace function app.period_lock_check_hit(p_hit date) returns void
 language plpgsql stable
 as $$
 begin
-    if p_hit is not null and coalesce(current_setting('hithonix.sync_errors_refresh', true), '') <> 'on' then
+    if p_hit is not null
+        and not exists (select 1 from app.sync_error_replays as r where r.xact_id = txid_current()) then
         perform app.assert_period_open(p_hit, p_hit);
     end if;
 end
