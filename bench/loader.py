@@ -113,7 +113,7 @@ def load_history(
     for i in starts:
         timings.append(bulk_ingest(conn, window_events(seed, employees, days[i : i + window])))
         if drain_between and i != starts[-1]:
-            conn.execute("delete from pgmq.q_keka_sync")
+            conn.execute("select pgmq.purge_queue('keka_sync')")
             conn.execute("vacuum pgmq.q_keka_sync")
     return timings
 

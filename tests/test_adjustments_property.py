@@ -86,6 +86,11 @@ def test_adjustments_keep_days_derived_and_chain_valid(
     owner.execute(
         "update app.settings set value = '1000' where key in ('adjustment_max_per_month', 'adjustment_max_days_back')"
     )
+    # the examples share one database: reopen the previous example's locks, or they close this one's days
+    owner.execute(
+        "update app.period_locks set reopened_at = now(), reopened_by = 'test', reopen_reason = 'next example'"
+        " where reopened_at is null"
+    )
     tag = uuid.uuid4().hex[:10]
     mgr_id = employee(owner, f"m-{tag}@example.com", role="approver")
     emp = employee(owner, f"p-{tag}@example.com", manager=mgr_id, shift_type=shift)

@@ -54,8 +54,6 @@ as $$
     ]
 $$;
 
-drop function if exists app.live_policy(uuid);
-
 -- max_shift_hours as an interval, for the read-time MISSING_CLOCK_OUT.
 create or replace function app.max_shift_interval() returns interval
 language sql stable security definer

@@ -246,15 +246,16 @@ begin
     )
     select coalesce(array_agg(purged.id order by purged.id), '{}') into v_ids from purged;
     -- the host's notice named the visitor: drop it from the outbox and its archives too
-    foreach v_table in array array['q_notifications', 'a_notifications', 'q_notifications_dlq', 'a_notifications_dlq']
-    loop
-        execute format(
-            'delete from pgmq.%I as m where m.message ->> ''kind'' in (''VISITOR_ARRIVED'', ''VISITOR_OVERSTAYED'')'
-            ' and (m.message #>> ''{context,visitor_id}'')::bigint = any($1)',
-            v_table
-        ) using v_ids;
-    end loop;
+    -- (only when something was purged: the archives only grow, and this scans them)
     if cardinality(v_ids) > 0 then
+        foreach v_table in array array['q_notifications', 'a_notifications', 'q_notifications_dlq', 'a_notifications_dlq']
+        loop
+            execute format(
+                'delete from pgmq.%I as m where m.message ->> ''kind'' in (''VISITOR_ARRIVED'', ''VISITOR_OVERSTAYED'')'
+                ' and (m.message #>> ''{context,visitor_id}'')::bigint = any($1)',
+                v_table
+            ) using v_ids;
+        end loop;
         perform app.audit(
             'VISITOR_PURGE', 'visitors', null, null, 'visitor_retention_days', null,
             jsonb_build_object('visitor_ids', to_jsonb(v_ids), 'count', cardinality(v_ids), 'cutoff', v_cutoff)

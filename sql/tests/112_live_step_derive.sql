@@ -7,7 +7,7 @@
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
 begin;
-select plan(15);
+select plan(17);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -29,20 +29,24 @@ select tests.clear_authentication();
 select is(pg_temp.derive_calls() - :c0, 0::bigint, 'three stepped live punches: no replay call');
 select is((tests.day(:'ada', :'d')).event_count, 3, 'and the stored day holds all three');
 
--- 2. one statement mixing a live row and an admin row: the admin row's day is replayed
-select pg_temp.derive_calls() as c1 \gset
-insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
-(:'ada', 'BREAK_START', tests.ist(:'d' || ' 15:00'), 'web', 'test'),
-(:'bo', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'admin', 'test');
-select is(pg_temp.derive_calls() - :c1, 1::bigint, 'a live row beside an admin row: one replay call');
-select is((tests.day(:'bo', :'d')).current_status, 'ON_SHIFT'::app.day_status, 'the admin row''s day is derived');
-
--- 3. a stepped punch earlier in the transaction does not let a later admin row skip its replay
+-- 2. a stepped punch earlier in the transaction (the note still says
+-- 'stepped') does not let a later system row skip its replay
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
-values (:'ada', 'BREAK_END', tests.ist(:'d' || ' 15:05'), 'web', 'test');
+values (:'ada', 'BREAK_START', tests.ist(:'d' || ' 15:00'), 'web', 'test');
+select is(current_setting('hithonix.ledger_derive'), 'stepped', 'a stepped live row leaves the note at stepped');
+select pg_temp.derive_calls() as c1 \gset
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 values (:'cy', 'CLOCK_IN', tests.ist(:'d' || ' 08:00'), 'system', 'test');
-select is((tests.day(:'cy', :'d')).event_count, 1, 'a later system row is derived');
+select is(pg_temp.derive_calls() - :c1, 1::bigint, 'the later system row: one replay call');
+select is((tests.day(:'cy', :'d')).event_count, 1, 'and its day is derived');
+
+-- 3. one statement mixing a live row and an admin row: the admin row's day is replayed
+select pg_temp.derive_calls() as c2 \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
+(:'ada', 'BREAK_END', tests.ist(:'d' || ' 15:05'), 'web', 'test'),
+(:'bo', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'admin', 'test');
+select is(pg_temp.derive_calls() - :c2, 1::bigint, 'a live row beside an admin row: one replay call');
+select is((tests.day(:'bo', :'d')).current_status, 'ON_SHIFT'::app.day_status, 'the admin row''s day is derived');
 
 -- 4. a hand-set note cannot skip a replay: every row that reaches _100_prepare rewrites it
 select set_config('hithonix.ledger_derive', 'stepped', true);

@@ -125,15 +125,22 @@ select throws_ok(
 );
 
 -- the referenced employee: not deleted (even without the chain head, whose own
--- foreign key would refuse it first), id never changed, never truncated
-delete from app.ledger_chain_heads where employee_id = :'ria';
+-- foreign key would refuse it first), id never changed, never truncated. Una
+-- has ledger rows and nothing else that refers to her (no badge, no leave),
+-- so the refusal below can only be the ledger's check
+insert into app.employees (email, full_name) values ('una@example.com', 'Una') returning id as una \gset
+select app.import_events_v1(array[:'una']::uuid[], array['CLOCK_IN']::app.event_type[],
+    array['2026-11-20 04:30:00+00']::timestamptz[], 'test');
+delete from app.ledger_chain_heads where employee_id = :'una';
 select throws_ok(
-    format('delete from app.employees where id = %L', :'ria'),
-    '23503', null, 'an employee with ledger rows cannot be deleted'
+    format('delete from app.employees where id = %L', :'una'),
+    '23503', 'delete on table "employees" violates foreign key constraint "attendance_events_employee_id_fkey"',
+    'an employee with ledger rows cannot be deleted (refused by the ledger''s check)'
 );
 select throws_ok(
-    format('update app.employees set id = gen_random_uuid() where id = %L', :'ria'),
-    '23503', null, 'the id of an employee with ledger rows never changes'
+    format('update app.employees set id = gen_random_uuid() where id = %L', :'una'),
+    '23503', 'update on table "employees" violates foreign key constraint "attendance_events_employee_id_fkey"',
+    'the id of an employee with ledger rows never changes (refused by the ledger''s check)'
 );
 select lives_ok(
     format($$update app.employees set full_name = 'Ria R.' where id = %L$$, :'ria'),

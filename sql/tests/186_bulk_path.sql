@@ -41,10 +41,12 @@ select is(
 );
 select isnt(
     app.ledger_canonical_row_v1(
-        1, gen_random_uuid(), 'CLOCK_IN', now(), '{}', app.ledger_canonical_shared_v1(now(), 'import', null, null, null, 'a')
+        1, '00000000-0000-4000-8000-000000000001', 'CLOCK_IN', now(), '{}',
+        app.ledger_canonical_shared_v1(now(), 'import', null, null, null, 'a')
     ),
     app.ledger_canonical_row_v1(
-        1, gen_random_uuid(), 'CLOCK_IN', now(), '{}', app.ledger_canonical_shared_v1(now(), 'import', null, null, null, 'b')
+        1, '00000000-0000-4000-8000-000000000001', 'CLOCK_IN', now(), '{}',
+        app.ledger_canonical_shared_v1(now(), 'import', null, null, null, 'b')
     ),
     'the shared elements are part of the bytes'
 );

@@ -128,7 +128,10 @@ select is(
     '{"total": 60, "total_is_exact": true, "limit": 50, "offset": 60, "rows": []}'::jsonb,
     'a page past the last match: no rows, the exact total'
 );
-select is(current_setting('enable_indexscan'), 'on', 'a search leaves the planner settings as they were');
+select is(
+    current_setting('enable_indexscan') || '/' || current_setting('enable_bitmapscan'), 'on/on',
+    'a search leaves the planner settings it changes (index and bitmap scans) as they were'
+);
 select throws_ok(
     $$select tests.set_setting('audit_search_count_max', '5')$$,
     'PT422', 'INVALID_ARGUMENT', 'the setting is bounded (100 to 1,000,000)'

@@ -301,13 +301,22 @@ begin
             is distinct from (o.sync_status in ('FAILED', 'PERMANENT_FAILURE'))
     ) as d;
     if v_employees is not null then
+        -- under the employees' locks (a replay of the same day waits, or is
+        -- waited for), then has_sync_errors alone, by the derivation's rule
+        -- (app.derive_days: any event of the day, voided or not, FAILED or
+        -- PERMANENT_FAILURE): no replay, so nothing else of a day in a closed
+        -- payroll period can change (the period-lock guard lets an UPDATE of
+        -- has_sync_errors alone through, sql/triggers/730_period_lock.sql)
         perform app.lock_employees(v_employees);
-        -- a replay for has_sync_errors alone: allowed in a closed payroll period
-        -- (sql/triggers/730_period_lock.sql) while this transaction's row is in
-        -- app.sync_error_replays, which only the owner writes
-        insert into app.sync_error_replays (xact_id) values (txid_current());
-        perform app.refresh_daily_status(v_employees, v_dates);
-        delete from app.sync_error_replays as r where r.xact_id = txid_current();
+        update app.daily_status as ds
+        set has_sync_errors = exists (
+                select 1 from app.attendance_events as x
+                where x.employee_id = ds.employee_id and x.business_date_ist = ds.business_date_ist
+                    and x.sync_status in ('FAILED', 'PERMANENT_FAILURE')
+            ),
+            updated_at = now()
+        from unnest(v_employees, v_dates) as k (employee_id, business_date_ist)
+        where ds.employee_id = k.employee_id and ds.business_date_ist = k.business_date_ist;
     end if;
     return null;
 end

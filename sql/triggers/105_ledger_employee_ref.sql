@@ -44,10 +44,6 @@ begin
 end
 $$;
 
--- (earlier names of it on this branch)
-drop function if exists app.ledger_employee_violation(text, text);
-drop function if exists app.employee_ref_violation(text, text, text);
-
 -- The employees that rows of p_table name (p_ids, distinct), KEY SHARE-locked
 -- as an RI check locks them; refused as p_constraint when one does not exist.
 create or replace function app.lock_referenced_employees(p_ids uuid[], p_table text, p_constraint text) returns void
@@ -128,8 +124,6 @@ begin
 end
 $$;
 
-drop function if exists app.employee_ref_holder(uuid[]);
-
 create or replace function app.tg_employees__keep_ledger_id() returns trigger
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -161,10 +155,6 @@ begin
     return null;
 end
 $$;
-
--- (the first version's name for the ledger's check)
-drop trigger if exists _020_employee_exists on app.attendance_events;
-drop function if exists app.tg_attendance_events__employee_exists();
 
 create or replace trigger _020_employee_exists
 after insert on app.attendance_events

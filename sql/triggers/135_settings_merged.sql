@@ -42,7 +42,7 @@ create or replace trigger _900_merge
 after insert or update or delete or truncate on app.settings
 for each statement execute function app.tg_settings__merge();
 
--- (migration 0161 named the function before it was folded into app.policy_of)
+-- (migration 0161's comment named a function folded since into app.policy_of)
 comment on column app.settings_merged.live is
 'The settings the live punch reads (app.live_policy_keys()), merged: app.policy_of(employee_id, true).';
 

@@ -23,24 +23,6 @@
 -- While no lock is active (the usual case) each guard asks one cheap question
 -- of a tiny table and returns.
 
--- The statement guards' common end: the first written date inside an active
--- lock (null: none) is refused, unless this is the replay for has_sync_errors
--- (this transaction's row in app.sync_error_replays, written only around that
--- app.refresh_daily_status call, by the owner; a setting would be forgeable):
--- the worker's outcome for an event of a closed day re-derives that day
--- (app.tg_attendance_events__sync_errors), and a replay of a frozen ledger
--- changes has_sync_errors at most, which is not the attendance record.
-create or replace function app.period_lock_check_hit(p_hit date) returns void
-language plpgsql stable
-as $$
-begin
-    if p_hit is not null
-        and not exists (select 1 from app.sync_error_replays as r where r.xact_id = txid_current()) then
-        perform app.assert_period_open(p_hit, p_hit);
-    end if;
-end
-$$;
-
 -- Does an active lock overlap the span [p_from, p_to] of a statement's dates?
 -- (Both null, a statement without rows: the unbounded span; the exact search
 -- that follows then finds nothing.)
@@ -90,12 +72,7 @@ begin
         select min(n.business_date_ist) into v_hit
         from new_rows as n
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
-        if tg_table_name = 'attendance_events' then
-            -- the ledger knows no exemption
-            perform app.assert_period_open(v_hit, v_hit);
-        else
-            perform app.period_lock_check_hit(v_hit);
-        end if;
+        perform app.assert_period_open(v_hit, v_hit);
     end if;
     return null;
 end
@@ -119,7 +96,7 @@ begin
         select min(o.business_date_ist) into v_hit
         from old_rows as o
         inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> o.business_date_ist;
-        perform app.period_lock_check_hit(v_hit);
+        perform app.assert_period_open(v_hit, v_hit);
     end if;
     return null;
 end
@@ -139,10 +116,10 @@ $$;
 
 -- An UPDATE of daily_status: only a change beyond has_sync_errors and
 -- updated_at counts, of a row whose date (before or after) an active lock
--- covers. Row-level, without transition tables: the one UPDATE of
--- daily_status is the live step's single row (app.save_day), which then pays
--- one call and one look at the tiny period_locks table, not the capture of
--- both transition tables for a statement trigger.
+-- covers. Row-level, without transition tables: an UPDATE of daily_status is
+-- the live step's single row (app.apply_live_punch) or the worker outcome's
+-- has_sync_errors, which then pay one call and one look at the tiny
+-- period_locks table, not the capture of both transition tables.
 create or replace function app.tg_daily_status__period_lock_update() returns trigger
 language plpgsql volatile
 as $$
@@ -152,11 +129,8 @@ begin
     end if;
     if (to_jsonb(new) - 'has_sync_errors' - 'updated_at') is distinct from (to_jsonb(old) - 'has_sync_errors' - 'updated_at')
         then
-        perform app.period_lock_check_hit((
-            select min(d.day)
-            from (values (old.business_date_ist), (new.business_date_ist)) as d (day)
-            inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> d.day
-        ));
+        perform app.assert_period_open(old.business_date_ist, old.business_date_ist);
+        perform app.assert_period_open(new.business_date_ist, new.business_date_ist);
     end if;
     return null;
 end
