@@ -94,6 +94,8 @@ begin
         and lp.employee_id = r.matched_employee_id and lp.event_type = r.event_type and lp.occurred_at = r.occurred_at;
     get diagnostics v_skipped = row_count;
     if v_skipped > 0 then
+        -- the batch's stored counts follow (preview, status and the result read them)
+        update app.import_batches as b set counts = app.import_counts(p_batch_id) where b.id = p_batch_id;
         select x.row_employee_ids, x.event_types, x.occurred_at, x.payloads into v_ids, v_types, v_ats, v_payloads
         from app.import_part_rows(p_batch_id, p_part, p_parts) as x;
     end if;
@@ -230,19 +232,15 @@ begin
 end
 $$;
 
--- The summary a commit returns (also the first result a retry gets back).
--- The counts are the prepare's unless the commit skipped rows (a punch that
--- reached the ledger in between turns a VALID row SKIPPED): then, and only
--- then, the batch's rows are counted again.
+-- The summary a commit returns (also the first result a retry gets back):
+-- the batch's stored counts (app.import_apply recounts them when it skips a
+-- row whose punch reached the ledger after prepare) and the effect.
 create or replace function app.import_result(p_batch_id bigint, p_status text) returns jsonb
 language sql stable
 as $$
     select jsonb_build_object(
         'batch_id', b.id, 'status', p_status,
-        'counts', case
-            when e.effect is null or (e.effect ->> 'events')::integer = (b.counts ->> 'VALID')::integer then b.counts
-            else app.import_counts(b.id)
-        end,
+        'counts', b.counts,
         'effect', e.effect - 'days'
     )
     from app.import_batches as b
@@ -276,6 +274,7 @@ declare
     v_batch app.import_batches;
     v_other app.import_batches;
     v_valid integer;
+    v_written integer;
     v_result jsonb;
 begin
     perform app.require_role(array['hr_admin']);
@@ -330,10 +329,10 @@ begin
         return v_result;
     end if;
 
-    perform app.import_apply(v_batch.id, null, null);
+    v_written := app.import_apply(v_batch.id, null, null);
     v_result := app.import_result(v_batch.id, 'COMMITTED');
     update app.import_batches as b
-    set status = 'COMMITTED', result = v_result, committed_at = now(), progress_rows = v_valid
+    set status = 'COMMITTED', result = v_result, committed_at = now(), progress_rows = v_written
     where b.id = v_batch.id;
     perform app.audit(
         'IMPORT_COMMIT', 'import_batches', v_batch.id::text, null, null, null, v_result,

@@ -52,16 +52,15 @@ begin
         return;
     end if;
     select jsonb_object_agg(s.key, s.value) into v_settings
-    from app.settings as s where s.key in ('ip_allowlist', 'ip_allowlist_roles', 'trusted_proxies');
-    if coalesce(jsonb_array_length(v_settings -> 'ip_allowlist'), 0) = 0
-        or not coalesce(v_settings -> 'ip_allowlist_roles' ? p_role, false) then
+    from app.settings as s where s.key in ('ip_allowlist_roles', 'trusted_proxies');
+    if not coalesce(v_settings -> 'ip_allowlist_roles' ? p_role, false) then
         return;
     end if;
     v_address := app.client_address(
         app.request_header('x-forwarded-for'), (v_settings ->> 'trusted_proxies')::integer
     );
     if v_address is null or not exists (
-        select 1 from jsonb_array_elements_text(v_settings -> 'ip_allowlist') as a (cidr)
+        select 1 from jsonb_array_elements_text(v_list) as a (cidr)
         where v_address <<= a.cidr::cidr
     ) then
         perform app.fail(

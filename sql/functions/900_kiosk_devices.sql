@@ -290,9 +290,11 @@ begin
         select f.failures from app.kiosk_login_failures as f
         where f.key_prefix = v_bucket and f.minute = date_trunc('minute', now())
     ), 0) >= app.setting_int('kiosk_login_max_failures_per_minute', 10, 1, 10000) then
-        perform app.fail(
+        -- the same 429 as the rate limits' (app.rate_limit_hit): a Retry-After header too
+        perform app.fail_http(
             429, 'RATE_LIMITED', 'Too many failed key attempts: try again next minute.',
-            jsonb_build_object('retry_after_seconds', 60 - extract(second from now())::integer)
+            jsonb_build_object('retry_after_seconds', greatest(1, 60 - floor(extract(second from now())))::integer),
+            jsonb_build_object('Retry-After', greatest(1, 60 - floor(extract(second from now())))::integer::text)
         );
     end if;
     if v_device.id is null or v_device.key_hash <> app.kiosk_key_hash(p_key) then

@@ -10,6 +10,8 @@
 -- are serialised (advisory lock) and each person is re-read under their row
 -- lock, so two duty people pressing the button at once check nobody out twice;
 -- a repeated call finds nobody left and answers with the day's first lockup.
+-- A site is one site whatever the case it is typed in (as presence matches
+-- it): the duty check, the lock and the repeat lookup compare lower(site).
 
 create or replace function app.set_duty(p_site text, p_duty_date date, p_employee_id uuid) returns jsonb
 language plpgsql volatile security definer
@@ -91,7 +93,7 @@ begin
     perform app.require_text('site', p_site, 64);
     if app.current_app_role() <> 'hr_admin' and not exists (
         select 1 from app.duty_roster as d
-        where d.site = p_site and d.duty_date = v_today and d.duty_employee_id = app.current_employee_id()
+        where lower(d.site) = lower(p_site) and d.duty_date = v_today and d.duty_employee_id = app.current_employee_id()
     ) then
         perform app.fail(403, 'NOT_ON_DUTY', 'Only hr_admin or today''s duty person of this site can lock it up.');
     end if;
@@ -102,7 +104,7 @@ begin
         );
     end if;
     perform app.require_reason(p_reason);
-    perform pg_advisory_xact_lock(hashtextextended('app.lockup:' || p_site, 0));
+    perform pg_advisory_xact_lock(hashtextextended('app.lockup:' || lower(p_site), 0));
     perform app.lock_employees(array(select c.employee_id from app.checked_in_at_site(p_site) as c));
     -- re-read under the locks: someone may have clocked out (or been locked up) meanwhile
     for v_person in select * from app.checked_in_at_site(p_site) loop
@@ -128,7 +130,7 @@ begin
     if jsonb_array_length(v_checked_out) = 0 then
         -- a repeated lockup: nobody left, nothing written, the day's first lockup answers
         select * into v_lockup from app.lockups as l
-        where l.site = p_site and l.business_date = v_today
+        where lower(l.site) = lower(p_site) and l.business_date = v_today
         order by l.id limit 1;
         if found then
             return to_jsonb(v_lockup) || jsonb_build_object('repeated', true, 'checked_out', '[]'::jsonb);

@@ -3,7 +3,7 @@
 -- written. The commit reads its rows once, and again only in this case
 -- (app.import_apply).
 begin;
-select plan(5);
+select plan(8);
 
 select tests.import_scene('E-2') as li \gset
 
@@ -30,6 +30,19 @@ select is(
 select is(
     (select count(*) from app.attendance_events where employee_id = :'li' and event_type = 'CLOCK_IN'),
     1::bigint, 'the CLOCK_IN is in the ledger once'
+);
+-- the batch's stored counts follow: its status and a retry read them
+select is(
+    (select b.counts ->> 'SKIPPED' from app.import_batches as b where b.id = ((:'result'::jsonb) ->> 'batch_id')::bigint),
+    '1', 'the batch''s stored counts say one skipped'
+);
+select is(
+    (select b.counts ->> 'VALID' from app.import_batches as b where b.id = ((:'result'::jsonb) ->> 'batch_id')::bigint),
+    '1', 'and one valid'
+);
+select is(
+    (select b.progress_rows from app.import_batches as b where b.id = ((:'result'::jsonb) ->> 'batch_id')::bigint),
+    1, 'progress counts the one row written'
 );
 select is(
     (select count(*) from app.daily_status_differences('2026-11-14', '2026-11-18')), 0::bigint,

@@ -85,9 +85,9 @@ select throws_ok($$select api.lockup('north', 'going home')$$, '42501', null, 'a
 select tests.authenticate_as('employee', :'duty');
 select is(
     (select array_agg(c ->> 'employee_id' order by c ->> 'employee_id')
-     from jsonb_array_elements(api.lockup('north', null, true) -> 'checked_in') as c),
+     from jsonb_array_elements(api.lockup('North', null, true) -> 'checked_in') as c),
     (select array_agg(x::text order by x::text) from unnest(array[:'ana'::uuid, :'bo'::uuid]) as x),
-    'a dry run lists who is still in at the site (not the one who left, not those at the other site)'
+    'a dry run lists who is still in at the site (not the one who left, not those at the other site); a site is named in any case, as presence matches it'
 );
 select throws_ok($$select api.lockup('north', '')$$, 'PT422', 'INVALID_ARGUMENT', 'a lockup needs a reason');
 select api.lockup('north', 'end of day lockup') as first \gset

@@ -83,11 +83,7 @@ declare
     v_next app.daily_status;
 begin
     perform app.require_punch_window(v_at, v_policy);
-    -- app.lock_employee, inlined (the head exists once the employee has punched)
-    perform 1 from app.ledger_chain_heads as h where h.employee_id = p_event.employee_id for update;
-    if not found then
-        perform app.lock_employee(p_event.employee_id);
-    end if;
+    perform app.lock_employee(p_event.employee_id);
     -- the employee's latest shift edge owns the punch (their state, even when
     -- v_at is a little earlier than their last punch: two racing requests)
     select ev.event_type, ev.occurred_at, ev.business_date_ist into v_edge

@@ -74,6 +74,7 @@ def test_failed_attempts_are_rate_limited_per_key_prefix(api: PostgrestEmulator,
     wrong = key[:-4] + ("0000" if not key.endswith("0000") else "1111")
     answers = [api.rpc("kiosk_login", {"key": wrong}) for _ in range(4)]
     assert [(a.status, a.code) for a in answers] == [(401, "INVALID_KIOSK_KEY")] * 3 + [(429, "RATE_LIMITED")]
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60, answers[-1].headers
     # the right key of that prefix waits out the minute too; another device's key does not
     assert api.rpc("kiosk_login", {"key": key}).status == 429
     _, other = register_device(api, admin(owner, "hr2@example.com"), name="Back door", location="Back door")
