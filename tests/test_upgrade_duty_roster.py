@@ -14,7 +14,7 @@ import pytest
 from tests import dbtools
 from worker.db.migrate import MIGRATIONS_DIR, Migrator
 
-ROSTER_MIGRATION = "0196"
+ROSTER_FILE = "0196_duty_roster_site_ci.sql"
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def before_0196(admin_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     migrations = tmp_path / "migrations"
     migrations.mkdir()
     for path in MIGRATIONS_DIR.iterdir():
-        if path.name[:4] < ROSTER_MIGRATION:
+        if path.name < ROSTER_FILE:
             shutil.copy(path, migrations)
     Migrator(url, migrations).migrate()
     yield url, migrations
@@ -42,8 +42,8 @@ def test_0196_keeps_each_site_days_latest_assignment(before_0196: tuple[str, Pat
             " ('north', '2026-11-21', %s, 'c', '2026-11-19 09:00Z')",
             [first, second, other],
         )
-    shutil.copy(MIGRATIONS_DIR / next(p.name for p in MIGRATIONS_DIR.iterdir() if p.name[:4] == ROSTER_MIGRATION), migrations)
-    assert Migrator(url, migrations).migrate()[0] == ["0196_duty_roster_site_ci.sql"]
+    shutil.copy(MIGRATIONS_DIR / ROSTER_FILE, migrations)
+    assert Migrator(url, migrations).migrate()[0] == [ROSTER_FILE]
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute(
             "select site, duty_date::text, duty_employee_id from app.duty_roster order by duty_date"
