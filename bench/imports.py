@@ -43,7 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.database import server
-from bench.timing import backend_cpu_ms, sample
+from bench.timing import BackendCpu, sample
 from worker.imports import session
 from worker.imports.job import PART_ROWS, run_commit
 
@@ -125,25 +125,6 @@ def verdict(ok: bool) -> str:
 
 def median_copy(conn: psycopg.Connection, path: Path, runs: int = 3) -> float:
     return statistics.median(copy_baseline(conn, path) for _ in range(runs))
-
-
-class BackendCpu:
-    """The CPU seconds one connection's server process spends in a block (None: a remote server).
-
-    The machine is shared: the wall clock also counts the time the backend
-    waited for a core, its CPU time is what the work itself cost."""
-
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self.pid = conn.info.backend_pid
-        self.seconds: float | None = None
-
-    def __enter__(self) -> BackendCpu:
-        self._start = backend_cpu_ms(self.pid)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        end = backend_cpu_ms(self.pid)
-        self.seconds = None if end is None or self._start is None else (end - self._start) / 1000
 
 
 def median_copy_cpu(conn: psycopg.Connection, path: Path, runs: int = 3) -> float | None:

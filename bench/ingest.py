@@ -17,9 +17,9 @@ import click
 from bench import loader
 from bench.database import server
 from bench.generator import build_company, days_between
-from bench.imports import BackendCpu
 from bench.pgrest import ist_today
 from bench.run import split_for_ingest
+from bench.timing import BackendCpu
 
 
 @click.command(name="bench-ingest", context_settings={"help_option_names": ["-h", "--help"]})

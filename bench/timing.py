@@ -9,6 +9,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def backend_cpu_ms(pid: int) -> float | None:
@@ -21,6 +25,25 @@ def backend_cpu_ms(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+class BackendCpu:
+    """The CPU seconds one connection's server process spends in a block (None: a remote server).
+
+    The machine is shared: the wall clock also counts the time the backend
+    waited for a core, its CPU time is what the work itself cost."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.pid = conn.info.backend_pid
+        self.seconds: float | None = None
+
+    def __enter__(self) -> BackendCpu:
+        self._start = backend_cpu_ms(self.pid)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        end = backend_cpu_ms(self.pid)
+        self.seconds = None if end is None or self._start is None else (end - self._start) / 1000
 
 
 def percentile(samples: Sequence[float], q: float) -> float:

@@ -423,9 +423,9 @@ def test_worker_job_parts_record_their_ranges_and_rollback_finds_every_event(
         [r["batch_id"]],
     ).fetchone()
     ranges = owner.execute(
-        "select count(*), sum(events) from app.import_event_ranges where batch_id = %s", [r["batch_id"]]
+        "select count(*) from app.import_event_ranges where batch_id = %s", [r["batch_id"]]
     ).fetchone()
-    assert ranges == (parts_with_rows[0] if parts_with_rows else None, 6)
+    assert ranges == (parts_with_rows[0] if parts_with_rows else None,)
     undo = api.rpc("import_rollback", {"batch_id": r["batch_id"], "reason": "wrong file"}, claims=who).body
     assert undo["voided"] == 6
     assert owner.execute(

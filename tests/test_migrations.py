@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -84,3 +86,60 @@ def test_migrate_twice_through_the_cli(empty_db: str) -> None:
     assert "Nothing to do" in second.stdout
     status = subprocess.run([*run, "migrate-status"], env=env, capture_output=True, text=True, check=True)
     assert "0004" in status.stdout and "pending" not in status.stdout
+
+
+# a stored day naming no employee: refused by the guard that replaced daily_status's foreign key
+ORPHAN_DAY = (
+    "insert into app.daily_status (employee_id, business_date_ist, current_status, worked_minutes,"
+    " break_minutes_used, lunch_minutes, event_count, anomalies, is_locked, has_sync_errors)"
+    " values (gen_random_uuid(), current_date, 'OFF_DUTY', 0, 0, 0, 0, '{}', false, false)"
+)
+
+
+def test_failed_run_leaves_no_migration_without_its_repeatable_sql(empty_db: str, migrations_copy: Path) -> None:
+    """A run's migrations commit with the repeatable SQL, so a guard a migration drops and the
+    repeatables put back (0165 dropped the ledger's foreign key for the statement triggers of
+    sql/triggers/105_ledger_employee_ref.sql) is never missing, even when the run fails later.
+    Here 9003 drops the stored days' employee guard as 0166 dropped the foreign key and 9004 fails:
+    had 9003 committed alone, daily_status would take a day naming no employee."""
+    Migrator(empty_db, migrations_copy).migrate()
+    (migrations_copy / "9003_drop_guard.sql").write_text("drop trigger _020_employee_exists on app.daily_status;\n")
+    (migrations_copy / "9004_broken.sql").write_text("select 1 / 0;\n")
+    with pytest.raises(MigrationError, match=r"9004_broken\.sql failed"):
+        Migrator(empty_db, migrations_copy).migrate()
+    with psycopg.connect(empty_db) as conn:
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute(ORPHAN_DAY)
+        conn.rollback()
+        assert conn.execute("select count(*) from migrations.applied where version >= '9003'").fetchone() == (0,)
+
+
+WAITING = "select exists (select 1 from pg_locks where locktype = 'advisory' and objid = %s and not granted)"
+
+
+def test_migrations_commit_with_the_repeatable_sql(empty_db: str, migrations_copy: Path) -> None:
+    """While a run is under way no other session sees a migration's change before the
+    repeatable SQL that goes with it: a writer finds daily_status locked for the whole run
+    (9003 drops its employee guard, 9005 waits for the test's advisory lock), never unguarded."""
+    Migrator(empty_db, migrations_copy).migrate()
+    (migrations_copy / "9003_drop_guard.sql").write_text("drop trigger _020_employee_exists on app.daily_status;\n")
+    (migrations_copy / "9005_wait.sql").write_text("select pg_advisory_xact_lock(9005);\n")
+    with psycopg.connect(empty_db, autocommit=True) as holder, psycopg.connect(empty_db, autocommit=True) as writer:
+        holder.execute("select pg_advisory_lock(9005)")
+        with ThreadPoolExecutor(1) as pool:
+            run = pool.submit(Migrator(empty_db, migrations_copy).migrate)
+            while not run.done() and not holder.execute(WAITING, [9005]).fetchone()[0]:
+                time.sleep(0.05)
+            try:
+                writer.execute("set lock_timeout = '200ms'")
+                with pytest.raises((psycopg.errors.LockNotAvailable, psycopg.errors.ForeignKeyViolation)):
+                    writer.execute(ORPHAN_DAY)
+            finally:
+                holder.execute("select pg_advisory_unlock(9005)")
+            applied, _ = run.result(timeout=300)
+    assert applied == ["9003_drop_guard.sql", "9005_wait.sql"]
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute(
+            "select count(*) from pg_trigger where tgname = '_020_employee_exists'"
+            " and tgrelid = 'app.daily_status'::regclass"
+        ).fetchone() == (1,)

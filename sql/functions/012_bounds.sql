@@ -24,23 +24,60 @@ $$;
 comment on function app.require_max_length(text, text, integer) is
 '422 INVALID_ARGUMENT naming p_field when p_value is longer than p_max characters.';
 
+-- A required text argument: present (after trimming) and at most p_max characters.
+create or replace function app.require_text(p_field text, p_value text, p_max integer) returns void
+language plpgsql immutable
+as $$
+begin
+    if p_value is null or btrim(p_value) = '' then
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', format('%s is required.', p_field), jsonb_build_object('field', p_field)
+        );
+    end if;
+    perform app.require_max_length(p_field, p_value, p_max);
+end
+$$;
+comment on function app.require_text(text, text, integer) is
+'422 INVALID_ARGUMENT naming p_field when p_value is missing, blank or longer than p_max characters.';
+
+-- A required whole-number argument in [p_min, p_max].
+create or replace function app.require_range(p_field text, p_value integer, p_min integer, p_max integer) returns void
+language plpgsql immutable
+as $$
+begin
+    if p_value is null or p_value not between p_min and p_max then
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', format('%s must be from %s to %s.', p_field, p_min, p_max),
+            jsonb_build_object('field', p_field, 'min', p_min, 'max', p_max)
+        );
+    end if;
+end
+$$;
+comment on function app.require_range(text, integer, integer, integer) is
+'422 INVALID_ARGUMENT naming p_field when p_value is missing or outside [p_min, p_max].';
+
 -- The client-supplied text of a live punch: bounded before anything else runs
 -- (the gatekeeper's cost grows with the plan; payload has a size bound).
 create or replace function app.require_punch_arguments(p_note text, p_plan text, p_idempotency_key text)
 returns void
 language plpgsql immutable
 as $$
+declare
+    c_plan constant integer := 2000;
+    c_note constant integer := 500;
+    c_idempotency_key constant integer := 200;
 begin
-    -- every punch passes here: one expression when all is well
+    -- every punch passes here: one expression when all is well (the limits stated once, above)
     if not coalesce(
-        length(p_plan) > 2000 or length(p_note) > 500 or length(p_idempotency_key) > 200 or p_idempotency_key = '',
+        length(p_plan) > c_plan or length(p_note) > c_note or length(p_idempotency_key) > c_idempotency_key
+        or p_idempotency_key = '',
         false
     ) then
         return;
     end if;
-    perform app.require_max_length('plan', p_plan, 2000);
-    perform app.require_max_length('note', p_note, 500);
-    perform app.require_max_length('idempotency_key', p_idempotency_key, 200);
+    perform app.require_max_length('plan', p_plan, c_plan);
+    perform app.require_max_length('note', p_note, c_note);
+    perform app.require_max_length('idempotency_key', p_idempotency_key, c_idempotency_key);
     if p_idempotency_key = '' then
         perform app.fail(
             422, 'INVALID_ARGUMENT', 'idempotency_key must not be empty.', '{"field": "idempotency_key"}'

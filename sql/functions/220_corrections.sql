@@ -2,11 +2,13 @@
 -- VOIDs, and unlocking a policy-locked day. Corrections are new rows; nothing
 -- in the ledger is changed.
 
--- The one way an authority adds a punch (add_event, lockup): a source 'admin'
--- event with the reason in its payload (plus the caller's context), the
--- caller as created_by, and its audit row (p_action) with the event as
--- written. The caller checked the role and the reason and holds the
--- employee's lock (app.lock_employee). Returns app.punch_result.
+-- The one way an authority adds a punch or a VOID (add_event, void_event,
+-- lockup): a source 'admin' event with the reason in its payload (plus the
+-- caller's context), the caller as created_by, and its audit row (p_action)
+-- with the event as written, about the event it corrects (a VOID's
+-- p_corrects_event_id) or else itself. The caller checked the role and the
+-- reason and holds the employee's lock (app.lock_employee). Returns
+-- app.punch_result.
 create or replace function app.record_admin_event(
     p_employee_id uuid,
     p_event_type app.event_type,
@@ -14,7 +16,8 @@ create or replace function app.record_admin_event(
     p_reason text,
     p_action text,
     p_payload jsonb default '{}',
-    p_before jsonb default null
+    p_before jsonb default null,
+    p_corrects_event_id bigint default null
 ) returns jsonb
 language plpgsql volatile
 as $$
@@ -23,15 +26,17 @@ declare
     v_result jsonb;
 begin
     insert into app.attendance_events (
-        employee_id, event_type, occurred_at, source, payload, created_by
+        employee_id, event_type, occurred_at, source, payload, corrects_event_id, created_by
     ) values (
         p_employee_id, p_event_type, p_occurred_at, 'admin',
-        jsonb_build_object('reason', p_reason) || coalesce(p_payload, '{}'), app.current_actor()
+        jsonb_build_object('reason', p_reason) || coalesce(p_payload, '{}'), p_corrects_event_id,
+        app.current_actor()
     )
     returning id into v_id;
     v_result := app.punch_result(v_id);
     perform app.audit(
-        p_action, 'attendance_events', v_id::text, p_employee_id, p_reason, p_before, v_result -> 'event'
+        p_action, 'attendance_events', coalesce(p_corrects_event_id, v_id)::text, p_employee_id, p_reason,
+        p_before, v_result -> 'event'
     );
     return v_result;
 end
@@ -80,8 +85,6 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_target app.attendance_events;
-    v_id bigint;
-    v_result jsonb;
 begin
     perform app.require_role(array['hr_admin']);
     perform app.require_reason(p_reason);
@@ -96,19 +99,10 @@ begin
     if exists (select 1 from app.attendance_events as x where x.corrects_event_id = p_event_id) then
         perform app.fail(409, 'EVENT_ALREADY_VOIDED', 'This event was already voided.');
     end if;
-    insert into app.attendance_events (
-        employee_id, event_type, occurred_at, source, payload, corrects_event_id, created_by
-    ) values (
-        v_target.employee_id, 'VOID', now(), 'admin', jsonb_build_object('reason', p_reason),
-        p_event_id, app.current_actor()
-    )
-    returning id into v_id;
-    v_result := app.punch_result(v_id);
-    perform app.audit(
-        'VOID_EVENT', 'attendance_events', p_event_id::text, v_target.employee_id, p_reason,
-        to_jsonb(v_target) - 'request_hash', v_result -> 'event'
+    return app.record_admin_event(
+        v_target.employee_id, 'VOID', now(), p_reason, 'VOID_EVENT',
+        p_before => to_jsonb(v_target) - 'request_hash', p_corrects_event_id => p_event_id
     );
-    return v_result;
 end
 $$;
 grant execute on function app.void_event(bigint, text) to hr_admin;

@@ -7,18 +7,18 @@
 -- sends. A dedupe key makes the same notice queued twice in one transaction
 -- or while an earlier copy is still waiting a no-op.
 
-create or replace function app.enqueue_notification(
+-- One notice as it goes on the queue, its parts checked: every producer builds
+-- its message here (app.enqueue_notification one at a time, app.queue_lock_notices
+-- in batches), so none skips a bound.
+create or replace function app.notification_message(
     p_employee_id uuid,
     p_kind text,
     p_text text,
     p_context jsonb default '{}',
     p_dedupe_key text default null
-) returns bigint
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+) returns jsonb
+language plpgsql immutable
 as $$
-declare
-    v_msg_id bigint;
 begin
     if p_employee_id is null then
         perform app.fail(422, 'INVALID_ARGUMENT', 'A notification needs a recipient employee.');
@@ -32,10 +32,33 @@ begin
     if p_context is null or jsonb_typeof(p_context) <> 'object' or pg_column_size(p_context) > 4000 then
         perform app.fail(422, 'INVALID_ARGUMENT', 'context must be a JSON object of at most 4 kB.');
     end if;
+    if length(p_dedupe_key) > 200 then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'dedupe_key must have at most 200 characters.');
+    end if;
+    return jsonb_strip_nulls(jsonb_build_object(
+        'kind', p_kind, 'employee_id', p_employee_id, 'text', p_text,
+        'context', p_context, 'dedupe_key', p_dedupe_key
+    ));
+end
+$$;
+comment on function app.notification_message(uuid, text, text, jsonb, text) is
+'One notification outbox message from its checked parts (recipient, kind, text, context, dedupe key).';
+
+create or replace function app.enqueue_notification(
+    p_employee_id uuid,
+    p_kind text,
+    p_text text,
+    p_context jsonb default '{}',
+    p_dedupe_key text default null
+) returns bigint
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_message jsonb := app.notification_message(p_employee_id, p_kind, p_text, p_context, p_dedupe_key);
+    v_msg_id bigint;
+begin
     if p_dedupe_key is not null then
-        if length(p_dedupe_key) > 200 then
-            perform app.fail(422, 'INVALID_ARGUMENT', 'dedupe_key must have at most 200 characters.');
-        end if;
         select m.msg_id into v_msg_id
         from pgmq.q_notifications as m
         where m.message ->> 'dedupe_key' = p_dedupe_key
@@ -44,13 +67,7 @@ begin
             return v_msg_id;
         end if;
     end if;
-    select pgmq.send(
-        'notifications',
-        jsonb_strip_nulls(jsonb_build_object(
-            'kind', p_kind, 'employee_id', p_employee_id, 'text', p_text,
-            'context', p_context, 'dedupe_key', p_dedupe_key
-        ))
-    ) into v_msg_id;
+    select pgmq.send('notifications', v_message) into v_msg_id;
     return v_msg_id;
 end
 $$;

@@ -24,9 +24,9 @@ grant execute on function app.lock_reason_text(text) to employee, approver, hr_a
 -- Queue the notices of days that just locked (parallel arrays: one entry per
 -- day). Returns how many notices were queued. One pgmq.send_batch for all of
 -- them (an import locks thousands of days at once: one send per notice cost
--- ~100 us each); each message is what app.enqueue_notification would send,
--- built from bounded parts (a name of <= 200 characters, a date, a reason), and
--- a dedupe key already on the queue, or twice in the batch, is sent once.
+-- ~100 us each); each message is built and checked by app.notification_message,
+-- as app.enqueue_notification's is, and a dedupe key already on the queue, or
+-- twice in the batch, is sent once.
 create or replace function app.queue_lock_notices(
     p_employee_ids uuid[], p_dates date[], p_reasons text[]
 ) returns integer
@@ -88,10 +88,7 @@ begin
         order by x.dedupe_key, x.n
     )
     select array_agg(
-        jsonb_strip_nulls(jsonb_build_object(
-            'kind', 'DAY_LOCKED', 'employee_id', o.recipient_id, 'text', o.text,
-            'context', o.context, 'dedupe_key', o.dedupe_key
-        ))
+        app.notification_message(o.recipient_id, 'DAY_LOCKED', o.text, o.context, o.dedupe_key)
         order by o.n
     )
     into v_messages

@@ -107,13 +107,19 @@ begin
     -- one pass, outbox in one insert); its ids come from one sequence, so
     -- what links the batch to its events is one range (each payload names
     -- batch and row), not an UPDATE of every staged row (migration 0171)
-    with inserted as (
+    with
+    inserted as (
         select i.id from app.insert_events_bulk(v_ids, v_types, v_ats, v_payloads, 'import:' || p_batch_id) as i
+    ),
+    span as (
+        select min(ins.id) as first_event_id, max(ins.id) as last_event_id, count(*) as events from inserted as ins
+    ),
+    ranged as (
+        insert into app.import_event_ranges (batch_id, first_event_id, last_event_id)
+        select p_batch_id, s.first_event_id, s.last_event_id from span as s
+        where s.events > 0
     )
-    insert into app.import_event_ranges (batch_id, first_event_id, last_event_id, events)
-    select p_batch_id, min(ins.id), max(ins.id), count(*) from inserted as ins
-    having count(*) > 0
-    returning events into v_count;
+    select s.events into v_count from span as s;
     return coalesce(v_count, 0);
 end
 $$;

@@ -234,9 +234,10 @@ begin
         p_before.employee_id, p_before.id, p_decision, p_reason, coalesce(p_event_ids, '{}'), app.current_actor()
     )
     returning * into v_decision;
-    update app.adjustment_requests as r set status = p_decision
-    where r.employee_id = p_before.employee_id and r.id = p_before.id
-    returning * into v_after;
+    -- the decision moved the request's status (trigger _100_request_status)
+    select * into v_after
+    from app.adjustment_requests as r
+    where r.employee_id = p_before.employee_id and r.id = p_before.id;
     perform app.audit(
         p_action, 'adjustment_requests', v_after.id::text, v_after.employee_id, coalesce(p_reason, v_after.reason),
         app.adjustment_json(p_before), app.adjustment_json(v_after),
@@ -262,6 +263,7 @@ as $$
 declare
     v_request app.adjustment_requests;
     v_event_ids bigint[];
+    v_constraint text;
 begin
     perform app.require_role(array['approver', 'hr_admin']);
     if p_reason is not null then
@@ -271,38 +273,39 @@ begin
     perform app.adjustment_require_decider(v_request);
     perform app.lock_employee(v_request.employee_id);
     if v_request.kind = 'ADD_PUNCHES' then
-        if exists (
-            select 1
-            from jsonb_array_elements(v_request.punches) as p
-            inner join app.attendance_events as x on x.corrects_event_id = (p ->> 'replaces_event_id')::bigint
-            where x.employee_id = v_request.employee_id
-        ) then
+        -- one statement: the ledger's statement trigger re-derives every touched day once;
+        -- an event replaced here that was voided since: attendance_events_one_void_idx refuses
+        begin
+            with added as (
+                insert into app.attendance_events (
+                    employee_id, event_type, occurred_at, source, payload, corrects_event_id, created_by
+                )
+                select
+                    v_request.employee_id, r.event_type, r.occurred_at, 'regularization',
+                    jsonb_build_object('adjustment_request_id', v_request.id, 'reason', v_request.reason),
+                    r.corrects_event_id, app.current_actor()
+                from (
+                    select 'VOID'::app.event_type as event_type, now() as occurred_at,
+                        (p ->> 'replaces_event_id')::bigint as corrects_event_id, 0 as part, n
+                    from jsonb_array_elements(v_request.punches) with ordinality as x (p, n)
+                    where p ? 'replaces_event_id'
+                    union all
+                    select (p ->> 'event_type')::app.event_type, (p ->> 'occurred_at')::timestamptz, null, 1, n
+                    from jsonb_array_elements(v_request.punches) with ordinality as x (p, n)
+                ) as r
+                order by r.part, r.n
+                returning id
+            )
+            select array_agg(a.id order by a.id) into v_event_ids from added as a;
+        exception when unique_violation then
+            get stacked diagnostics v_constraint = constraint_name;
+            if v_constraint is distinct from 'attendance_events_one_void_idx' then
+                raise;
+            end if;
             perform app.fail(
                 409, 'EVENT_ALREADY_VOIDED', 'An event this request replaces was voided since; ask for a new request.'
             );
-        end if;
-        -- one statement: the ledger's statement trigger re-derives every touched day once
-        with added as (
-            insert into app.attendance_events (
-                employee_id, event_type, occurred_at, source, payload, corrects_event_id, created_by
-            )
-            select
-                v_request.employee_id, r.event_type, r.occurred_at, 'regularization',
-                jsonb_build_object('adjustment_request_id', v_request.id, 'reason', v_request.reason),
-                r.corrects_event_id, app.current_actor()
-            from (
-                select 'VOID'::app.event_type as event_type, now() as occurred_at,
-                    (p ->> 'replaces_event_id')::bigint as corrects_event_id, 0 as part, n
-                from jsonb_array_elements(v_request.punches) with ordinality as x (p, n)
-                where p ? 'replaces_event_id'
-                union all
-                select (p ->> 'event_type')::app.event_type, (p ->> 'occurred_at')::timestamptz, null, 1, n
-                from jsonb_array_elements(v_request.punches) with ordinality as x (p, n)
-            ) as r
-            order by r.part, r.n
-            returning id
-        )
-        select array_agg(a.id order by a.id) into v_event_ids from added as a;
+        end;
     else
         -- the one unlock (sql/functions/220_corrections.sql): day_unlocks, re-derivation, UNLOCK_DAY audit
         perform app.record_day_unlock(

@@ -53,15 +53,20 @@ as $$
 $$;
 
 -- The cache follows the holdings (trigger _910_badge_mirror): employees.badge_id
--- set to the current code, written only when it differs.
+-- set to the current code, written only when it differs. One way: the write is
+-- marked (hithonix.badge_mirror_write) so that the employees trigger it fires
+-- (_900_badge_sync) does not take the holdings' own copy for a request and
+-- read them back.
 create or replace function app.refresh_badge_mirror(p_employee_id uuid) returns void
 language plpgsql volatile
 as $$
 declare
     v_code text := app.current_badge_code(p_employee_id);
 begin
+    perform set_config('hithonix.badge_mirror_write', 'on', true);
     update app.employees as e set badge_id = v_code
     where e.id = p_employee_id and e.badge_id is distinct from v_code;
+    perform set_config('hithonix.badge_mirror_write', 'off', true);
 end
 $$;
 
@@ -237,8 +242,8 @@ comment on function app.badge_history(text) is 'hr_admin: a badge, its status an
 grant execute on function app.badge_history(text) to hr_admin;
 
 -- employees.badge_id written directly (upsert_employee, older tools): assign
--- or return to match. A no-op when the assignments already say so (the
--- functions above write the mirror after the assignment).
+-- or return to match. A no-op when the assignments already say so, and not
+-- even read when the write is the mirror's own (app.refresh_badge_mirror).
 create or replace function app.sync_badge_from_employee(p_employee_id uuid, p_code text) returns void
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -247,6 +252,9 @@ declare
     v_own app.badge_assignments;
     v_own_code text;
 begin
+    if current_setting('hithonix.badge_mirror_write', true) = 'on' then
+        return;
+    end if;
     select a.* into v_own from app.badge_assignments as a
     where a.employee_id = p_employee_id and a.during @> now();
     select b.code into v_own_code from app.badges as b where b.id = v_own.badge_id;

@@ -33,10 +33,13 @@ begin
     ) then
         perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No active employee has this id.', '{"field": "employee_id"}');
     end if;
-    select * into v_before from app.duty_roster as d where d.site = p_site and d.duty_date = p_duty_date;
+    select * into v_before
+    from app.duty_roster as d
+    where lower(d.site) = lower(p_site) and d.duty_date = p_duty_date;
+    -- one row per site and date in any case: the site keeps the spelling it was first given
     insert into app.duty_roster (site, duty_date, duty_employee_id, assigned_by)
     values (p_site, p_duty_date, p_employee_id, app.current_actor())
-    on conflict (site, duty_date) do update
+    on conflict ((lower(site)), duty_date) do update
     set duty_employee_id = excluded.duty_employee_id, assigned_by = excluded.assigned_by, assigned_at = now()
     returning * into v_after;
     perform app.audit(

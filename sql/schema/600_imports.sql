@@ -94,11 +94,8 @@ create table app.import_event_ranges (
     batch_id bigint not null references app.import_batches (id),
     first_event_id bigint not null,
     last_event_id bigint not null,
-    events integer not null,
     primary key (batch_id, first_event_id),
-    constraint import_event_ranges_ordered check (
-        first_event_id <= last_event_id and events between 1 and last_event_id - first_event_id + 1
-    )
+    constraint import_event_ranges_ordered check (first_event_id <= last_event_id)
 );
 
 alter table app.import_batches enable row level security;

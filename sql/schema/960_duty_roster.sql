@@ -36,6 +36,10 @@ create table app.lockups (
     constraint lockups_checked_out_array check (jsonb_typeof(checked_out) = 'array')
 );
 
+-- One duty person per site and date whatever the case the site is typed in
+-- (lockup and presence compare lower(site); app.set_duty upserts on this key)
+create unique index duty_roster_site_ci_key on app.duty_roster (lower(site), duty_date);
+
 -- "Was this site locked up today?" (a repeated lockup answers with the first)
 create index lockups_site_date_idx on app.lockups (site, business_date, id);
 

@@ -2,7 +2,7 @@
 -- outside the live state machine) and void_event (removes the target from the
 -- derivation). Others cannot call them.
 begin;
-select plan(14);
+select plan(16);
 
 select tests.allow_backdating();
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
@@ -52,6 +52,17 @@ select is(
      where action = 'VOID_EVENT' and entity_id = :'out_id' and actor_slack_id = 'hr@example.com'
        and request_id = 'req-42' and before ->> 'event_type' = 'CLOCK_OUT'),
     1, 'the void is audited with actor, request id and the voided event'
+);
+select is(
+    (select after - 'id' - 'created_at' - 'recorded_at' - 'occurred_at' - 'business_date_ist' - 'request_hash' - 'sync_status'
+     from app.audit_logs where action = 'VOID_EVENT' and entity_id = :'out_id'),
+    (select to_jsonb(ev) - 'id' - 'created_at' - 'recorded_at' - 'occurred_at' - 'business_date_ist' - 'request_hash' - 'sync_status'
+     from app.attendance_events as ev where ev.corrects_event_id = :'out_id'::bigint),
+    'the void''s audit row holds the VOID as written (app.record_admin_event, like every admin event)'
+);
+select hasnt_function(
+    'app', 'record_admin_event', array['uuid', 'app.event_type', 'timestamp with time zone', 'text', 'text', 'jsonb', 'jsonb'],
+    'one app.record_admin_event: the signature without the corrected event is gone'
 );
 select is(
     (select count(*)::integer from app.audit_logs

@@ -2,7 +2,7 @@
 -- dedupe key queues one notice once, bad arguments are refused, and no client
 -- role can queue a notice directly.
 begin;
-select plan(9);
+select plan(12);
 
 select tests.create_employee('nia@example.com') as nia \gset
 select count(*) as before_msgs from pgmq.q_notifications \gset
@@ -37,6 +37,27 @@ select throws_ok(
 select throws_ok(
     format('select app.enqueue_notification(null, %L, %L)', 'DAY_LOCKED', 'x'),
     'PT422', 'INVALID_ARGUMENT', 'a recipient is required'
+);
+
+-- one builder for every producer: the batch of lock notices sends what it checks
+select throws_ok(
+    format('select app.notification_message(%L, %L, %L, %L, %L)', :'nia', 'DAY_LOCKED', 'x', '{}', repeat('k', 201)),
+    'PT422', 'INVALID_ARGUMENT', 'the dedupe key is bounded in the shared builder'
+);
+select tests.create_employee('moe@example.com', p_manager => :'nia') as moe \gset
+select is(
+    app.queue_lock_notices(array[:'moe'::uuid], array['2026-11-20'::date], array['BREAK_OVERLIMIT']), 2,
+    'a locked day queues the employee''s and the approver''s notice'
+);
+select is(
+    (select array_agg(m.message order by m.msg_id) from pgmq.q_notifications as m
+        where m.message ->> 'kind' = 'DAY_LOCKED' and m.message -> 'context' ->> 'employee_id' = :'moe'),
+    (select array_agg(app.notification_message(
+        (m.message ->> 'employee_id')::uuid, 'DAY_LOCKED', m.message ->> 'text', m.message -> 'context',
+        m.message ->> 'dedupe_key'
+    ) order by m.msg_id) from pgmq.q_notifications as m
+        where m.message ->> 'kind' = 'DAY_LOCKED' and m.message -> 'context' ->> 'employee_id' = :'moe'),
+    'each lock notice is the message app.notification_message builds from its parts'
 );
 
 select tests.authenticate_as('employee', :'nia');

@@ -4,7 +4,7 @@
 -- limits and the one-open-request rule, each refusal with its exact code,
 -- and the append-only decisions.
 begin;
-select plan(48);
+select plan(52);
 
 select tests.allow_backdating();
 select tests.set_setting('adjustment_max_per_month', '10');
@@ -234,6 +234,41 @@ select throws_ok(
     format($$insert into app.adjustment_requests (employee_id, business_date, kind, punches, reason, requested_by)
       values (%L, %L, 'EXEMPT_LOCK', '[]', 'second open one', 'owner')$$, :'mgr', :'d'),
     '23505', null, 'the partial unique index holds one open request per employee-day, whoever inserts'
+);
+
+-- the decision sets the request's status (trigger), and nothing else does
+select tests.authenticate_as('employee', :'amy');
+select (api.request_adjustment(:'e', 'ADD_PUNCHES', 'I left at 19:00 in fact', jsonb_build_array(jsonb_build_object(
+    'event_type', 'CLOCK_OUT', 'occurred_at', tests.ist(:'e' || ' 19:00'), 'replaces_event_id', ev.id
+))) ->> 'id')::bigint as r6, ev.id as amy_out
+from app.attendance_events as ev
+where ev.employee_id = :'amy' and ev.event_type = 'CLOCK_OUT'
+order by ev.id desc limit 1 \gset
+select tests.authenticate_as('hr_admin', :'hr');
+select api.void_event(:amy_out, 'wrong clock-out') is not null as ok \gset
+select tests.authenticate_as('approver', :'mgr');
+select throws_ok(
+    format($$select api.approve_adjustment(%s)$$, :r6), 'PT409', 'EVENT_ALREADY_VOIDED',
+    'approving a request whose replaced event was voided since is 409 (the one-void index, mapped)'
+);
+select tests.clear_authentication();
+select throws_ok(
+    format($$update app.adjustment_requests set status = 'APPROVED' where id = %s$$, :r6),
+    'PT403', 'ADJUSTMENT_IMMUTABLE', 'a status never moves without its decision, owner included'
+);
+insert into app.adjustment_decisions (employee_id, adjustment_request_id, decision, reason, decided_by)
+values (:'amy', :r6, 'REJECTED', 'voided meanwhile', 'owner');
+select is(
+    (select status from app.adjustment_requests where id = :r6), 'REJECTED',
+    'a decision, however inserted, moves its request''s status'
+);
+select is(
+    (select count(*)::integer from app.adjustment_requests as r
+     where r.status <> 'PENDING' and not exists (
+        select 1 from app.adjustment_decisions as d
+        where d.employee_id = r.employee_id and d.adjustment_request_id = r.id and d.decision = r.status
+     )),
+    0, 'every decided request''s status is its decision''s'
 );
 
 select * from finish();

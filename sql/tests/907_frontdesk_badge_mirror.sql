@@ -4,7 +4,7 @@
 -- badge_id) the cache equals the holdings. Attacks: the owner ending or
 -- adding a holding directly, bypassing the badge functions.
 begin;
-select plan(9);
+select plan(11);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('kim@example.com') as kim \gset
@@ -53,6 +53,23 @@ select is(
      where b.code = 'B-spare'),
     1, 'writing the cache back to employees assigns nothing again (one holding)'
 );
+
+-- one way: the mirror's own write is not read back as a request (no second
+-- look at the holdings from _900_badge_sync), while a direct write still is
+select tests.create_employee('ora@example.com') as ora \gset
+set local session_replication_role = replica;
+update app.employees set badge_id = null where id = :'ora';
+reset session_replication_role;
+select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as scans
+from pg_stat_xact_user_tables where relid = 'app.badge_assignments'::regclass \gset
+select app.refresh_badge_mirror(:'ora');
+select is(
+    (select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) - :scans
+     from pg_stat_xact_user_tables where relid = 'app.badge_assignments'::regclass),
+    1::bigint, 'refreshing the cache reads the holdings once: its write does not fire a second read'
+);
+update app.employees set badge_id = 'B-ora2' where id = :'ora';
+select is(app.current_badge_code(:'ora'), 'B-ora2', 'a direct write of badge_id is still a request to assign');
 
 select * from finish();
 rollback;

@@ -4,7 +4,7 @@
 -- out everyone still in there with correction events (an open break closed
 -- first), audited, in one transaction; a second call checks out nobody.
 begin;
-select plan(26);
+select plan(29);
 
 select tests.allow_backdating();
 select app.ist_date(now()) as today \gset
@@ -52,6 +52,20 @@ select throws_ok(
     format($$select api.set_duty('north', %L, %L)$$, :'today', gen_random_uuid()),
     'PT404', 'EMPLOYEE_NOT_FOUND', 'an unknown duty person is 404'
 );
+select is(
+    api.set_duty('NORTH', :'today', :'duty') ->> 'site', 'north',
+    'the same site in another case is the same roster row (its first spelling kept)'
+);
+select is(
+    (select count(*)::integer from app.duty_roster where lower(site) = 'north' and duty_date = :'today'),
+    1, 'one duty row per site and date whatever the case'
+);
+select tests.clear_authentication();
+select throws_ok(
+    format($$insert into app.duty_roster values ('North', %L, %L, 'owner')$$, :'today', :'duty'),
+    '23505', null, 'the table refuses a second row for a site differing only in case (even for the owner)'
+);
+select tests.authenticate_as('hr_admin', :'hr');
 select throws_ok(
     format($$select api.set_duty('north', date '1999-01-01', %L)$$, :'duty'),
     'PT422', 'INVALID_ARGUMENT', 'the duty date is bounded'

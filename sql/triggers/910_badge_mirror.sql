@@ -4,8 +4,9 @@
 --                      the holder's employees.badge_id is set to the code of
 --                      their current holding (app.refresh_badge_mirror)
 -- The holdings are the truth; the cache follows them for every writer, owner
--- included. Writing the cache back to employees fires _900_badge_sync, which
--- finds the holdings already agree and does nothing.
+-- included. One way: writing the cache back to employees fires _900_badge_sync,
+-- which sees the write is the mirror's (hithonix.badge_mirror_write, set by
+-- app.refresh_badge_mirror) and returns without reading the holdings again.
 
 create or replace function app.tg_badge_assignments__badge_mirror() returns trigger
 language plpgsql volatile

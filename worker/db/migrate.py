@@ -7,13 +7,14 @@ migrations folder rather than in ``sql/functions|triggers|policies``. What we
 need is small: ordered files, a content checksum, a per-file transaction
 opt-out, an advisory lock against concurrent runs, and the repeatable set.
 
-- ``migrations/NNNN_name.sql`` runs in one transaction with its bookkeeping
+- ``migrations/NNNN_name.sql`` runs in the run's transaction with its bookkeeping
   row; a first line ``-- hithonix:no-transaction`` runs it statement by
   statement in autocommit (for ``CREATE INDEX CONCURRENTLY``).
 - ``migrations/NNNN_name.py`` defines ``apply(conn)`` (used to install the
   SQL that pgmq and procrastinate ship in their packages).
-- The repeatable files are re-applied, in one transaction and a fixed order,
-  whenever their combined checksum changed or a migration was applied.
+- The repeatable files are re-applied, in a fixed order, whenever their
+  combined checksum changed or a migration was applied: in the same
+  transaction as the pending migrations (``Migrator.migrate``).
   Schema ``api`` holds only views and functions, so it is rebuilt from them.
 - The owner: from migration ``OWNED_FROM`` on, every migration and the
   repeatable SQL run under ``SET ROLE hithonix_owner`` (a NOLOGIN role that is
@@ -47,6 +48,7 @@ OWNER_ROLE = "hithonix_owner"
 OWNED_FROM = "0016"  # the migration that hands everything to OWNER_ROLE
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|py)$")
 _LOCK_KEY = 7_402_113_001
+_ADD_VALUE = re.compile(r"^\s*alter\s+type\s+\S+\s+add\s+value\b", re.IGNORECASE | re.MULTILINE)
 
 BOOKKEEPING = """
 create schema if not exists migrations;
@@ -84,6 +86,10 @@ class Migration:
     @property
     def transactional(self) -> bool:
         return NO_TRANSACTION not in markers(self.path)
+
+    @property
+    def adds_enum_value(self) -> bool:
+        return self.path.suffix == ".sql" and _ADD_VALUE.search(self.path.read_text()) is not None
 
     @property
     def as_owner(self) -> bool:
@@ -246,7 +252,16 @@ class Migrator:
             raise MigrationError(f"{', '.join(late)} sort before the newest applied migration {newest}")
 
     def migrate(self) -> tuple[list[str], bool]:
-        """Apply what is pending. Returns (applied file names, repeatables re-applied?)."""
+        """Apply what is pending. Returns (applied file names, repeatables re-applied?).
+
+        The pending migrations and the repeatable SQL commit together: one
+        transaction holds every pending transactional migration and then the
+        repeatables, so no other session ever sees a migration's change without
+        the definitions that go with it (0165 dropped the ledger's foreign key
+        that the triggers of ``sql/triggers/105_ledger_employee_ref.sql`` stand
+        in for), and a failure anywhere leaves the database as it was. Only a
+        migration that cannot share a transaction splits the run (see ``batches``).
+        """
         done: list[str] = []
         with self._connect() as conn:
             conn.execute("select pg_advisory_lock(%s)", [_LOCK_KEY])
@@ -254,22 +269,36 @@ class Migrator:
                 applied = self._applied(conn)
                 migrations = discover(self.migrations_dir)
                 self.check(applied, migrations)
-                for migration in migrations:
-                    if migration.version not in applied:
-                        self._apply_one(conn, migration)
-                        done.append(migration.path.name)
+                pending = [migration for migration in migrations if migration.version not in applied]
                 stored = conn.execute("select checksum from migrations.repeatable").fetchone()
-                refresh = bool(done) or stored is None or stored[0] != repeatable_checksum()
-                if refresh:
-                    owned = conn.execute("select 1 from migrations.applied where version = %s", [OWNED_FROM])
-                    apply_repeatables(conn, as_owner=owned.fetchone() is not None)
+                refresh = bool(pending) or stored is None or stored[0] != repeatable_checksum()
+                groups = batches(pending)
+                for index, group in enumerate(groups):
+                    last = index == len(groups) - 1
+                    if not group[0].transactional:
+                        self._apply_one(conn, group[0])
+                    else:
+                        with conn.transaction():
+                            for migration in group:
+                                self._apply_one(conn, migration)
+                            if last:
+                                self._refresh(conn)
+                    done.extend(migration.path.name for migration in group)
+                if refresh and (not groups or not groups[-1][0].transactional):
+                    self._refresh(conn)
                 store_jwt_secret(conn)
                 conn.execute("notify pgrst, 'reload schema'")
             finally:
                 conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
         return done, refresh
 
+    def _refresh(self, conn: psycopg.Connection) -> None:
+        owned = conn.execute("select 1 from migrations.applied where version = %s", [OWNED_FROM])
+        apply_repeatables(conn, as_owner=owned.fetchone() is not None)
+
     def _apply_one(self, conn: psycopg.Connection, migration: Migration) -> None:
+        """One migration and its bookkeeping row: in the caller's transaction, or statement by
+        statement in autocommit for a ``no-transaction`` file."""
         started = time.monotonic()
         record = "insert into migrations.applied (version, name, checksum, duration_ms) values (%s, %s, %s, %s)"
         try:
@@ -280,15 +309,38 @@ class Migrator:
                             run_python_migration(conn, migration.path)
                         else:
                             conn.execute(migration.path.read_text())
-                        duration_ms = int((time.monotonic() - started) * 1000)
-                        conn.execute(record, [migration.version, migration.name, migration.checksum, duration_ms])
                 else:
                     for statement in split_statements(migration.path.read_text()):
                         conn.execute(statement)
-                    duration_ms = int((time.monotonic() - started) * 1000)
-                    conn.execute(record, [migration.version, migration.name, migration.checksum, duration_ms])
+                duration_ms = int((time.monotonic() - started) * 1000)
+                conn.execute(record, [migration.version, migration.name, migration.checksum, duration_ms])
         except psycopg.Error as exc:
-            raise MigrationError(f"{migration.path.name} failed: {exc}") from exc
+            raise MigrationError(
+                f"{migration.path.name} failed (rolled back with the rest of its batch): {exc}"
+            ) from exc
+
+
+def batches(pending: list[Migration]) -> list[list[Migration]]:
+    """The pending migrations cut where a run must commit: a ``no-transaction`` file runs alone
+    (autocommit), and a file that adds an enum value ends its batch (PostgreSQL lets no one use
+    the value, the rest of the batch included, before that commit). The last batch, when
+    transactional, commits together with the repeatable SQL."""
+    groups: list[list[Migration]] = []
+    current: list[Migration] = []
+    for migration in pending:
+        if not migration.transactional:
+            if current:
+                groups.append(current)
+                current = []
+            groups.append([migration])
+            continue
+        current.append(migration)
+        if migration.adds_enum_value:
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    return groups
 
 
 def build_declared_schema(url: str, schema_dir: Path = SCHEMA_DIR) -> None:
