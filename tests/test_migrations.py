@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from tests import dbtools
-from worker.db.migrate import MIGRATIONS_DIR, MigrationError, Migrator, discover
+from worker.db.migrate import MIGRATIONS_DIR, MigrationError, Migrator, batches, discover, repeatables_join_last
 
 
 @pytest.fixture
@@ -143,3 +143,19 @@ def test_migrations_commit_with_the_repeatable_sql(empty_db: str, migrations_cop
             "select count(*) from pg_trigger where tgname = '_020_employee_exists'"
             " and tgrelid = 'app.daily_status'::regclass"
         ).fetchone() == (1,)
+
+
+def test_an_enum_value_commits_before_the_repeatable_sql(migrations_copy: Path) -> None:
+    """A batch that adds an enum value commits before anything may use it, the repeatable SQL
+    included (PostgreSQL refuses a new enum value in the transaction that added it); a plain
+    last batch carries the repeatables, and a no-transaction file runs alone."""
+    (migrations_copy / "9006_plain.sql").write_text("select 1;\n")
+    (migrations_copy / "9007_new_value.sql").write_text("alter type app.event_type add value 'TEST_VALUE';\n")
+    (migrations_copy / "9008_concurrent.sql").write_text("-- hithonix:no-transaction\nselect 1;\n")
+    found = {m.version: m for m in discover(migrations_copy)}
+    plain, new_value, concurrent = found["9006"], found["9007"], found["9008"]
+    assert batches([plain, new_value, plain]) == [[plain, new_value], [plain]]
+    assert repeatables_join_last(batches([plain, new_value, plain]))
+    assert not repeatables_join_last(batches([plain, new_value]))
+    assert not repeatables_join_last(batches([plain, concurrent]))
+    assert not repeatables_join_last([])

@@ -108,14 +108,16 @@ select api.lockup('north', 'end of day lockup') as first \gset
 select is(jsonb_array_length(:'first'::jsonb -> 'checked_out'), 2, 'the duty person checks out both people still in');
 select tests.clear_authentication();
 
-select is((tests.day(:'ana', app.ist_date(now()))).current_status, 'OFF_DUTY', 'ana is checked out');
-select is((tests.day(:'bo', app.ist_date(now()))).current_status, 'OFF_DUTY', 'bo is checked out');
+-- their shifts' day: the clock-ins' (two hours ago), yesterday's shortly after IST midnight
+select app.ist_date(now() - interval '2 hours') as shift_day \gset
+select is((tests.day(:'ana', :'shift_day')).current_status, 'OFF_DUTY', 'ana is checked out');
+select is((tests.day(:'bo', :'shift_day')).current_status, 'OFF_DUTY', 'bo is checked out');
 select is(
-    (tests.day(:'bo', app.ist_date(now()))).anomalies, '{}'::text[],
+    (tests.day(:'bo', :'shift_day')).anomalies, '{}'::text[],
     'bo''s open break was closed before the checkout (no UNCLOSED_BREAK)'
 );
 select is(
-    (select array_agg((tests.day(x, app.ist_date(now()))).current_status::text) from unnest(array[:'cy'::uuid, :'eli'::uuid]) as x),
+    (select array_agg((tests.day(x, :'shift_day')).current_status::text) from unnest(array[:'cy'::uuid, :'eli'::uuid]) as x),
     array['ON_SHIFT', 'ON_SHIFT'], 'the other site is untouched (by location, or by the reader last badged at)'
 );
 select is(

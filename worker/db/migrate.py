@@ -273,18 +273,18 @@ class Migrator:
                 stored = conn.execute("select checksum from migrations.repeatable").fetchone()
                 refresh = bool(pending) or stored is None or stored[0] != repeatable_checksum()
                 groups = batches(pending)
+                shared = repeatables_join_last(groups)
                 for index, group in enumerate(groups):
-                    last = index == len(groups) - 1
                     if not group[0].transactional:
                         self._apply_one(conn, group[0])
                     else:
                         with conn.transaction():
                             for migration in group:
                                 self._apply_one(conn, migration)
-                            if last:
+                            if shared and index == len(groups) - 1:
                                 self._refresh(conn)
                     done.extend(migration.path.name for migration in group)
-                if refresh and (not groups or not groups[-1][0].transactional):
+                if refresh and not shared:
                     self._refresh(conn)
                 store_jwt_secret(conn)
                 conn.execute("notify pgrst, 'reload schema'")
@@ -341,6 +341,13 @@ def batches(pending: list[Migration]) -> list[list[Migration]]:
     if current:
         groups.append(current)
     return groups
+
+
+def repeatables_join_last(groups: list[list[Migration]]) -> bool:
+    """Do the repeatables commit with the last batch? Not when that batch cannot hold them: a
+    ``no-transaction`` file, or one that adds an enum value (a function or view of the
+    repeatable SQL naming the value could not be created before that commit)."""
+    return bool(groups) and groups[-1][0].transactional and not groups[-1][-1].adds_enum_value
 
 
 def build_declared_schema(url: str, schema_dir: Path = SCHEMA_DIR) -> None:
