@@ -7,7 +7,7 @@
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
 begin;
-select plan(17);
+select plan(20);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -18,6 +18,9 @@ set local track_functions = 'all';
 create function pg_temp.derive_calls() returns bigint
 language sql volatile
 as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__derive()'::regprocedure), 0) $$;
+create function pg_temp.chain_calls() returns bigint
+language sql volatile
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__chain()'::regprocedure), 0) $$;
 
 -- 1. live punches through the API: the step stores the day, no replay call
 select pg_temp.derive_calls() as c0 \gset
@@ -67,8 +70,16 @@ select is(
     'stored equals recomputed after the mix'
 );
 
--- 6. the hash chain: whatever chain the caller sends for a live row or a VOID
--- with a live source, _490_chain replaces it; the chain verifies
+-- 6. the hash chain: whatever chain the caller sends for a live row (its
+-- step chains it, app.ledger_chain_advance) or a VOID with a live source
+-- (_490_chain), it is replaced; the chain verifies
+select is(
+    (select array_agg(t.tgname::text order by t.tgname) from pg_trigger as t
+     where t.tgrelid = 'app.attendance_events'::regclass and not t.tgisinternal and t.tgtype & 7 = 7),
+    array['_100_prepare', '_490_chain'],
+    'no BEFORE INSERT row trigger sorts between the live step, which chains a live row, and _490_chain'
+);
+select pg_temp.chain_calls() as k0 \gset
 insert into app.attendance_events (
     employee_id, event_type, occurred_at, source, created_by, chain_seq, chain_hash
 ) values (:'ada', 'BREAK_END', tests.ist(:'d' || ' 15:30'), 'web', 'test', 1, sha256('forged'));
@@ -76,6 +87,7 @@ select isnt(
     (select chain_hash from app.attendance_events where employee_id = :'ada' order by id desc limit 1),
     sha256('forged'), 'a live row''s sent chain is replaced'
 );
+select is(pg_temp.chain_calls() - :k0, 0::bigint, 'by its live step: no _490_chain call');
 select is(
     (select max(chain_seq) from app.attendance_events where employee_id = :'ada'),
     (select chain_seq from app.ledger_chain_heads where employee_id = :'ada'),
@@ -89,6 +101,7 @@ select isnt(
     (select chain_hash from app.attendance_events where employee_id = :'ada' order by id desc limit 1),
     sha256('forged'), 'a VOID with a live source is chained too'
 );
+select is(pg_temp.chain_calls() - :k0, 1::bigint, 'by _490_chain');
 select is(app.ledger_first_break(:'ada', null, null), null, 'ada''s chain verifies');
 
 -- 7. the row-level period-lock guard on daily_status: moving a day into a closed period is refused
