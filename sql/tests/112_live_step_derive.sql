@@ -7,7 +7,7 @@
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
 begin;
-select plan(20);
+select plan(22);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -78,6 +78,25 @@ select is(
      where t.tgrelid = 'app.attendance_events'::regclass and not t.tgisinternal and t.tgtype & 7 = 7),
     array['_100_prepare', '_490_chain'],
     'no BEFORE INSERT row trigger sorts between the live step, which chains a live row, and _490_chain'
+);
+select is(
+    (select array_agg(m.s[1] order by m.s[1])
+     from pg_trigger as t
+     cross join lateral regexp_matches(pg_get_triggerdef(t.oid), '''([a-z]+)''::text', 'g') as m (s)
+     where t.tgrelid = 'app.attendance_events'::regclass and t.tgname = '_490_chain'
+         and m.s[1] = any(array['web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system', 'regularization'])),
+    (select array_agg(k.s order by k.s)
+     from unnest(array['web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system', 'regularization']) as k (s)
+     where app.is_live_punch_source(k.s)),
+    '_490_chain skips exactly the live sources (its WHEN writes out app.is_live_punch_source''s list)'
+);
+-- a function in a WHEN is inlined (parsed, planned) on every execution of
+-- the statement: none on the punch path's tables
+select is(
+    (select array_agg(t.tgname::text order by t.tgname) from pg_trigger as t
+     where t.tgrelid in ('app.attendance_events'::regclass, 'app.daily_status'::regclass, 'app.ledger_chain_heads'::regclass)
+         and not t.tgisinternal and substring(pg_get_triggerdef(t.oid) from 'WHEN (.*) EXECUTE FUNCTION') ~ '\m(app|public|tests)\.[a-z_0-9]+\('),
+    null, 'no trigger WHEN on the punch path calls a function of ours'
 );
 select pg_temp.chain_calls() as k0 \gset
 insert into app.attendance_events (

@@ -8,7 +8,10 @@
 -- (app.ledger_chain_advance: the head's row lock serialises writers of one
 -- employee until commit); whatever chain the caller sent is replaced. Not
 -- called (WHEN) for the rows whose chain is already taken:
---   - a live punch that is not a VOID: _100_prepare always runs for it (its
+--   - a live punch that is not a VOID (app.is_live_punch_source's list,
+--     written out: a function in a WHEN is inlined, its body parsed and
+--     planned, on every execution of the statement; 112_live_step_derive
+--     checks the two lists agree): _100_prepare always runs for it (its
 --     WHEN lets only source 'import' through) and its live step
 --     (app.apply_live_punch) advanced the head as its first lock, over the
 --     row's final canonical bytes (no BEFORE INSERT trigger sorts between
@@ -31,7 +34,7 @@ create or replace trigger _490_chain
 before insert on app.attendance_events
 for each row
 when (not (
-    (app.is_live_punch_source(new.source) and new.event_type <> 'VOID')
+    (new.source in ('web', 'slack', 'kiosk', 'api', 'mobile') and new.event_type <> 'VOID')
     or (
         new.chain_seq is not null and new.chain_hash is not null
         and coalesce(current_setting('hithonix.ledger_chain_given', true), '') = 'on'
