@@ -7,7 +7,7 @@
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
 begin;
-select plan(22);
+select plan(26);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -124,8 +124,40 @@ select is(pg_temp.chain_calls() - :k0, 1::bigint, 'by _490_chain');
 select is(app.ledger_first_break(:'ada', null, null), null, 'ada''s chain verifies');
 
 -- 7. the row-level period-lock guard on daily_status: moving a day into a closed period is refused
+select tests.create_employee('eve@example.com') as eve \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'eve', 'CLOCK_IN', tests.ist((:'d'::date - 12) || ' 09:00'), 'web', 'test');
 insert into app.period_locks (date_from, date_to, reason, locked_by)
 values (:'d'::date - 20, :'d'::date - 10, 'test payroll', 'test');
+-- a statement of stored live steps makes no statement period-lock call on
+-- the ledger (each step's day guard checked the row's date); every other
+-- row still gets it, whatever the note says. The earlier sections left the
+-- note at 'replay': cleared as a new transaction starts
+create function pg_temp.period_calls() returns bigint
+language sql volatile
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_period_lock__new_rows()'::regprocedure), 0) $$;
+select set_config('hithonix.ledger_derive', '', true);
+select pg_temp.period_calls() as q0 \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'bo', 'BREAK_START', tests.ist(:'d' || ' 16:00'), 'web', 'test');
+select is(pg_temp.period_calls() - :q0, 0::bigint, 'a stepped live row in an open period: no statement period-lock call');
+select throws_ok(
+    format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+        values (%L, 'CLOCK_OUT', %L, 'web', 'test')$$, :'eve', tests.ist((:'d'::date - 12) || ' 18:00')),
+    'PT409', 'PERIOD_LOCKED', 'a live step on a stored day in a closed period is refused (the day''s guard)'
+);
+select set_config('hithonix.ledger_derive', 'stepped', true);
+select throws_ok(
+    format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+        values (%L, 'BREAK_START', %L, 'admin', 'test')$$, :'eve', tests.ist((:'d'::date - 12) || ' 12:00')),
+    'PT409', 'PERIOD_LOCKED', 'a hand-set note does not let a non-live row skip the check'
+);
+select set_config('hithonix.ledger_derive', 'stepped', true);
+select throws_ok(
+    format($$select app.import_events_v1(array[%L]::uuid[], array['CLOCK_IN']::app.event_type[], array[%L]::timestamptz[], 'test')$$,
+        :'eve', tests.ist((:'d'::date - 11) || ' 09:00')),
+    'PT409', 'PERIOD_LOCKED', 'nor the bulk path'
+);
 select throws_ok(
     format(
         $$update app.daily_status set business_date_ist = %L where employee_id = %L and business_date_ist = %L$$,
