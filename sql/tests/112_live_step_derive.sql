@@ -7,7 +7,7 @@
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
 begin;
-select plan(26);
+select plan(30);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -169,5 +169,39 @@ select lives_ok(
     format($$update app.daily_status set has_sync_errors = true where employee_id = %L and business_date_ist = %L$$, :'bo', :'d'),
     'an open day is still written'
 );
+
+-- 8. the outbox: a live punch's message is written by its step, any other
+-- row's by _900_enqueue, which a statement of stored live steps does not
+-- call; one message per PENDING row whatever the mix or the note
+select tests.create_employee('fay@example.com') as fay \gset
+select tests.create_employee('gus@example.com') as gus \gset
+create function pg_temp.enqueue_calls() returns bigint
+language sql volatile
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__enqueue()'::regprocedure), 0) $$;
+create function pg_temp.messages(p_employee uuid) returns bigint
+language sql volatile
+as $$
+    select count(*) from pgmq.q_keka_sync as m
+    inner join app.attendance_events as e on e.id = (m.message ->> 'event_id')::bigint
+    where e.employee_id = p_employee
+$$;
+select set_config('hithonix.ledger_derive', '', true);
+select pg_temp.enqueue_calls() as e0 \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'fay', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'web', 'test');
+select is(pg_temp.enqueue_calls() - :e0, 0::bigint, 'a stepped live CLOCK_IN: no _900_enqueue call');
+select is(pg_temp.messages(:'fay'), 1::bigint, 'and its one message, written by the step');
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
+(:'fay', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'web', 'test'),
+(:'gus', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'admin', 'test');
+select is(
+    array[pg_temp.messages(:'fay'), pg_temp.messages(:'gus')], array[2, 1]::bigint[],
+    'a live row beside an admin row: one message each'
+);
+select set_config('hithonix.ledger_derive', 'stepped', true);
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'gus', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'admin', 'test');
+select is(pg_temp.messages(:'gus'), 2::bigint, 'a hand-set note does not skip an admin row''s message');
+
 select * from finish();
 rollback;

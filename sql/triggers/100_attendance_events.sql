@@ -10,6 +10,7 @@
 --                      touched employee-day that no live step covered
 --   _600_sync_errors   (statement, AFTER UPDATE) keep has_sync_errors in step
 --   _900_enqueue       (statement, AFTER INSERT) the Keka outbox, see 150_outbox.sql
+--                      (a live punch's message: its step, app.apply_live_punch)
 -- The statement-level ones are SECURITY DEFINER: the worker updates sync
 -- columns without any right to write daily_status itself.
 
@@ -68,7 +69,8 @@ $$;
 -- machine: refuse an instant outside the time window (future beyond the clock
 -- skew, or back-dated beyond employee_backdate_minutes), lock the employee
 -- and chain the row in one statement (app.ledger_chain_advance: their ledger
--- chain head, the lock app.lock_employee takes), read the state from the
+-- chain head, the lock app.lock_employee takes), put its outbox message on
+-- the queue (a PENDING row: CLOCK_IN, CLOCK_OUT), read the state from the
 -- owning shift's stored day, refuse what the state does not allow, and apply
 -- the one transition to the stored day. Returns the event with its chain
 -- and business date (_490_chain skips a live row: chained here).
@@ -89,6 +91,13 @@ declare
 begin
     perform app.require_punch_window(v_at, v_policy);
     p_event := app.ledger_chain_advance(p_event);
+    -- the Keka outbox message, the row _900_enqueue writes for any other row
+    -- (sql/triggers/150_outbox.sql; it leaves out the live rows, which always
+    -- pass here): in this statement, so it goes with the row
+    if p_event.sync_status = 'PENDING' then
+        insert into pgmq.q_keka_sync (vt, message)
+        values (clock_timestamp(), jsonb_build_object('event_id', p_event.id, 'employee_id', p_event.employee_id));
+    end if;
     -- the employee's latest shift edge owns the punch (their state, even when
     -- v_at is a little earlier than their last punch: two racing requests)
     select ev.event_type, ev.occurred_at, ev.business_date_ist into v_edge
