@@ -53,16 +53,18 @@ $$;
 -- (its WHEN lets bulk import rows through only while
 -- hithonix.import_business_dates is on). Setting it by hand can only cause
 -- a replay, never skip one: every row that reaches _100_prepare writes it.
-create or replace function app.note_ledger_rows(p_stepped boolean) returns void
-language plpgsql volatile
+-- SQL without FROM, so that it inlines into its callers' cached plans (no
+-- function call per row); returns the note (callers PERFORM it).
+drop function if exists app.note_ledger_rows(boolean);
+create function app.note_ledger_rows(p_stepped boolean) returns text
+language sql volatile
 as $$
-begin
-    if not p_stepped then
-        perform set_config('hithonix.ledger_derive', 'replay', true);
-    elsif current_setting('hithonix.ledger_derive', true) is distinct from 'replay' then
-        perform set_config('hithonix.ledger_derive', 'stepped', true);
-    end if;
-end
+    select case
+        when not p_stepped then set_config('hithonix.ledger_derive', 'replay', true)
+        when current_setting('hithonix.ledger_derive', true) is distinct from 'replay'
+            then set_config('hithonix.ledger_derive', 'stepped', true)
+        else 'replay'
+    end
 $$;
 
 -- A live punch (web, slack, kiosk, api, mobile) as one step of the state
