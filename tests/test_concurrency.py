@@ -94,7 +94,8 @@ def _in_thread(conn: psycopg.Connection, sql: str, params: list[str]) -> tuple[t
 
 
 # A live row (source web) skips the statement check when its step stored the
-# day: the step's FOR UPDATE on the employee's chain head, whose own foreign key
+# day: the employee's chain head, which the step advances (inserts, for a first
+# punch: its foreign key KEY SHARE-locks the employee) and whose own foreign key
 # names the employee, stands for it. The same two races, with a live insert.
 LIVE_INSERT = """
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)

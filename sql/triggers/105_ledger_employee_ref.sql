@@ -160,12 +160,14 @@ $$;
 
 -- Not called when every row of the statement was a live punch its step
 -- stored (app.note_ledger_rows, the note _500_derive's WHEN reads): the step
--- locked the employee's chain head FOR UPDATE first (app.lock_employee), and
--- that head's own foreign key (ledger_chain_heads_employee_id_fkey) holds the
--- same guarantee: the head exists only for an existing employee (a missing
--- head is inserted, which its foreign key refuses for nobody), and a DELETE
--- or re-key of that employee must KEY SHARE-lock the head, which waits for
--- the punch's FOR UPDATE and then finds the head still there. Any other row
+-- first advanced the employee's chain head (app.ledger_chain_advance, the
+-- lock app.lock_employee takes), and that head's own foreign key
+-- (ledger_chain_heads_employee_id_fkey) holds the same guarantee: the head
+-- exists only for an existing employee (a missing head is inserted, which
+-- its foreign key checks, KEY SHARE-locking the employee as the RI check
+-- did), a DELETE or re-key of the employee is refused by that foreign key
+-- while the head exists, and no one deletes the head under the punch's row
+-- lock (a head deleted before it: the step inserts it again, checked). Any other row
 -- (VOID, admin, import, a live punch the step could not store) notes
 -- 'replay', sticky for the transaction, and rows that bypass _100_prepare
 -- (bulk imports, hithonix.import_business_dates on) always run the check: a
