@@ -21,7 +21,8 @@ begin
     select clock_timestamp(), jsonb_build_object('event_id', n.id, 'employee_id', n.employee_id)
     from new_rows as n
     where n.sync_status = 'PENDING'
-        and not (app.is_live_punch_source(n.source) and n.event_type <> 'VOID')
+        -- import rows (the bulk path) stop at the first test
+        and (n.source = 'import' or n.event_type = 'VOID' or not app.is_live_punch_source(n.source))
     order by n.id;
     return null;
 end

@@ -34,11 +34,12 @@ create or replace trigger _490_chain
 before insert on app.attendance_events
 for each row
 when (not (
-    (new.source in ('web', 'slack', 'kiosk', 'api', 'mobile') and new.event_type <> 'VOID')
-    or (
+    -- the bulk path's rows first: they stop here, as before the live clause
+    (
         new.chain_seq is not null and new.chain_hash is not null
         and coalesce(current_setting('hithonix.ledger_chain_given', true), '') = 'on'
         and pg_has_role(current_user, 'hithonix_owner', 'member')
     )
+    or (new.source in ('web', 'slack', 'kiosk', 'api', 'mobile') and new.event_type <> 'VOID')
 ))
 execute function app.tg_attendance_events__chain();
