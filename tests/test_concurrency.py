@@ -93,11 +93,28 @@ def _in_thread(conn: psycopg.Connection, sql: str, params: list[str]) -> tuple[t
     return thread, errors
 
 
-def test_delete_of_employee_during_ledger_insert_is_refused(db_url: str, owner: psycopg.Connection) -> None:
+# A live row (source web) skips the statement check when its step stored the
+# day: the employee's chain head, which the step advances (inserts, for a first
+# punch: its foreign key KEY SHARE-locks the employee) and whose own foreign key
+# names the employee, stands for it. The same two races, with a live insert.
+LIVE_INSERT = """
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (%s, 'CLOCK_IN', now(), 'web', 'race');
+"""
+RACING_INSERTS = pytest.mark.parametrize("insert", [CHAINED_INSERT, LIVE_INSERT], ids=["chained", "live"])
+
+
+@RACING_INSERTS
+def test_delete_of_employee_during_ledger_insert_is_refused(
+    db_url: str, owner: psycopg.Connection, insert: str
+) -> None:
     who = _plain_employee(owner, "race-a@example.com")
     with psycopg.connect(db_url) as inserter, psycopg.connect(db_url, autocommit=True) as deleter:
-        inserter.execute("select set_config('hithonix.ledger_chain_given', 'on', true)")
-        inserter.execute(CHAINED_INSERT.split(";\n")[1], [who])  # rows written, employee KEY SHARE-locked
+        # rows written; the employee KEY SHARE-locked (chained) or its chain head locked by the live step
+        for statement in insert.strip().split(";\n"):
+            inserter.execute(statement, [who] if "%s" in statement else None)
+        if insert is LIVE_INSERT:  # the step stored the day: no statement check ran
+            assert inserter.execute("select current_setting('hithonix.ledger_derive')").fetchone() == ("stepped",)
         thread, errors = _in_thread(deleter, "delete from app.employees where id = %s", [who])
         _wait_until_blocked(owner, deleter.info.backend_pid)
         inserter.commit()
@@ -106,11 +123,14 @@ def test_delete_of_employee_during_ledger_insert_is_refused(db_url: str, owner: 
     assert owner.execute("select count(*) from app.employees where id = %s", [who]).fetchone() == (1,)
 
 
-def test_ledger_insert_during_delete_of_its_employee_is_refused(db_url: str, owner: psycopg.Connection) -> None:
+@RACING_INSERTS
+def test_ledger_insert_during_delete_of_its_employee_is_refused(
+    db_url: str, owner: psycopg.Connection, insert: str
+) -> None:
     who = _plain_employee(owner, "race-b@example.com")
     with psycopg.connect(db_url) as deleter, psycopg.connect(db_url, autocommit=True) as inserter:
-        deleter.execute("delete from app.employees where id = %s", [who])  # its guard saw no ledger rows
-        thread, errors = _in_thread(inserter, CHAINED_INSERT, [who])
+        deleter.execute("delete from app.employees where id = %s", [who])  # its guard saw no ledger rows, no head
+        thread, errors = _in_thread(inserter, insert, [who])
         _wait_until_blocked(owner, inserter.info.backend_pid)
         deleter.commit()
         thread.join()

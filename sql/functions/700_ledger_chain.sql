@@ -191,6 +191,42 @@ $$;
 comment on function app.lock_ledger_chain_head(uuid) is
 'Lock one employee''s ledger chain head (created at position 0 when missing).';
 
+-- Chain one row (p_event as it will be stored: its canonical bytes are final
+-- once the server-owned recorded_at is set; the chain columns, the sync
+-- columns and business_date_ist are outside them): advance the employee's
+-- head by one link in one statement and return the row with its chain_seq
+-- and chain_hash. The UPDATE takes the head's row lock, the same lock as
+-- app.lock_employee (held to commit; an UPDATE that waited re-reads the
+-- latest head); a missing head is inserted, ON CONFLICT for a racing first
+-- row. Callers: the chain trigger (_490_chain, any row whose writer did not
+-- chain it) and the live step (app.apply_live_punch), for which this is the
+-- employee's lock and its link at once.
+create or replace function app.ledger_chain_advance(p_event app.attendance_events)
+returns app.attendance_events
+language plpgsql volatile
+as $$
+declare
+    v_canonical constant bytea := app.ledger_canonical(p_event);
+begin
+    update app.ledger_chain_heads as h
+    set chain_seq = h.chain_seq + 1, chain_hash = app.ledger_link(h.chain_hash, v_canonical), event_id = p_event.id
+    where h.employee_id = p_event.employee_id
+    returning h.chain_seq, h.chain_hash into p_event.chain_seq, p_event.chain_hash;
+    if not found then
+        insert into app.ledger_chain_heads as h (employee_id, chain_seq, chain_hash, event_id)
+        values (p_event.employee_id, 1, app.ledger_link(null, v_canonical), p_event.id)
+        on conflict (employee_id) do update
+            set chain_seq = h.chain_seq + 1,
+                chain_hash = app.ledger_link(h.chain_hash, v_canonical),
+                event_id = excluded.event_id
+        returning h.chain_seq, h.chain_hash into p_event.chain_seq, p_event.chain_hash;
+    end if;
+    return p_event;
+end
+$$;
+comment on function app.ledger_chain_advance(app.attendance_events) is
+'Chain one ledger row: advance (lock) its employee''s head by one link; the row with chain_seq and chain_hash.';
+
 -- The first broken link of an employee's chain, or NULL when every link in
 -- the range holds. The range is the part of the chain recorded between
 -- p_from and p_to (IST dates of recorded_at; NULL: open end): from the first

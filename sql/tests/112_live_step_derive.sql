@@ -7,7 +7,7 @@
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
 begin;
-select plan(17);
+select plan(30);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -18,6 +18,9 @@ set local track_functions = 'all';
 create function pg_temp.derive_calls() returns bigint
 language sql volatile
 as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__derive()'::regprocedure), 0) $$;
+create function pg_temp.chain_calls() returns bigint
+language sql volatile
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__chain()'::regprocedure), 0) $$;
 
 -- 1. live punches through the API: the step stores the day, no replay call
 select pg_temp.derive_calls() as c0 \gset
@@ -67,8 +70,35 @@ select is(
     'stored equals recomputed after the mix'
 );
 
--- 6. the hash chain: whatever chain the caller sends for a live row or a VOID
--- with a live source, _490_chain replaces it; the chain verifies
+-- 6. the hash chain: whatever chain the caller sends for a live row (its
+-- step chains it, app.ledger_chain_advance) or a VOID with a live source
+-- (_490_chain), it is replaced; the chain verifies
+select is(
+    (select array_agg(t.tgname::text order by t.tgname) from pg_trigger as t
+     where t.tgrelid = 'app.attendance_events'::regclass and not t.tgisinternal and t.tgtype & 7 = 7),
+    array['_100_prepare', '_490_chain'],
+    'no BEFORE INSERT row trigger sorts between the live step, which chains a live row, and _490_chain'
+);
+select is(
+    (select array_agg(m.s[1] order by m.s[1])
+     from pg_trigger as t
+     cross join lateral regexp_matches(pg_get_triggerdef(t.oid), '''([a-z]+)''::text', 'g') as m (s)
+     where t.tgrelid = 'app.attendance_events'::regclass and t.tgname = '_490_chain'
+         and m.s[1] = any(array['web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system', 'regularization'])),
+    (select array_agg(k.s order by k.s)
+     from unnest(array['web', 'slack', 'kiosk', 'api', 'mobile', 'admin', 'import', 'system', 'regularization']) as k (s)
+     where app.is_live_punch_source(k.s)),
+    '_490_chain skips exactly the live sources (its WHEN writes out app.is_live_punch_source''s list)'
+);
+-- a function in a WHEN is inlined (parsed, planned) on every execution of
+-- the statement: none on the punch path's tables
+select is(
+    (select array_agg(t.tgname::text order by t.tgname) from pg_trigger as t
+     where t.tgrelid in ('app.attendance_events'::regclass, 'app.daily_status'::regclass, 'app.ledger_chain_heads'::regclass)
+         and not t.tgisinternal and substring(pg_get_triggerdef(t.oid) from 'WHEN (.*) EXECUTE FUNCTION') ~ '\m(app|public|tests)\.[a-z_0-9]+\('),
+    null, 'no trigger WHEN on the punch path calls a function of ours'
+);
+select pg_temp.chain_calls() as k0 \gset
 insert into app.attendance_events (
     employee_id, event_type, occurred_at, source, created_by, chain_seq, chain_hash
 ) values (:'ada', 'BREAK_END', tests.ist(:'d' || ' 15:30'), 'web', 'test', 1, sha256('forged'));
@@ -76,6 +106,7 @@ select isnt(
     (select chain_hash from app.attendance_events where employee_id = :'ada' order by id desc limit 1),
     sha256('forged'), 'a live row''s sent chain is replaced'
 );
+select is(pg_temp.chain_calls() - :k0, 0::bigint, 'by its live step: no _490_chain call');
 select is(
     (select max(chain_seq) from app.attendance_events where employee_id = :'ada'),
     (select chain_seq from app.ledger_chain_heads where employee_id = :'ada'),
@@ -89,11 +120,44 @@ select isnt(
     (select chain_hash from app.attendance_events where employee_id = :'ada' order by id desc limit 1),
     sha256('forged'), 'a VOID with a live source is chained too'
 );
+select is(pg_temp.chain_calls() - :k0, 1::bigint, 'by _490_chain');
 select is(app.ledger_first_break(:'ada', null, null), null, 'ada''s chain verifies');
 
 -- 7. the row-level period-lock guard on daily_status: moving a day into a closed period is refused
+select tests.create_employee('eve@example.com') as eve \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'eve', 'CLOCK_IN', tests.ist((:'d'::date - 12) || ' 09:00'), 'web', 'test');
 insert into app.period_locks (date_from, date_to, reason, locked_by)
 values (:'d'::date - 20, :'d'::date - 10, 'test payroll', 'test');
+-- a statement of stored live steps makes no statement period-lock call on
+-- the ledger (each step's day guard checked the row's date); every other
+-- row still gets it, whatever the note says. The earlier sections left the
+-- note at 'replay': cleared as a new transaction starts
+create function pg_temp.period_calls() returns bigint
+language sql volatile
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_period_lock__new_rows()'::regprocedure), 0) $$;
+select set_config('hithonix.ledger_derive', '', true);
+select pg_temp.period_calls() as q0 \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'bo', 'BREAK_START', tests.ist(:'d' || ' 16:00'), 'web', 'test');
+select is(pg_temp.period_calls() - :q0, 0::bigint, 'a stepped live row in an open period: no statement period-lock call');
+select throws_ok(
+    format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+        values (%L, 'CLOCK_OUT', %L, 'web', 'test')$$, :'eve', tests.ist((:'d'::date - 12) || ' 18:00')),
+    'PT409', 'PERIOD_LOCKED', 'a live step on a stored day in a closed period is refused (the day''s guard)'
+);
+select set_config('hithonix.ledger_derive', 'stepped', true);
+select throws_ok(
+    format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+        values (%L, 'BREAK_START', %L, 'admin', 'test')$$, :'eve', tests.ist((:'d'::date - 12) || ' 12:00')),
+    'PT409', 'PERIOD_LOCKED', 'a hand-set note does not let a non-live row skip the check'
+);
+select set_config('hithonix.ledger_derive', 'stepped', true);
+select throws_ok(
+    format($$select app.import_events_v1(array[%L]::uuid[], array['CLOCK_IN']::app.event_type[], array[%L]::timestamptz[], 'test')$$,
+        :'eve', tests.ist((:'d'::date - 11) || ' 09:00')),
+    'PT409', 'PERIOD_LOCKED', 'nor the bulk path'
+);
 select throws_ok(
     format(
         $$update app.daily_status set business_date_ist = %L where employee_id = %L and business_date_ist = %L$$,
@@ -105,5 +169,39 @@ select lives_ok(
     format($$update app.daily_status set has_sync_errors = true where employee_id = %L and business_date_ist = %L$$, :'bo', :'d'),
     'an open day is still written'
 );
+
+-- 8. the outbox: a live punch's message is written by its step, any other
+-- row's by _900_enqueue, which a statement of stored live steps does not
+-- call; one message per PENDING row whatever the mix or the note
+select tests.create_employee('fay@example.com') as fay \gset
+select tests.create_employee('gus@example.com') as gus \gset
+create function pg_temp.enqueue_calls() returns bigint
+language sql volatile
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__enqueue()'::regprocedure), 0) $$;
+create function pg_temp.messages(p_employee uuid) returns bigint
+language sql volatile
+as $$
+    select count(*) from pgmq.q_keka_sync as m
+    inner join app.attendance_events as e on e.id = (m.message ->> 'event_id')::bigint
+    where e.employee_id = p_employee
+$$;
+select set_config('hithonix.ledger_derive', '', true);
+select pg_temp.enqueue_calls() as e0 \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'fay', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'web', 'test');
+select is(pg_temp.enqueue_calls() - :e0, 0::bigint, 'a stepped live CLOCK_IN: no _900_enqueue call');
+select is(pg_temp.messages(:'fay'), 1::bigint, 'and its one message, written by the step');
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
+(:'fay', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'web', 'test'),
+(:'gus', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'admin', 'test');
+select is(
+    array[pg_temp.messages(:'fay'), pg_temp.messages(:'gus')], array[2, 1]::bigint[],
+    'a live row beside an admin row: one message each'
+);
+select set_config('hithonix.ledger_derive', 'stepped', true);
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'gus', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'admin', 'test');
+select is(pg_temp.messages(:'gus'), 2::bigint, 'a hand-set note does not skip an admin row''s message');
+
 select * from finish();
 rollback;

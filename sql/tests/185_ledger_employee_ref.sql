@@ -4,11 +4,14 @@
 -- the same guarantees as the foreign key, with its SQLSTATE and name. Attacks,
 -- as the owner (no client role can write these tables directly): a row for
 -- an employee who does not exist, among valid ones, directly and through the
--- bulk path; a day of nobody, or moved to nobody; a referenced employee
+-- bulk path; a day of nobody, or moved to nobody; a live row of nobody (its
+-- step's chain head stands for the check, which a statement of live steps
+-- skips), a later non-live row or a bulk import after a stepped punch or a
+-- hand-set note; a referenced employee
 -- deleted, its id changed, employees truncated. The concurrent DELETE against an INSERT is in
 -- tests/test_concurrency.py.
 begin;
-select plan(19);
+select plan(25);
 
 select tests.allow_backdating();
 select tests.create_employee('ria@example.com') as ria \gset
@@ -123,6 +126,36 @@ select throws_ok(
     '23503', 'delete on table "employees" violates foreign key constraint "daily_status_employee_id_fkey"',
     'an employee with stored days cannot be deleted'
 );
+
+-- the live path: a statement of live steps makes no statement check (the
+-- step's chain head lock, with the head's own foreign key, stands for it);
+-- the check still runs for every other row, whatever the note says
+set local track_functions = 'all';
+create function pg_temp.ref_calls() returns bigint
+language sql volatile
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_employee_ref__exists()'::regprocedure), 0) $$;
+insert into app.employees (email, full_name) values ('vic@example.com', 'Vic') returning id as vic \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'vic', 'CLOCK_IN', now() - interval '2 hours', 'web', 'test');
+select pg_temp.ref_calls() as r0 \gset
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+values (:'vic', 'BREAK_START', now() - interval '1 hour', 'web', 'test');
+select is(pg_temp.ref_calls() - :r0, 0::bigint, 'a stepped live row of an employee: no statement check call');
+select throws_ok(
+    $$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
+    values (gen_random_uuid(), 'CLOCK_IN', now() - interval '1 hour', 'web', 'test')$$,
+    '23503', null, 'a live row of an employee who does not exist is refused (the chain head''s foreign key)'
+);
+select is(current_setting('hithonix.ledger_derive'), 'stepped', 'the note says stepped (from vic''s punch)');
+select is(pg_temp.violation(), 'attendance_events_employee_id_fkey', 'a later non-live row of nobody is still refused');
+select set_config('hithonix.ledger_derive', 'stepped', true);
+select throws_ok(
+    $$select app.import_events_v1(array[gen_random_uuid()]::uuid[], array['CLOCK_IN']::app.event_type[],
+        array[tests.ist('2026-11-21 09:00')], 'test')$$,
+    '23503', null, 'a hand-set note does not let the bulk path skip the check'
+);
+select set_config('hithonix.ledger_derive', 'stepped', true);
+select is(pg_temp.violation(), 'attendance_events_employee_id_fkey', 'nor a direct non-live row');
 
 -- the referenced employee: not deleted (even without the chain head, whose own
 -- foreign key would refuse it first), id never changed, never truncated. Una

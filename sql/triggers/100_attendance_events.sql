@@ -1,13 +1,16 @@
 -- Triggers on the ledger, in firing order:
 --   _010_append_only / _011_no_truncate  only the sync columns may ever change
 --   _100_prepare       (row, BEFORE INSERT) server-owned columns, business date;
---                      a live punch: employee lock, state check and the one
---                      step on its stored day (app.apply_live_punch); skipped
---                      (WHEN) for bulk rows it would not change
+--                      a live punch: employee lock and chain link, state check
+--                      and the one step on its stored day (app.apply_live_punch);
+--                      skipped (WHEN) for bulk rows it would not change
+--   _490_chain         (row, BEFORE INSERT) the chain link of any other row,
+--                      see 710_ledger_chain.sql
 --   _500_derive        (statement, AFTER INSERT) replay, in one pass, every
 --                      touched employee-day that no live step covered
 --   _600_sync_errors   (statement, AFTER UPDATE) keep has_sync_errors in step
 --   _900_enqueue       (statement, AFTER INSERT) the Keka outbox, see 150_outbox.sql
+--                      (a live punch's message: its step, app.apply_live_punch)
 -- The statement-level ones are SECURITY DEFINER: the worker updates sync
 -- columns without any right to write daily_status itself.
 
@@ -50,26 +53,32 @@ $$;
 -- (its WHEN lets bulk import rows through only while
 -- hithonix.import_business_dates is on). Setting it by hand can only cause
 -- a replay, never skip one: every row that reaches _100_prepare writes it.
-create or replace function app.note_ledger_rows(p_stepped boolean) returns void
-language plpgsql volatile
+-- SQL without FROM, so that it inlines into its callers' cached plans (no
+-- function call per row); returns the note (callers PERFORM it).
+drop function if exists app.note_ledger_rows(boolean);
+create function app.note_ledger_rows(p_stepped boolean) returns text
+language sql volatile
 as $$
-begin
-    if not p_stepped then
-        perform set_config('hithonix.ledger_derive', 'replay', true);
-    elsif current_setting('hithonix.ledger_derive', true) is distinct from 'replay' then
-        perform set_config('hithonix.ledger_derive', 'stepped', true);
-    end if;
-end
+    select case
+        when not p_stepped then set_config('hithonix.ledger_derive', 'replay', true)
+        when current_setting('hithonix.ledger_derive', true) is distinct from 'replay'
+            then set_config('hithonix.ledger_derive', 'stepped', true)
+        else 'replay'
+    end
 $$;
 
 -- A live punch (web, slack, kiosk, api, mobile) as one step of the state
 -- machine: refuse an instant outside the time window (future beyond the clock
 -- skew, or back-dated beyond employee_backdate_minutes), lock the employee
--- (their ledger chain head), read the state from the owning shift's stored
--- day, refuse what the state does not allow, and apply the one transition to
--- the stored day. Returns the event's business date.
+-- and chain the row in one statement (app.ledger_chain_advance: their ledger
+-- chain head, the lock app.lock_employee takes), put its outbox message on
+-- the queue (a PENDING row: CLOCK_IN, CLOCK_OUT), read the state from the
+-- owning shift's stored day, refuse what the state does not allow, and apply
+-- the one transition to the stored day. Returns the event with its chain
+-- and business date (_490_chain skips a live row: chained here).
 -- Imports and admin events skip it: the derivation flags what they get wrong.
-create or replace function app.apply_live_punch(p_event app.attendance_events) returns date
+drop function if exists app.apply_live_punch(app.attendance_events);
+create function app.apply_live_punch(p_event app.attendance_events) returns app.attendance_events
 language plpgsql volatile
 as $$
 declare
@@ -83,7 +92,14 @@ declare
     v_next app.daily_status;
 begin
     perform app.require_punch_window(v_at, v_policy);
-    perform app.lock_employee(p_event.employee_id);
+    p_event := app.ledger_chain_advance(p_event);
+    -- the Keka outbox message, the row _900_enqueue writes for any other row
+    -- (sql/triggers/150_outbox.sql; it leaves out the live rows, which always
+    -- pass here): in this statement, so it goes with the row
+    if p_event.sync_status = 'PENDING' then
+        insert into pgmq.q_keka_sync (vt, message)
+        values (clock_timestamp(), jsonb_build_object('event_id', p_event.id, 'employee_id', p_event.employee_id));
+    end if;
     -- the employee's latest shift edge owns the punch (their state, even when
     -- v_at is a little earlier than their last punch: two racing requests)
     select ev.event_type, ev.occurred_at, ev.business_date_ist into v_edge
@@ -201,7 +217,7 @@ begin
         perform app.insert_day(v_next);
     end if;
     perform app.note_ledger_rows(v_next.employee_id is not null);
-    return p_event.business_date_ist;
+    return p_event;
 end
 $$;
 
@@ -233,7 +249,7 @@ begin
         return new;
     end if;
     if app.is_live_punch_source(new.source) then
-        new.business_date_ist := app.apply_live_punch(new);
+        new := app.apply_live_punch(new);
         return new;
     end if;
     perform app.note_ledger_rows(false);

@@ -97,16 +97,19 @@ $$;
 -- old). History written by an import or a correction of an older day is not
 -- presence news; the WHEN is plain expression evaluation, so a bulk load of
 -- 17,000 past days makes no PL/pgSQL call and queues no notification.
+-- The IST date is app.ist_date's expression written out: a SQL function in
+-- a WHEN is inlined, its body parsed and planned, on every execution of the
+-- statement (each punch's UPDATE of its day).
 create or replace trigger _900_notify_presence_insert
 after insert on app.daily_status
-for each row when (new.business_date_ist >= app.ist_date(now()) - 1)
+for each row when (new.business_date_ist >= (now() at time zone 'Asia/Kolkata')::date - 1)
 execute function app.tg_daily_status__notify_presence();
 
 create or replace trigger _900_notify_presence
 after update of current_status on app.daily_status
 for each row when (
     old.current_status is distinct from new.current_status
-    and new.business_date_ist >= app.ist_date(now()) - 1
+    and new.business_date_ist >= (now() at time zone 'Asia/Kolkata')::date - 1
 )
 execute function app.tg_daily_status__notify_presence();
 
