@@ -42,19 +42,12 @@ def _costs(rows: Iterable[tuple[str, int, float, float]], units: int) -> list[Fu
 
 def ingest(conn: psycopg.Connection, events: Sequence[Event], top: int = 12) -> tuple[str, list[FunctionCost]]:
     """Load ``events`` through the bulk path under EXPLAIN (ANALYZE, BUFFERS) with function tracking."""
-    conn.execute(
-        "create temporary table if not exists bench_staging "
-        "(employee_id uuid, event_type app.event_type, occurred_at timestamptz) on commit delete rows"
-    )
     conn.execute("set track_functions = 'all'")
     try:
         with conn.transaction():
-            with conn.cursor().copy(
-                "copy pg_temp.bench_staging (employee_id, event_type, occurred_at) from stdin"
-            ) as copy:
-                for row in events:
-                    copy.write_row(row)
-            plan = conn.execute("explain (analyze, buffers) " + loader.BULK_INSERT, [loader.IMPORT_ACTOR]).fetchall()
+            plan = conn.execute(
+                "explain (analyze, buffers) " + loader.BULK_INSERT, loader.bulk_arguments(events)
+            ).fetchall()
             rows = conn.execute(FUNCTION_STATS.format(view="pg_stat_xact_user_functions"), [top]).fetchall()
     finally:
         conn.execute("reset track_functions")

@@ -12,7 +12,8 @@
 -- (hithonix.import_business_dates, transaction-local) and only for the
 -- table's owner; everywhere else it computes the date itself; rows that carry
 -- every server-owned value as it would set them skip it altogether (its WHEN).
--- One lock per employee (app.lock_employees, by the caller), then one INSERT:
+-- One lock per employee (app.lock_employees, taken by app.insert_events_bulk
+-- before it reads the ledger), then one INSERT:
 -- the statement trigger derives every touched day in one ordered pass and
 -- writes the outbox in one insert. Foreign keys are still checked per row:
 -- PostgreSQL has no set-based check for an INSERT.
@@ -116,8 +117,10 @@ comment on function app.import_business_dates(uuid[], app.event_type[], timestam
 
 -- THE bulk write of the ledger: every set-based path (app.import_events_v1,
 -- the CSV import's app.import_apply) inserts through here, so whatever the
--- ledger needs per row on the bulk path is added once, set-based, here. The
--- caller holds the employees' locks (app.lock_employees). One INSERT in
+-- ledger needs per row on the bulk path is added once, set-based, here. It
+-- takes the employees' locks itself (app.lock_employees: the chain heads),
+-- before the dates read the ledger; a caller that locked them already (the
+-- CSV import reads the ledger first) re-takes its own locks. One INSERT in
 -- (employee, time, position) order, source 'import'; p_payloads parallel to
 -- the other arrays or null ('{}' each). Returns the new rows' ids and payloads
 -- (a caller that must map rows back puts its key in the payload).
@@ -146,7 +149,7 @@ begin
     -- in insert order, each employee's rows chained from their locked head by
     -- the running aggregate, the heads moved once; the chain trigger skips rows
     -- that carry their link (its WHEN: this setting, the owner)
-    perform app.lock_ledger_chain_heads(p_employee_ids);
+    perform app.lock_employees(p_employee_ids);
     perform set_config('hithonix.ledger_chain_given', 'on', true);
     return query
     with dated as materialized (
@@ -206,7 +209,7 @@ begin
 end
 $$;
 comment on function app.insert_events_bulk(uuid[], app.event_type[], timestamptz[], jsonb[], text) is
-'The bulk path''s one INSERT into the ledger (source import): dates set-based; the caller holds the locks.';
+'The bulk path''s one INSERT into the ledger (source import): the employees locked, dates set-based.';
 
 create or replace function app.import_events_v1(
     p_employee_ids uuid[], p_event_types app.event_type[], p_occurred_at timestamptz[], p_created_by text
@@ -228,7 +231,8 @@ begin
     if 'VOID' = any(p_event_types) then
         perform app.fail(422, 'INVALID_ARGUMENT', 'An import records punches; a VOID goes through void_event.');
     end if;
-    perform app.lock_employees(p_employee_ids);
+    -- app.insert_events_bulk takes the employees' locks (one distinct sort of
+    -- the 100,000 ids, not two: ~0.03 s each)
     select count(*) into v_count
     from app.insert_events_bulk(p_employee_ids, p_event_types, p_occurred_at, null, p_created_by);
     return v_count;

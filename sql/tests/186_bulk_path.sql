@@ -2,7 +2,7 @@
 -- built from a row's own elements around the shared ones
 -- (app.ledger_canonical_row_v1) are exactly app.ledger_canonical_v1's, for
 -- awkward values (quotes, backslashes, unicode and control characters in text
--- and payload, fractional seconds, nulls); the PL/pgSQL state function links
+-- and payload, fractional seconds, nulls) and every event type; the PL/pgSQL state function links
 -- as app.ledger_link; and a bulk import's rows verify. The business dates of
 -- the one window pass (app.import_business_dates) are the row-by-row rule's
 -- (app.business_date_for, the insert trigger) on a night shift across
@@ -22,6 +22,10 @@ insert into samples values
     'key "1"', 'ab\cd', '{"note": "tab\there, quote \" and ü", "n": [1, 2.50, null]}', 42, E'Ana "A" \\ Ü\n'),
 (42, '00000000-0000-0000-0000-000000000000', 'VOID', '2000-01-01 00:00:00+00', '2099-12-31 23:59:59.5+00', 'admin',
     '', '', '{"a": {"b": "\u00e9"}}', null, '');
+-- every event type's label (the row encoding quotes labels without escaping)
+insert into samples
+select 100 + n, gen_random_uuid(), t, now(), now(), 'import', null, null, '{}', null, 'x'
+from unnest(enum_range(null::app.event_type)) with ordinality as e (t, n);
 
 select is(
     (
