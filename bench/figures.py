@@ -142,7 +142,7 @@ def ingest_figures(raw: dict[str, Any]) -> list[Figure]:
             target="≤ 8x baseline time",
             verdict=verdict(ratio <= 8),
             note=(
-                f"arrays built {i['copy_to_staging_s']:.2f} s + one app.import_events_v1 (arrays sent) "
+                f"arrays built {i['arrays_built_s']:.2f} s + one app.import_events_v1 (arrays sent) "
                 f"{i['insert_select_s']:.2f} s, "
                 f"into a ledger of {i['ledger_before']:,} events; the rows after them were loaded under "
                 "EXPLAIN (ANALYZE, BUFFERS) with track_functions (see the JSON evidence)."

@@ -17,7 +17,7 @@ Figures, each the after/before ratio of the same measurement on both:
   used; with ``synchronous_commit=off`` so the ratio is the work per
   transaction, not the shared disk's flush;
 - bulk ingest: ``--ingest-events`` events (default 100,000) through
-  ``app.import_events_v1`` (COPY to staging, then the one call), seconds, with
+  ``app.import_events_v1`` (the rows as arrays, one call), seconds, with
   COPY of the same rows into a bare table in the same database as the
   baseline of each;
 - the chain's share of a punch's server time (after only; robust to a busy

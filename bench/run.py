@@ -93,7 +93,7 @@ def execute(o: Options, console: Console, phases: Phases) -> dict[str, Any]:
         raw["history_load"] = {
             "events": sum(t.rows for t in timings),
             "seconds": sum(t.total_seconds for t in timings),
-            "chunks": [{"rows": t.rows, "copy_s": t.copy_seconds, "insert_s": t.insert_seconds} for t in timings],
+            "chunks": [{"rows": t.rows, "arrays_s": t.arrays_seconds, "insert_s": t.insert_seconds} for t in timings],
         }
         say(f"history: {raw['history_load']['events']:,} events in {raw['history_load']['seconds']:.1f} s")
 
@@ -104,7 +104,7 @@ def execute(o: Options, console: Console, phases: Phases) -> dict[str, Any]:
             ledger = conn.execute("select count(*) from app.attendance_events").fetchone()
         raw["ingest"] = {
             "rows": measured.rows,
-            "copy_to_staging_s": measured.copy_seconds,
+            "arrays_built_s": measured.arrays_seconds,
             "insert_select_s": measured.insert_seconds,
             "total_s": measured.total_seconds,
             "baseline_copy_s": statistics.median(copies),
