@@ -252,7 +252,11 @@ declare
     v_own app.badge_assignments;
     v_own_code text;
 begin
-    if current_setting('hithonix.badge_mirror_write', true) = 'on' then
+    -- the mirror's own write: marked, and from inside the holdings' trigger
+    -- (_910_badge_mirror → app.refresh_badge_mirror → this employees trigger);
+    -- the mark alone is a setting any session can set, so a direct write of
+    -- badge_id (depth 1) is always taken as a request
+    if current_setting('hithonix.badge_mirror_write', true) = 'on' and pg_trigger_depth() > 1 then
         return;
     end if;
     select a.* into v_own from app.badge_assignments as a

@@ -4,7 +4,7 @@
 -- badge_id) the cache equals the holdings. Attacks: the owner ending or
 -- adding a holding directly, bypassing the badge functions.
 begin;
-select plan(11);
+select plan(13);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('kim@example.com') as kim \gset
@@ -57,19 +57,29 @@ select is(
 -- one way: the mirror's own write is not read back as a request (no second
 -- look at the holdings from _900_badge_sync), while a direct write still is
 select tests.create_employee('ora@example.com') as ora \gset
-set local session_replication_role = replica;
-update app.employees set badge_id = null where id = :'ora';
-reset session_replication_role;
+update app.badge_assignments set during = tstzrange(lower(during), now()), end_reason = 'RETURNED', ended_by = 'owner'
+where employee_id = :'ora' and during @> now();
+insert into app.badges (code, created_by) values ('B-ora1', 'test');
+select id as ora1 from app.badges where code = 'B-ora1' \gset
 select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as scans
 from pg_stat_xact_user_tables where relid = 'app.badge_assignments'::regclass \gset
-select app.refresh_badge_mirror(:'ora');
+insert into app.badge_assignments (employee_id, badge_id, during, assigned_by)
+values (:'ora', :'ora1', tstzrange(now(), null), 'owner');
 select is(
     (select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) - :scans
      from pg_stat_xact_user_tables where relid = 'app.badge_assignments'::regclass),
-    1::bigint, 'refreshing the cache reads the holdings once: its write does not fire a second read'
+    3::bigint, 'a new holding reads the holdings three times (its two exclusion checks, the mirror): the cache''s write does not fire a fourth read'
 );
 update app.employees set badge_id = 'B-ora2' where id = :'ora';
 select is(app.current_badge_code(:'ora'), 'B-ora2', 'a direct write of badge_id is still a request to assign');
+
+-- attack: the mirror's mark set by hand does not make a direct write skip the holdings
+select tests.authenticate_as('hr_admin', :'hr');
+select set_config('hithonix.badge_mirror_write', 'on', true) is not null as ok \gset
+select api.upsert_employee('ora@example.com', 'ora', id => :'ora', badge_id => 'FORGED-1') is not null as ok \gset
+select tests.clear_authentication();
+select is(app.current_badge_code(:'ora'), 'FORGED-1', 'a forged mirror mark: the write is still a request to assign');
+select is((select count(*)::integer from app.badge_mirror_differences()), 0, 'and the cache equals the holdings');
 
 select * from finish();
 rollback;

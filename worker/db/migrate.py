@@ -260,7 +260,10 @@ class Migrator:
         the definitions that go with it (0165 dropped the ledger's foreign key
         that the triggers of ``sql/triggers/105_ledger_employee_ref.sql`` stand
         in for), and a failure anywhere leaves the database as it was. Only a
-        migration that cannot share a transaction splits the run (see ``batches``).
+        migration that cannot share a transaction splits the run (see ``batches``);
+        the batches before such a cut commit without the repeatables (which may
+        need a later migration), so a migration that drops a guard the repeatables
+        replace belongs after the run's last cut (README, Migrations).
         """
         done: list[str] = []
         with self._connect() as conn:
