@@ -210,9 +210,16 @@ grant execute on function app.strike_sync_v1(bigint, text, integer) to hithonix_
 -- An event never has more than one live message: the unique index
 -- keka_sync_one_live_message_idx enforces it, and re-enqueuers (this and
 -- retry_sync) take one lock so they do not race into it.
+-- Serial on purpose (max_parallel_workers_per_gather = 0): the scans cost
+-- what is unsynced (a few thousand index entries, ~2-5 ms), but the planner
+-- costs the bitmap heap scan by the ledger's size and, at 3.7M events, plans
+-- a Gather whose worker start-up doubled the time (EXPLAIN: 6.4-7.1 ms with
+-- one worker against 3.3-5.0 ms serial) and, on a busy 2-core machine, waited
+-- for a CPU (37.6 ms p95 at 10,000 employees after VACUUM).
 create or replace function app.reconcile_sync_v1() returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
+set max_parallel_workers_per_gather = 0
 as $$
 declare
     v_requeue jsonb[];
