@@ -210,9 +210,16 @@ grant execute on function app.strike_sync_v1(bigint, text, integer) to hithonix_
 -- An event never has more than one live message: the unique index
 -- keka_sync_one_live_message_idx enforces it, and re-enqueuers (this and
 -- retry_sync) take one lock so they do not race into it.
+-- Serial on purpose (max_parallel_workers_per_gather = 0): the scans cost
+-- what is unsynced (a few thousand index entries, a few ms), but the planner
+-- costs the bitmap heap scan by the ledger's size and, at 3.7M events, planned
+-- a Gather whose worker start-up doubled the time (EXPLAIN: 6.4-7.1 ms with
+-- one worker against 3.3-5.0 ms serial) and, on a busy 2-core machine, waited
+-- for a CPU (37.6 ms p95 at 10,000 employees after VACUUM).
 create or replace function app.reconcile_sync_v1() returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
+set max_parallel_workers_per_gather = 0
 as $$
 declare
     v_requeue jsonb[];
@@ -232,11 +239,16 @@ begin
             select d.msg_id from pgmq.q_keka_sync_dlq as d where (d.message ->> 'event_id')::bigint = any(v_restore)
         ));
     end if;
+    -- one index probe of the queue per unsynced event (`offset 0` keeps the
+    -- NOT EXISTS a per-row subplan): as an anti-join the planner may hash the
+    -- whole queue, a seq scan of every page it ever grew to (27,892 pages for
+    -- 2,000 messages after the 10,000-employee history drained: 233 ms against
+    -- 3.6 ms probing)
     select array_agg(jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id)) into v_requeue
     from app.attendance_events as ev
     where ev.sync_status in ('PENDING', 'FAILED')
         and not exists (
-            select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id
+            select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id offset 0
         );
     if v_requeue is not null then
         perform pgmq.send_batch('keka_sync', v_requeue);
@@ -310,8 +322,23 @@ end
 $$;
 grant execute on function app.retry_sync(bigint[]) to hr_admin;
 
+-- How many messages wait in the push queue and its dead-letter queue (pgmq's
+-- queue_length). pgmq.metrics also reads the oldest and newest enqueued_at,
+-- which only the heap holds, so it reads every page the queue ever grew to: at
+-- 10,000 employees, after the history's messages drained, 22,927 pages for
+-- 2,000 messages, 50-120 ms, once per pushed batch (the worker's gauges) and
+-- per sync_overview. A bare count is an index-only scan over the live entries
+-- (and those dead since the last VACUUM): 65 buffers, 0.4 ms.
+create or replace function app.keka_queue_depths_v1() returns table (queue_depth bigint, dlq_depth bigint)
+language sql stable
+as $$
+    select (select count(*) from pgmq.q_keka_sync), (select count(*) from pgmq.q_keka_sync_dlq)
+$$;
+grant execute on function app.keka_queue_depths_v1() to hithonix_worker;
+
 -- Sync health in one row. Counts use the partial index on unsynced events, so
--- they cost what is unsynced, not what the ledger holds.
+-- they cost what is unsynced, not what the ledger holds; the queue depths
+-- what is queued, not what the queue once held.
 create or replace function app.sync_overview() returns table (
     pending bigint, failed bigint, permanent_failure bigint, escalated bigint,
     queue_depth bigint, dlq_depth bigint, oldest_pending_age interval
@@ -324,8 +351,8 @@ as $$
         count(*) filter (where ev.sync_status = 'FAILED'),
         count(*) filter (where ev.sync_status = 'PERMANENT_FAILURE'),
         count(*) filter (where ev.last_sync_error like 'ESCALATED:%'),
-        (select m.queue_length from pgmq.metrics('keka_sync') as m),
-        (select m.queue_length from pgmq.metrics('keka_sync_dlq') as m),
+        (select d.queue_depth from app.keka_queue_depths_v1() as d),
+        (select d.dlq_depth from app.keka_queue_depths_v1() as d),
         now() - min(ev.recorded_at) filter (where ev.sync_status in ('PENDING', 'FAILED'))
     from app.attendance_events as ev
     where ev.sync_status in ('PENDING', 'FAILED', 'PERMANENT_FAILURE')

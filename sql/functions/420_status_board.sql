@@ -6,11 +6,19 @@
 -- rule the RLS policies use): the function runs as the owner and applies that
 -- scope itself, so the chain is walked once per request, not once per policy
 -- check. The plain GET /daily_status stays for exports (every row, every column).
+-- Planned for each call's values (plan_cache_mode): the scope folds away, so
+-- hr_admin's page stops early on the (date, employee) index and an approver's
+-- rows are index probes of their chain. A cached generic plan, which PL/pgSQL
+-- switches to after a session's first five calls, keeps `hr_admin or
+-- employee_id = any(chain)` as a filter: after hr_admin's calls on a pooled
+-- connection an approver's board then read the company's whole day (10,000
+-- employees: 9,483 rows filtered out against the chain, 24 ms for 15 rows).
 
 create or replace function app.status_board(p_date date, p_page integer, p_page_size integer)
 returns jsonb
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_custom_plan
 as $$
 declare
     v_max_shift constant interval := app.max_shift_interval();

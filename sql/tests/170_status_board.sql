@@ -2,7 +2,7 @@
 -- for hr_admin (everyone) and an approver (their chain); employees and kiosks
 -- are refused, page bounds are checked.
 begin;
-select plan(11);
+select plan(15);
 
 select tests.allow_backdating();
 select tests.create_employee('chief@example.com', null, 'hr_admin') as chief \gset
@@ -74,6 +74,35 @@ select is(
     'and sees only their chain''s rows'
 );
 select tests.clear_authentication();
+
+-- one pooled connection, both roles: PL/pgSQL caches a generic plan after a
+-- session's fifth call; the scope must hold whichever role called before
+select tests.authenticate_as('hr_admin', :'chief');
+select count(api.status_board('2026-11-20')) from generate_series(1, 7);
+select tests.clear_authentication();
+select tests.authenticate_as('approver', :'boss');
+select is(
+    (select array_agg(a ->> 'full_name') from jsonb_array_elements(api.status_board('2026-11-20') -> 'attention') as a),
+    array['bob'],
+    'after hr_admin''s calls on the same connection, an approver still sees only their chain (never cat)'
+);
+select is(
+    (api.status_board('2026-11-20') -> 'counts' ->> 'total')::integer, 2,
+    'and counts only their chain'
+);
+select count(api.status_board('2026-11-20')) from generate_series(1, 7);
+select tests.clear_authentication();
+select tests.authenticate_as('hr_admin', :'chief');
+select is(
+    (api.status_board('2026-11-20') -> 'counts' ->> 'needs_attention')::integer, 2,
+    'after an approver''s calls on the same connection, hr_admin sees the whole company again'
+);
+select tests.clear_authentication();
+select is(
+    (select p.proconfig from pg_proc as p where p.oid = 'app.status_board(date, integer, integer)'::regprocedure),
+    array['search_path=pg_catalog, pg_temp', 'plan_cache_mode=force_custom_plan'],
+    'planned per call: a generic plan would keep the scope as a filter over the whole day'
+);
 
 select tests.authenticate_as('employee', :'ann');
 select throws_ok($$select api.status_board('2026-11-20')$$, '42501', null, 'an employee has no board');
