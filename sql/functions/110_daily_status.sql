@@ -180,7 +180,7 @@ begin
         -- assignment per column
         if r.employee_id is distinct from v_employee or r.day is distinct from v_date then
             if v_open then
-                -- in app.daily_status's column order
+                -- in app.daily_status's column order (pinned by pgTAP 186)
                 v := row(
                     v_employee, v_date, v_state, v_first_in, v_last_out, v_last_id, v_last_at,
                     v_worked / 60, v_break / 60, v_lunch / 60, v_count, v_anomalies, v_lock is not null, v_lock,

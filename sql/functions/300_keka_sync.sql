@@ -308,7 +308,10 @@ begin
         select jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id)
         from app.attendance_events as ev
         where ev.id = any(v_ids)
-            and not exists (select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id)
+            -- one probe per event (offset 0, as reconcile_sync_v1): never a hash of the whole queue
+            and not exists (
+                select 1 from pgmq.q_keka_sync as m where (m.message ->> 'event_id')::bigint = ev.id offset 0
+            )
     );
     if cardinality(v_new) > 0 then
         perform pgmq.send_batch('keka_sync', v_new);

@@ -3,7 +3,7 @@
 -- counted without reading the queue's heap for message ages; the worker may
 -- read them, the client roles may not (HR reads them through sync_overview).
 begin;
-select plan(7);
+select plan(9);
 
 select tests.create_employee('qd@example.com') as qd \gset
 select tests.create_employee('hr-qd@example.com', null, 'hr_admin') as hr \gset
@@ -54,6 +54,27 @@ select tests.clear_authentication();
 select tests.authenticate_as('employee', :'qd');
 select throws_ok($$select * from app.keka_queue_depths_v1()$$, '42501', null, 'an employee cannot');
 select throws_ok($$select * from api.sync_overview$$, '42501', null, 'nor read sync_overview');
+select tests.clear_authentication();
+
+-- the calendar worker's gauges, the same way
+select pgmq.delete('calendar_sync', array(
+    select s.id from pgmq.send_batch('calendar_sync', array(
+        select jsonb_build_object('leave_request_id', -g) from generate_series(1, 50) as g
+    )) as s (id) limit 40
+));
+select pgmq.send('calendar_sync_dlq', '{"leave_request_id": -1}');
+set local role hithonix_worker;
+select is(
+    (select (d.queue_depth, d.dlq_depth)::text from app.calendar_queue_depths_v1() as d),
+    (select (q.queue_length, l.queue_length)::text
+     from pgmq.metrics('calendar_sync') as q, pgmq.metrics('calendar_sync_dlq') as l),
+    'the calendar queue''s depths are pgmq''s queue_length too (the worker reads them)'
+);
+reset role;
+select tests.authenticate_as('hr_admin', :'hr');
+select throws_ok(
+    $$select * from app.calendar_queue_depths_v1()$$, '42501', null, 'HR does not call the calendar worker''s function'
+);
 select tests.clear_authentication();
 
 select * from finish();

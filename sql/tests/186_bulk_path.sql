@@ -9,7 +9,7 @@
 -- midnight, edges at equal instants, a shift open past max_shift_hours and an
 -- edge already in the ledger.
 begin;
-select plan(7);
+select plan(8);
 
 create temp table samples (
     id bigint, employee_id uuid, event_type app.event_type, occurred_at timestamptz, recorded_at timestamptz,
@@ -103,6 +103,20 @@ select is(
     (select array_agg(ev.business_date_ist order by ev.id) from app.attendance_events as ev where ev.employee_id = :'wes'),
     (select array_agg(ev.business_date_ist order by ev.id) from app.attendance_events as ev where ev.employee_id = :'una'),
     'the set-based business dates are the row-by-row rule''s'
+);
+
+-- app.derive_days builds the day row by position (one row constructor, in
+-- this order): a column added, dropped or reordered must change it too
+select is(
+    (select array_agg(a.attname::text order by a.attnum) from pg_attribute as a
+     where a.attrelid = 'app.daily_status'::regclass and a.attnum > 0 and not a.attisdropped),
+    array[
+        'employee_id', 'business_date_ist', 'current_status', 'first_clock_in', 'last_clock_out', 'last_event_id',
+        'last_event_at', 'worked_minutes', 'break_minutes_used', 'lunch_minutes', 'event_count', 'anomalies',
+        'is_locked', 'lock_reason', 'has_sync_errors', 'updated_at', 'state_since', 'worked_seconds',
+        'break_seconds', 'lunch_seconds', 'lunch_starts', 'leave_portion'
+    ],
+    'daily_status''s columns in the order app.derive_days builds its row'
 );
 
 select * from finish();
