@@ -277,26 +277,39 @@ begin
         select z.time_zone, app.import_zone_ok(z.time_zone) as ok
         from (select distinct c.time_zone from candidates as c) as z
     ),
+    -- who a reference names, with what the validation reads of them: an
+    -- employee number or attendance number (refs) or an e-mail (emails); the
+    -- employee's status and dates ride along, so no third join to employees
+    -- (when a number names two employees the row is AMBIGUOUS, whichever
+    -- employee's dates are carried)
     refs as (
-        select r.ref, min(r.id::text)::uuid as id, count(distinct r.id) as matches
+        select
+            r.ref, min(r.id::text)::uuid as id, count(distinct r.id) as matches,
+            min(r.employment_status) as employment_status, min(r.date_of_joining) as date_of_joining,
+            min(r.exit_date) as exit_date
         from (
-            select e.employee_number as ref, e.id from app.employees as e where e.employee_number is not null
+            select e.employee_number as ref, e.id, e.employment_status, e.date_of_joining, e.exit_date
+            from app.employees as e where e.employee_number is not null
             union all
-            select e.attendance_number, e.id from app.employees as e where e.attendance_number is not null
+            select e.attendance_number, e.id, e.employment_status, e.date_of_joining, e.exit_date
+            from app.employees as e where e.attendance_number is not null
         ) as r
         group by r.ref
     ),
     emails as (
-        select lower(e.email::text) as email, e.id from app.employees as e
+        select lower(e.email::text) as email, e.id, e.employment_status, e.date_of_joining, e.exit_date
+        from app.employees as e
     ),
     checked as (
+        -- offset 0: each value computed once per row (pulled up into the
+        -- next layer, occurred_at's time zone conversion ran once per use)
         select
             c.*,
             coalesce(r.id, em.id) as employee_id,
             r.matches > 1 or r.id <> em.id as ambiguous,
-            e.employment_status,
-            e.date_of_joining,
-            e.exit_date,
+            case when r.id is not null then r.employment_status else em.employment_status end as employment_status,
+            case when r.id is not null then r.date_of_joining else em.date_of_joining end as date_of_joining,
+            case when r.id is not null then r.exit_date else em.exit_date end as exit_date,
             case
                 when c.event_type_raw in ('CLOCK_IN', 'CLOCK_OUT', 'BREAK_START', 'BREAK_END', 'LUNCH_START', 'LUNCH_END')
                     then c.event_type_raw::app.event_type
@@ -309,7 +322,11 @@ begin
         -- an e-mail reference: a hash join on the lowered text (a join
         -- condition with the LIKE in it was a merge join, a sort of the file)
         left join emails as em on em.email = case when c.employee_ref like '%@%' then lower(c.employee_ref) end
-        left join app.employees as e on e.id = coalesce(r.id, em.id)
+        offset 0
+    ),
+    dated as (
+        -- the business date, once per row (the validation and the span read it)
+        select ch.*, app.ist_date(ch.occurred_at) as business_date from checked as ch offset 0
     ),
     errors as (
         select
@@ -324,20 +341,18 @@ begin
                 when not ch.zone_ok then 'UNKNOWN_TIME_ZONE'
                 when ch.occurred_at > now() + v_skew then 'FUTURE_TIME'
                 when ch.employment_status <> 'ACTIVE' and ch.exit_date is null
-                    or app.ist_date(ch.occurred_at) < ch.date_of_joining
-                    or app.ist_date(ch.occurred_at) > ch.exit_date then 'EMPLOYEE_INACTIVE'
+                    or ch.business_date < ch.date_of_joining
+                    or ch.business_date > ch.exit_date then 'EMPLOYEE_INACTIVE'
                 when length(ch.note) > 500 then 'NOTE_TOO_LONG'
             end as error_code
-        from checked as ch
+        from dated as ch
     ),
     span as (
         -- the valid rows' employees and dates, in one pass over them
         select
             array_agg(d.employee_id) as employee_ids, min(d.date_from) - 2 as date_from, max(d.date_to) as date_to
         from (
-            select
-                er.employee_id, min(app.ist_date(er.occurred_at)) as date_from,
-                max(app.ist_date(er.occurred_at)) as date_to
+            select er.employee_id, min(er.business_date) as date_from, max(er.business_date) as date_to
             from errors as er
             where er.error_code is null
             group by er.employee_id
