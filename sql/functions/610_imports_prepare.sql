@@ -78,7 +78,9 @@ begin
                             -- bytes first: a character count walks the line
                             octet_length(u.line) > p_max_line and length(u.line) > p_max_line as too_long
                         from (select rtrim(v.raw, E'\r') as line, v.n from unnest(p_lines) with ordinality as v (raw, n) offset 0) as u
-                        where u.n > 1 and btrim(u.line) <> ''
+                        -- not blank: a first character other than a space says so
+                        -- without btrim, which measures every character of the line
+                        where u.n > 1 and u.line <> '' and (ascii(u.line) <> 32 or btrim(u.line) <> '')
                     ) as r
                     offset 0
                 ) as l
@@ -158,6 +160,15 @@ as $$
         and ev.business_date_ist between p_from and p_to
         and ev.event_type <> 'VOID'
         and x.id is null
+$$;
+
+-- A staged value cut to its column's limit in characters: unchanged (and
+-- not walked character by character, as left() does) when its bytes already
+-- fit. Inlined: one CASE.
+create or replace function app.import_clip(p_text text, p_max integer) returns text
+language sql immutable
+as $$
+    select case when octet_length(p_text) <= p_max then p_text else left(p_text, p_max) end
 $$;
 
 -- A 400 for a file that cannot be read, with where it goes wrong.
@@ -401,9 +412,9 @@ begin
             local_time, time_zone, occurred_at, note, outcome, error_code, error
         )
         select
-            v_batch, o.row_no, o.line_no, o.column_no, left(o.employee_ref, 320), o.employee_id, o.event_type,
-            left(o.event_type_raw, 40), left(o.local_time, 60), left(o.time_zone, 64), o.occurred_at,
-            left(o.note, 500), o.outcome,
+            v_batch, o.row_no, o.line_no, o.column_no, app.import_clip(o.employee_ref, 320), o.employee_id,
+            o.event_type, app.import_clip(o.event_type_raw, 40), app.import_clip(o.local_time, 60),
+            app.import_clip(o.time_zone, 64), o.occurred_at, app.import_clip(o.note, 500), o.outcome,
             coalesce(o.error_code, case o.outcome when 'DUPLICATE' then 'DUPLICATE_IN_FILE' when 'SKIPPED' then 'ALREADY_IN_LEDGER' end),
             -- (a VALID row, usually nearly all of them, skips the sentences)
             case when o.outcome <> 'VALID' then case coalesce(o.error_code, o.outcome)

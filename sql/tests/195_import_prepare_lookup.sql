@@ -3,9 +3,12 @@
 -- third join to employees, and reads each row's business date once: every
 -- path still decides EMPLOYEE_INACTIVE (before joining, after the exit date,
 -- not active without an exit date) and AMBIGUOUS_EMPLOYEE as before, and a row
--- names the employee its reference matched.
+-- names the employee its reference matched. Cheaper guards decide what the
+-- costlier ones did: a blank line (spaces only) is skipped, a line that starts
+-- with a space is not; a staged value is cut to its column's limit in
+-- characters (app.import_clip), not bytes.
 begin;
-select plan(3);
+select plan(6);
 
 select tests.import_scene('E-2') as li \gset
 select tests.create_employee('gone@example.com') as gone \gset
@@ -52,6 +55,35 @@ select is(
     (:'staged'::jsonb) #> '{counts,errors}',
     '{"AMBIGUOUS_EMPLOYEE": 1, "EMPLOYEE_INACTIVE": 4}'::jsonb,
     'the counts agree with the rows'
+);
+
+select is(
+    array[
+        app.import_clip('ééé', 3), app.import_clip('éééé', 3), app.import_clip('abc', 3), app.import_clip('abcd', 3),
+        app.import_clip('', 0), app.import_clip(null, 3)
+    ],
+    array['ééé', 'ééé', 'abc', 'abc', '', null],
+    'a value is cut at its limit in characters: multi-byte characters within it are kept whole'
+);
+
+select app.import_stage('csv', array[
+    'employee,event_type,local_time,time_zone,note',
+    '   ',
+    '  E-2,CLOCK_IN,2026-11-18 10:00,,',
+    '',
+    'E-2,CLOCK_OUT,2026-11-18 19:00,,'
+]) ->> 'batch_id' as spaced \gset
+select is(
+    array(
+        select r.line_no || ' ' || r.employee_ref || ' ' || r.outcome || ':' || coalesce(r.error_code, '')
+        from app.import_rows as r where r.batch_id = :spaced order by r.row_no
+    ),
+    array['3 E-2 VALID:', '5 E-2 VALID:'],
+    'a line of spaces is skipped, one that starts with spaces is read'
+);
+select is(
+    (select max(r.row_no) from app.import_rows as r where r.batch_id = :spaced),
+    2, 'rows are numbered over the lines read'
 );
 
 select * from finish();
