@@ -78,7 +78,9 @@ begin
                             -- bytes first: a character count walks the line
                             octet_length(u.line) > p_max_line and length(u.line) > p_max_line as too_long
                         from (select rtrim(v.raw, E'\r') as line, v.n from unnest(p_lines) with ordinality as v (raw, n) offset 0) as u
-                        where u.n > 1 and btrim(u.line) <> ''
+                        -- not blank: a first character other than a space says so
+                        -- without btrim, which measures every character of the line
+                        where u.n > 1 and u.line <> '' and (ascii(u.line) <> 32 or btrim(u.line) <> '')
                     ) as r
                     offset 0
                 ) as l
@@ -158,6 +160,15 @@ as $$
         and ev.business_date_ist between p_from and p_to
         and ev.event_type <> 'VOID'
         and x.id is null
+$$;
+
+-- A staged value cut to its column's limit in characters: unchanged (and
+-- not walked character by character, as left() does) when its bytes already
+-- fit. Inlined: one CASE.
+create or replace function app.import_clip(p_text text, p_max integer) returns text
+language sql immutable
+as $$
+    select case when octet_length(p_text) <= p_max then p_text else left(p_text, p_max) end
 $$;
 
 -- A 400 for a file that cannot be read, with where it goes wrong.
@@ -277,26 +288,39 @@ begin
         select z.time_zone, app.import_zone_ok(z.time_zone) as ok
         from (select distinct c.time_zone from candidates as c) as z
     ),
+    -- who a reference names, with what the validation reads of them: an
+    -- employee number or attendance number (refs) or an e-mail (emails); the
+    -- employee's status and dates ride along, so no third join to employees
+    -- (when a number names two employees the row is AMBIGUOUS, whichever
+    -- employee's dates are carried)
     refs as (
-        select r.ref, min(r.id::text)::uuid as id, count(distinct r.id) as matches
+        select
+            r.ref, min(r.id::text)::uuid as id, count(distinct r.id) as matches,
+            min(r.employment_status) as employment_status, min(r.date_of_joining) as date_of_joining,
+            min(r.exit_date) as exit_date
         from (
-            select e.employee_number as ref, e.id from app.employees as e where e.employee_number is not null
+            select e.employee_number as ref, e.id, e.employment_status, e.date_of_joining, e.exit_date
+            from app.employees as e where e.employee_number is not null
             union all
-            select e.attendance_number, e.id from app.employees as e where e.attendance_number is not null
+            select e.attendance_number, e.id, e.employment_status, e.date_of_joining, e.exit_date
+            from app.employees as e where e.attendance_number is not null
         ) as r
         group by r.ref
     ),
     emails as (
-        select lower(e.email::text) as email, e.id from app.employees as e
+        select lower(e.email::text) as email, e.id, e.employment_status, e.date_of_joining, e.exit_date
+        from app.employees as e
     ),
     checked as (
+        -- offset 0: each value computed once per row (pulled up into the
+        -- next layer, occurred_at's time zone conversion ran once per use)
         select
             c.*,
             coalesce(r.id, em.id) as employee_id,
             r.matches > 1 or r.id <> em.id as ambiguous,
-            e.employment_status,
-            e.date_of_joining,
-            e.exit_date,
+            case when r.id is not null then r.employment_status else em.employment_status end as employment_status,
+            case when r.id is not null then r.date_of_joining else em.date_of_joining end as date_of_joining,
+            case when r.id is not null then r.exit_date else em.exit_date end as exit_date,
             case
                 when c.event_type_raw in ('CLOCK_IN', 'CLOCK_OUT', 'BREAK_START', 'BREAK_END', 'LUNCH_START', 'LUNCH_END')
                     then c.event_type_raw::app.event_type
@@ -309,7 +333,11 @@ begin
         -- an e-mail reference: a hash join on the lowered text (a join
         -- condition with the LIKE in it was a merge join, a sort of the file)
         left join emails as em on em.email = case when c.employee_ref like '%@%' then lower(c.employee_ref) end
-        left join app.employees as e on e.id = coalesce(r.id, em.id)
+        offset 0
+    ),
+    dated as (
+        -- the business date, once per row (the validation and the span read it)
+        select ch.*, app.ist_date(ch.occurred_at) as business_date from checked as ch offset 0
     ),
     errors as (
         select
@@ -324,20 +352,18 @@ begin
                 when not ch.zone_ok then 'UNKNOWN_TIME_ZONE'
                 when ch.occurred_at > now() + v_skew then 'FUTURE_TIME'
                 when ch.employment_status <> 'ACTIVE' and ch.exit_date is null
-                    or app.ist_date(ch.occurred_at) < ch.date_of_joining
-                    or app.ist_date(ch.occurred_at) > ch.exit_date then 'EMPLOYEE_INACTIVE'
+                    or ch.business_date < ch.date_of_joining
+                    or ch.business_date > ch.exit_date then 'EMPLOYEE_INACTIVE'
                 when length(ch.note) > 500 then 'NOTE_TOO_LONG'
             end as error_code
-        from checked as ch
+        from dated as ch
     ),
     span as (
         -- the valid rows' employees and dates, in one pass over them
         select
             array_agg(d.employee_id) as employee_ids, min(d.date_from) - 2 as date_from, max(d.date_to) as date_to
         from (
-            select
-                er.employee_id, min(app.ist_date(er.occurred_at)) as date_from,
-                max(app.ist_date(er.occurred_at)) as date_to
+            select er.employee_id, min(er.business_date) as date_from, max(er.business_date) as date_to
             from errors as er
             where er.error_code is null
             group by er.employee_id
@@ -386,11 +412,12 @@ begin
             local_time, time_zone, occurred_at, note, outcome, error_code, error
         )
         select
-            v_batch, o.row_no, o.line_no, o.column_no, left(o.employee_ref, 320), o.employee_id, o.event_type,
-            left(o.event_type_raw, 40), left(o.local_time, 60), left(o.time_zone, 64), o.occurred_at,
-            left(o.note, 500), o.outcome,
+            v_batch, o.row_no, o.line_no, o.column_no, app.import_clip(o.employee_ref, 320), o.employee_id,
+            o.event_type, app.import_clip(o.event_type_raw, 40), app.import_clip(o.local_time, 60),
+            app.import_clip(o.time_zone, 64), o.occurred_at, app.import_clip(o.note, 500), o.outcome,
             coalesce(o.error_code, case o.outcome when 'DUPLICATE' then 'DUPLICATE_IN_FILE' when 'SKIPPED' then 'ALREADY_IN_LEDGER' end),
-            case coalesce(o.error_code, o.outcome)
+            -- (a VALID row, usually nearly all of them, skips the sentences)
+            case when o.outcome <> 'VALID' then case coalesce(o.error_code, o.outcome)
                 when 'MALFORMED' then o.malformed
                 when 'MISSING_EMPLOYEE' then 'No employee is given.'
                 when 'UNKNOWN_EMPLOYEE' then 'No employee has this number, attendance number or e-mail.'
@@ -403,18 +430,28 @@ begin
                 when 'NOTE_TOO_LONG' then 'The note is longer than 500 characters.'
                 when 'DUPLICATE' then 'The same employee, event type and time appear earlier in the file.'
                 when 'SKIPPED' then 'This punch is already in the ledger.'
-            end
+            end end
         from outcomes as o
         returning row_no, outcome, error_code
     )
     select
         count(*)::integer,
-        (
-            select app.import_counts_of(array_agg(g.outcome), array_agg(g.error_code), array_agg(g.n))
-            from (
-                select st2.outcome, st2.error_code, count(*) as n from staged as st2
-                group by st2.outcome, st2.error_code
-            ) as g
+        -- counted in the same pass: four filtered counts, and a group by
+        -- error code over the ERROR rows alone (a hash of every row's outcome
+        -- and code cost more than the rest of this select)
+        jsonb_build_object(
+            'VALID', count(*) filter (where st.outcome = 'VALID'),
+            'SKIPPED', count(*) filter (where st.outcome = 'SKIPPED'),
+            'DUPLICATE', count(*) filter (where st.outcome = 'DUPLICATE'),
+            'ERROR', count(*) filter (where st.outcome = 'ERROR'),
+            'errors', (
+                select coalesce(jsonb_object_agg(g.error_code, g.n), '{}')
+                from (
+                    select st2.error_code, count(*) as n from staged as st2
+                    where st2.outcome = 'ERROR'
+                    group by st2.error_code
+                ) as g
+            )
         ),
         min(st.row_no) filter (where st.error_code = 'MALFORMED')
     into v_rows, v_summary, v_malformed_row

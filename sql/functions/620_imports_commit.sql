@@ -32,17 +32,21 @@ $$;
 -- file order, the payload linking each event to its batch and row. The rows
 -- come sorted once from a subquery (PostgreSQL 15 sorts its input again for
 -- every aggregate with its own ORDER BY: four sorts of the batch), and each
--- payload is built in one call (a build then || copied every object).
+-- payload is built in one call (a build then || copied every object). The
+-- dates are those of the first and last instant (the business date follows
+-- the instant: two conversions instead of two per row), and the distinct
+-- employees are left to the caller's hash over the ids (array_agg(distinct)
+-- sorted every row's uuid).
+drop function if exists app.import_part_rows(bigint, integer, integer);
 create or replace function app.import_part_rows(p_batch_id bigint, p_part integer, p_parts integer)
 returns table (
-    employee_ids uuid[], date_from date, date_to date,
+    date_from date, date_to date,
     row_employee_ids uuid[], event_types app.event_type[], occurred_at timestamptz[], payloads jsonb[]
 )
 language sql stable
 as $$
     select
-        array_agg(distinct r.matched_employee_id), min(app.ist_date(r.occurred_at)) - 2,
-        max(app.ist_date(r.occurred_at)),
+        app.ist_date(min(r.occurred_at)) - 2, app.ist_date(max(r.occurred_at)),
         array_agg(r.matched_employee_id), array_agg(r.event_type), array_agg(r.occurred_at),
         array_agg(
             case
@@ -78,11 +82,12 @@ declare
     v_skipped integer;
     v_count integer;
 begin
-    select * into v_employees, v_from, v_to, v_ids, v_types, v_ats, v_payloads
+    select * into v_from, v_to, v_ids, v_types, v_ats, v_payloads
     from app.import_part_rows(p_batch_id, p_part, p_parts);
-    if v_employees is null then
+    if v_ids is null then
         return 0;
     end if;
+    v_employees := array(select distinct x.id from unnest(v_ids) as x (id));
     -- one lock per employee (the bulk path's), then the ledger may have moved
     -- since prepare: a punch now there is skipped (and the rows read again
     -- without it; rare: a punch recorded between prepare and commit)
