@@ -2,10 +2,11 @@
 -- path escapes it, the owner's scripts included: every guard ends in
 -- app.assert_period_open (sql/functions/730_period_lock.sql), 409 PERIOD_LOCKED.
 --
---   attendance_events  _050_period_lock     (statement, AFTER INSERT) every new
+--   attendance_events  _020_new_rows, step 2 (statement, AFTER INSERT,
+--                      sql/triggers/100_attendance_events.sql) every new
 --                      row's business date; once per statement, so the bulk
 --                      path (app.insert_events_bulk) pays one check, not one
---                      per row; before _500_derive re-derives anything; not
+--                      per row; before the replay re-derives anything; not
 --                      for a statement of stored live steps (their days' guards)
 --                      _060_period_lock     (row, BEFORE UPDATE, only when
 --                      business_date_ist changes) the backfill's repair
@@ -186,24 +187,6 @@ begin
     return new;
 end
 $$;
-
--- Not called when every row of the statement was a live punch its step
--- stored (app.note_ledger_rows, the note _500_derive's WHEN reads): each
--- such step wrote the day of the row's own business date, by an UPDATE
--- (_050_period_lock_upd checks that date: the step always changes more than
--- has_sync_errors) or an INSERT (_050_period_lock_ins), within this
--- statement. Any other row notes 'replay', sticky for the transaction, and
--- rows that bypass _100_prepare (bulk imports, hithonix.import_business_dates
--- on) always run it: a forged note can only cause a check, never skip one.
-create or replace trigger _050_period_lock
-after insert on app.attendance_events
-referencing new table as new_rows
-for each statement
-when (
-    current_setting('hithonix.ledger_derive', true) is distinct from 'stepped'
-    or current_setting('hithonix.import_business_dates', true) = 'on'
-)
-execute function app.tg_period_lock__new_rows();
 
 create or replace trigger _060_period_lock
 before update on app.attendance_events
