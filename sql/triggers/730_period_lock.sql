@@ -11,7 +11,8 @@
 --                      _060_period_lock     (row, BEFORE UPDATE, only when
 --                      business_date_ist changes) the backfill's repair
 --   daily_status       _050_period_lock_ins / _del (statement, AFTER), _upd
---                      (row, AFTER: the live step's one-row UPDATE) any
+--                      (row, AFTER: the live step's one-row UPDATE; also the
+--                      presence notice of an UPDATE, 900_frontdesk.sql) any
 --                      derived day written in a closed period, except a
 --                      change of has_sync_errors alone (the worker's outcome)
 --   leave_requests     _050_period_lock     (row, BEFORE UPDATE) a status change
@@ -122,17 +123,27 @@ $$;
 -- the live step's single row (app.apply_live_punch) or the worker outcome's
 -- has_sync_errors, which then pay one call and one look at the tiny
 -- period_locks table, not the capture of both transition tables.
+-- Also the presence notice of an UPDATE (sql/triggers/900_frontdesk.sql:
+-- NOTIFY presence when the state changes on a day the board shows, today's
+-- IST date or yesterday's): one PL/pgSQL call per row update, not two (the
+-- live step's UPDATE of its day fired both; ~13 us per punch saved).
 create or replace function app.tg_daily_status__period_lock_update() returns trigger
 language plpgsql volatile
 as $$
 begin
-    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
-        return null;
+    if exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
+        if (to_jsonb(new) - 'has_sync_errors' - 'updated_at') is distinct from (to_jsonb(old) - 'has_sync_errors' - 'updated_at')
+            then
+            perform app.assert_period_open(old.business_date_ist, old.business_date_ist);
+            perform app.assert_period_open(new.business_date_ist, new.business_date_ist);
+        end if;
     end if;
-    if (to_jsonb(new) - 'has_sync_errors' - 'updated_at') is distinct from (to_jsonb(old) - 'has_sync_errors' - 'updated_at')
-        then
-        perform app.assert_period_open(old.business_date_ist, old.business_date_ist);
-        perform app.assert_period_open(new.business_date_ist, new.business_date_ist);
+    if old.current_status is distinct from new.current_status
+        and new.business_date_ist >= (now() at time zone 'Asia/Kolkata')::date - 1 then
+        perform pg_catalog.pg_notify('presence', jsonb_build_object(
+            'employee_id', new.employee_id, 'business_date', new.business_date_ist,
+            'status', new.current_status, 'since', new.state_since
+        )::text);
     end if;
     return null;
 end
