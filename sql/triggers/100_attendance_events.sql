@@ -301,8 +301,6 @@ create or replace function app.tg_attendance_events__new_rows() returns trigger
 language plpgsql volatile
 as $$
 declare
-    v_from date;
-    v_to date;
     v_hit date;
     v_employees uuid[];
     v_dates date[];
@@ -325,13 +323,14 @@ begin
         array(select distinct n.employee_id from new_rows as n),
         'attendance_events', 'attendance_events_employee_id_fkey'
     );
-    -- 2. the period lock (app.tg_period_lock__new_rows' questions, cheapest first)
+    -- 2. the period lock: while no lock is active the rows are not read; else
+    -- the first row inside an active lock, in one pass (this path is admin
+    -- rows, VOIDs and the bulk path: no min/max pre-check worth its query)
     if exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
-        select min(n.business_date_ist), max(n.business_date_ist) into v_from, v_to from new_rows as n;
-        if app.period_lock_overlaps(v_from, v_to) then
-            select min(n.business_date_ist) into v_hit
-            from new_rows as n
-            inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
+        select min(n.business_date_ist) into v_hit
+        from new_rows as n
+        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
+        if v_hit is not null then
             perform app.assert_period_open(v_hit, v_hit);
         end if;
     end if;
