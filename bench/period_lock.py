@@ -1,7 +1,8 @@
 """``python -m bench.period_lock``: what the payroll period lock costs the punch path.
 
-Issue 14, part 6 guards the ledger and daily_status with triggers
-(``_050_period_lock`` on ``app.attendance_events``, ``_050_period_lock_ins`` /
+Issue 14, part 6 guards the ledger and daily_status with triggers (the
+ledger's: step 2 of its ``_020_new_rows``, which a statement of stored live
+steps skips, so it is left enabled here; ``_050_period_lock_ins`` /
 ``_del`` on ``app.daily_status``, statement-level; ``_050_period_lock_upd``,
 row-level since issue 11's second pass): every punch runs the ledger's and the
 day update's. pgbench replays PostgREST's
@@ -32,7 +33,6 @@ from bench.database import BenchDatabase, server
 from bench.transactions import prepare, run_script
 
 TRIGGERS = {
-    "app.attendance_events": ("_050_period_lock",),
     "app.daily_status": ("_050_period_lock_ins", "_050_period_lock_upd", "_050_period_lock_del"),
 }
 STATES = ("disabled", "no lock", "lock elsewhere")

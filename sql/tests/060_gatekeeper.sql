@@ -1,7 +1,7 @@
 -- The gatekeeper: real plans pass; empty, symbol-only and keyboard-mash plans
 -- fail; the mode decides whether a failing plan is refused or recorded.
 begin;
-select plan(13);
+select plan(14);
 
 select is((app.validate_shift_plan('Finish API integration and manager dashboard') ->> 'valid')::boolean, true, 'a real plan passes');
 select is((app.validate_shift_plan('Review PRs, fix login bug') ->> 'valid')::boolean, true, 'a short real plan passes');
@@ -11,6 +11,16 @@ select is(app.validate_shift_plan('!!! 🚀🚀 ...') -> 'errors', '["NO_WORDS"]
 select is(app.validate_shift_plan('asdfasdfasdf') ->> 'valid', 'false', 'asdfasdfasdf is keyboard mash');
 select is(app.validate_shift_plan('qwerty zxcvbn hjkl') -> 'errors' ->> 0, 'KEYBOARD_MASH', 'keyboard rows are mash');
 select is(app.validate_shift_plan('work') -> 'errors', '["TOO_FEW_WORDS"]', 'one word is too few');
+-- each mash rule at its edges (the repeated chunk's substr pre-check must
+-- let every chunk of 2, 3 and 4 letters through, and only gates the pattern)
+select is(
+    array(select app.plan_word_is_mash(w) from unnest(array[
+        'lolol', 'abcabcab', 'abcdabcdabc', 'ababxyzw', 'banana', 'aaaa', 'éééé', 'ééé', 'éaéaé',
+        'abcdeabcde', 'qwerty', 'hello', 'xkcdqrst', 'ab'
+    ]) as t (w)),
+    array[true, true, true, false, false, true, true, false, true, false, true, false, true, false],
+    'the mash rules: repeated chunks of 2-4 letters, one letter four times, keyboard runs, no vowel'
+);
 
 select tests.allow_backdating();
 select tests.create_employee('gus@example.com') as gus \gset

@@ -1,4 +1,4 @@
--- The live step and the replay share the ledger's _500_derive (issue 11):
+-- The live step and the replay share the ledger's _020_new_rows (issue 11):
 -- a statement whose rows the live step all stored makes no replay call; any
 -- other row in the statement (or earlier in the transaction) gets its day
 -- replayed, whatever the mix, and a hand-set hithonix.ledger_derive cannot
@@ -7,7 +7,7 @@
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
 begin;
-select plan(30);
+select plan(36);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -17,7 +17,7 @@ select tests.today() - 3 as d \gset
 set local track_functions = 'all';
 create function pg_temp.derive_calls() returns bigint
 language sql volatile
-as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__derive()'::regprocedure), 0) $$;
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.refresh_daily_status(uuid[], date[])'::regprocedure), 0) $$;
 create function pg_temp.chain_calls() returns bigint
 language sql volatile
 as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__chain()'::regprocedure), 0) $$;
@@ -171,13 +171,13 @@ select lives_ok(
 );
 
 -- 8. the outbox: a live punch's message is written by its step, any other
--- row's by _900_enqueue, which a statement of stored live steps does not
--- call; one message per PENDING row whatever the mix or the note
+-- row's by _020_new_rows, which returns at once for a statement of stored
+-- live steps; one message per PENDING row whatever the mix or the note
 select tests.create_employee('fay@example.com') as fay \gset
 select tests.create_employee('gus@example.com') as gus \gset
-create function pg_temp.enqueue_calls() returns bigint
+create function pg_temp.replay_calls() returns bigint
 language sql volatile
-as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__enqueue()'::regprocedure), 0) $$;
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.refresh_daily_status(uuid[], date[])'::regprocedure), 0) $$;
 create function pg_temp.messages(p_employee uuid) returns bigint
 language sql volatile
 as $$
@@ -186,10 +186,10 @@ as $$
     where e.employee_id = p_employee
 $$;
 select set_config('hithonix.ledger_derive', '', true);
-select pg_temp.enqueue_calls() as e0 \gset
+select pg_temp.replay_calls() as e0 \gset
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 values (:'fay', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'web', 'test');
-select is(pg_temp.enqueue_calls() - :e0, 0::bigint, 'a stepped live CLOCK_IN: no _900_enqueue call');
+select is(pg_temp.replay_calls() - :e0, 0::bigint, 'a stepped live CLOCK_IN: _020_new_rows returned at once (no replay, so no enqueue either)');
 select is(pg_temp.messages(:'fay'), 1::bigint, 'and its one message, written by the step');
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
 (:'fay', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'web', 'test'),
@@ -202,6 +202,53 @@ select set_config('hithonix.ledger_derive', 'stepped', true);
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 values (:'gus', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'admin', 'test');
 select is(pg_temp.messages(:'gus'), 2::bigint, 'a hand-set note does not skip an admin row''s message');
+
+-- 9. the decision rests on the statement's rows, not on a setting: a later
+-- row's expression in the same INSERT sets the note (or the bulk path's
+-- settings) after an earlier row's BEFORE trigger ran, when the settings
+-- are read only as the statement's AFTER events are queued. The closed
+-- period of section 7 covers d-20 .. d-10
+select tests.create_employee('dan@example.com') as dan \gset
+select tests.create_employee('eli@example.com') as eli \gset
+select tests.create_employee('flo@example.com') as flo \gset
+select tests.create_employee('gil@example.com') as gil \gset
+select set_config('hithonix.ledger_derive', '', true);
+select throws_ok(
+    format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
+        (%L, 'CLOCK_IN', %L, 'admin', 'x'),
+        (%L, 'CLOCK_IN', %L, 'web', left(set_config('hithonix.ledger_derive', 'stepped', true), 0) || 't')$$,
+        :'dan', tests.ist((:'d'::date - 20) || ' 09:00'), :'eli', tests.ist(:'d' || ' 09:00')),
+    'PT409', 'PERIOD_LOCKED', 'an admin row in a closed period beside a live row that forges the note: refused'
+);
+select set_config('hithonix.ledger_derive', '', true);
+insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
+(:'dan', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'admin', 'x'),
+(:'gil', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'web', left(set_config('hithonix.ledger_derive', 'stepped', true), 0) || 't');
+select is((tests.day(:'dan', :'d')).current_status, 'ON_SHIFT'::app.day_status, 'the same in an open period: the admin row''s day is derived');
+select is(pg_temp.messages(:'dan'), 1::bigint, 'and its Keka message written');
+select is(pg_temp.messages(:'gil'), 1::bigint, 'the live row''s message: its step''s, once');
+-- the bulk path's settings flipped by the second row: a row for nobody is
+-- still refused as the foreign key would
+select set_config('hithonix.import_business_dates', 'on', true);
+select set_config('hithonix.ledger_chain_given', 'on', true);
+select throws_ok(
+    format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by,
+            business_date_ist, recorded_at, sync_status, attempt_count, chain_seq, chain_hash) values
+        (gen_random_uuid(), 'CLOCK_IN', %L, 'import', 'x', %L, now(), 'PENDING', 0, 1, sha256('x')),
+        (%L, 'CLOCK_IN', %L, 'web',
+            left(set_config('hithonix.import_business_dates', 'off', true), 0)
+            || left(set_config('hithonix.ledger_chain_given', 'off', true), 0)
+            || left(set_config('hithonix.ledger_derive', 'stepped', true), 0) || 't',
+            null, null, null, null, null, null)$$,
+        tests.ist(:'d' || ' 09:00'), :'d', :'flo', tests.ist(:'d' || ' 09:00')),
+    '23503', null, 'an import row of nobody beside a live row that flips the bulk settings: refused'
+);
+select set_config('hithonix.import_business_dates', 'off', true);
+select set_config('hithonix.ledger_chain_given', 'off', true);
+select is(
+    (select count(*) from app.attendance_events where employee_id = :'flo'), 0::bigint,
+    'and nothing of that statement is stored'
+);
 
 select * from finish();
 rollback;

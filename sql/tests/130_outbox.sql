@@ -27,14 +27,14 @@ select is(
 select is((select sync_status::text from app.attendance_events where id = :brk_id), 'SKIPPED', 'breaks are SKIPPED (Keka has no status for them)');
 
 set local track_functions = 'all';
-select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__enqueue()'::regprocedure), 0) as batches_before \gset
+select coalesce(pg_stat_get_xact_function_calls('app.tg_attendance_events__new_rows()'::regprocedure), 0) as batches_before \gset
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 select :'bulk', t, tests.ist('2026-11-' || d || ' 10:00') + (case t when 'CLOCK_OUT' then interval '9 hours' else interval '0' end), 'import', 'test'
 from generate_series(10, 19) as d, unnest(array['CLOCK_IN', 'CLOCK_OUT']::app.event_type[]) as t
 order by d, t;
 select is(
-    pg_stat_get_xact_function_calls('app.tg_attendance_events__enqueue()'::regprocedure) - :batches_before,
-    1::bigint, 'a 20-row insert sends one batch (one insert into the queue table)'
+    pg_stat_get_xact_function_calls('app.tg_attendance_events__new_rows()'::regprocedure) - :batches_before,
+    1::bigint, 'a 20-row insert sends one batch (one statement-trigger call: one insert into the queue table)'
 );
 select is(
     (select count(*)::integer from pgmq.q_keka_sync as m join app.attendance_events as e on e.id = (m.message ->> 'event_id')::bigint where e.employee_id = :'bulk'),

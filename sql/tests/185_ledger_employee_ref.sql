@@ -133,7 +133,7 @@ select throws_ok(
 set local track_functions = 'all';
 create function pg_temp.ref_calls() returns bigint
 language sql volatile
-as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_employee_ref__exists()'::regprocedure), 0) $$;
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.lock_referenced_employees(uuid[], text, text)'::regprocedure), 0) $$;
 insert into app.employees (email, full_name) values ('vic@example.com', 'Vic') returning id as vic \gset
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 values (:'vic', 'CLOCK_IN', now() - interval '2 hours', 'web', 'test');

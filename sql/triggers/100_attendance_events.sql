@@ -4,15 +4,16 @@
 --                      a live punch: employee lock and chain link, state check
 --                      and the one step on its stored day (app.apply_live_punch);
 --                      skipped (WHEN) for bulk rows it would not change
+--   _020_new_rows      (statement, AFTER INSERT) once per statement: the
+--                      employees exist, the period lock, the replay of every
+--                      touched employee-day no live step covered, the Keka
+--                      outbox of the rows no live step enqueued; returns at
+--                      once for a statement of stored live steps
 --   _490_chain         (row, BEFORE INSERT) the chain link of any other row,
 --                      see 710_ledger_chain.sql
---   _500_derive        (statement, AFTER INSERT) replay, in one pass, every
---                      touched employee-day that no live step covered
 --   _600_sync_errors   (statement, AFTER UPDATE) keep has_sync_errors in step
---   _900_enqueue       (statement, AFTER INSERT) the Keka outbox, see 150_outbox.sql
---                      (a live punch's message: its step, app.apply_live_punch)
--- The statement-level ones are SECURITY DEFINER: the worker updates sync
--- columns without any right to write daily_status itself.
+-- _600_sync_errors is SECURITY DEFINER: the worker updates sync columns
+-- without any right to write daily_status itself.
 
 create or replace function app.tg_attendance_events__append_only() returns trigger
 language plpgsql volatile
@@ -42,17 +43,15 @@ begin
 end
 $$;
 
--- Does _500_derive have anything to replay? Every row that reaches
+-- Did the live steps store every row's day? Every row that reaches
 -- _100_prepare notes here whether the live step stored its day
 -- (p_stepped) or a replay must (any other row: VOID, admin, import, a live
 -- punch the step could not tell). The note is a transaction-local setting:
--- 'replay' is sticky for the rest of the transaction (never reset, so no
--- nesting or ordering of statements can hide a row that needs a replay);
--- 'stepped' only while no row needed one. _500_derive's WHEN skips the call
--- only on 'stepped' and only when no row can have bypassed _100_prepare
--- (its WHEN lets bulk import rows through only while
--- hithonix.import_business_dates is on). Setting it by hand can only cause
--- a replay, never skip one: every row that reaches _100_prepare writes it.
+-- 'replay' is sticky for the rest of the transaction; 'stepped' only while
+-- no row needed one. It is a diagnostic only: no trigger decides on it
+-- (_020_new_rows decides from the statement's rows; a setting read when the
+-- AFTER events are queued can be changed by a later row's expression after
+-- an earlier row's BEFORE trigger ran).
 -- SQL without FROM, so that it inlines into its callers' cached plans (no
 -- function call per row); returns the note (callers PERFORM it).
 drop function if exists app.note_ledger_rows(boolean);
@@ -93,7 +92,7 @@ declare
 begin
     perform app.require_punch_window(v_at, v_policy);
     p_event := app.ledger_chain_advance(p_event);
-    -- the Keka outbox message, the row _900_enqueue writes for any other row
+    -- the Keka outbox message, the row _020_new_rows writes for any other row
     -- (sql/triggers/150_outbox.sql; it leaves out the live rows, which always
     -- pass here): in this statement, so it goes with the row
     if p_event.sync_status = 'PENDING' then
@@ -178,7 +177,7 @@ begin
 
     p_event.business_date_ist := case when p_event.event_type = 'CLOCK_IN' then app.ist_date(v_at) else v_own end;
     -- the one step; when it cannot tell (the day holds later or anomalous
-    -- events), _500_derive replays the day after the insert
+    -- events), _020_new_rows replays the day after the insert
     v_next := app.step_day(v_target, p_event, v_policy);
     -- approved leave: a stored day already carries its leave_portion (approving
     -- or cancelling leave re-derives the day), a new day asks once
@@ -264,22 +263,87 @@ begin
 end
 $$;
 
--- Replays every employee-day the statement touched, except those a live punch
--- already stepped (the day's last event is that punch), under one lock per
--- employee.
-create or replace function app.tg_attendance_events__derive() returns trigger
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
+-- Everything a statement's new ledger rows need once, in the order the four
+-- statement triggers it replaces ran (_020_employee_exists, _050_period_lock,
+-- _500_derive, _900_enqueue; migration 0180 drops them):
+--   1. every row's employee exists, KEY SHARE-locked (the foreign key
+--      attendance_events_employee_id_fkey, sql/triggers/105_ledger_employee_ref.sql);
+--   2. no row falls in a closed payroll period (sql/triggers/730_period_lock.sql);
+--   3. replay, in one pass under one lock per employee, every touched
+--      employee-day that no live step covered (the day's last event is not
+--      the row);
+--   4. the Keka outbox message of every PENDING row whose live step did not
+--      write it (sql/triggers/150_outbox.sql).
+-- It returns at once when every new row is a live punch (not a VOID) whose
+-- step stored its day (app.apply_live_punch): such a row always passed
+-- _100_prepare (its WHEN lets only source 'import' through), whose step
+-- advanced the employee's chain head first (the head's own foreign key
+-- stands for 1: see 105_ledger_employee_ref.sql), wrote the row's message
+-- (4), and wrote the day of the row's own business date by an UPDATE or an
+-- INSERT, whose daily_status guards checked the period (2); the day's
+-- last_event_id is the row (nothing to replay, 3). The decision rests on the
+-- rows the statement wrote and the days their steps wrote, read here after
+-- every row (no setting read when the statement's AFTER events are queued,
+-- which an expression of a later row in the same INSERT could have changed
+-- after an earlier row's BEFORE trigger ran: sql/tests/112_live_step_derive.sql).
+-- Owner-only caveat: INSERT … ON CONFLICT DO NOTHING straight into the ledger
+-- (no API path does it; only the owner may insert here) runs a live row's
+-- BEFORE step (chain head, outbox message, day) and then drops the row, which
+-- no AFTER trigger sees: the chain's head then names a missing row
+-- (app.verify_ledger_chain reports HEAD_MISMATCH) and a message names no
+-- event. Insert live punches without ON CONFLICT (app.record_punch does).
+-- The stored day is read by key as a scalar subquery, not a NOT EXISTS: an
+-- EXISTS in an OR may run as a hashed subplan, a scan and hash of the whole
+-- of daily_status (EXPLAIN of the same shape over a one-row input, with the
+-- benchmark's small table), where one keyed read is all a punch needs
+-- (track_functions per punch 0.033 -> 0.016 ms).
+-- Invoker rights, on purpose (as the period-lock guards): only the owner may
+-- INSERT into the ledger (clients write through SECURITY DEFINER functions),
+-- and the owner sees every row and writes daily_status; a definer call's
+-- search_path swap cost ~6 us per punch (track_functions self time
+-- 0.039 -> 0.033 ms).
+create or replace function app.tg_attendance_events__new_rows() returns trigger
+language plpgsql volatile
 as $$
 declare
+    v_hit date;
     v_employees uuid[];
     v_dates date[];
 begin
+    if not exists (
+        select 1 from new_rows as n
+        where n.event_type = 'VOID'
+            or not app.is_live_punch_source(n.source)
+            or (
+                select ds.last_event_id from app.daily_status as ds
+                where ds.employee_id = n.employee_id and ds.business_date_ist = n.business_date_ist
+            ) is distinct from n.id
+    ) then
+        return null;
+    end if;
+    -- 1. the employees
+    perform app.lock_referenced_employees(
+        array(select distinct n.employee_id from new_rows as n),
+        'attendance_events', 'attendance_events_employee_id_fkey'
+    );
+    -- 2. the period lock: while no lock is active the rows are not read; else
+    -- the first row inside an active lock, in one pass (this path is admin
+    -- rows, VOIDs and the bulk path: no min/max pre-check worth its query)
+    if exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
+        select min(n.business_date_ist) into v_hit
+        from new_rows as n
+        inner join app.period_locks as pl on pl.reopened_at is null and pl.period @> n.business_date_ist;
+        if v_hit is not null then
+            perform app.assert_period_open(v_hit, v_hit);
+        end if;
+    end if;
+    -- 3. the replay of the days no live step stored
     select array_agg(d.employee_id), array_agg(d.business_date_ist) into v_employees, v_dates
     from (
         select distinct n.employee_id, n.business_date_ist
         from new_rows as n
         where not app.is_live_punch_source(n.source)
+            or n.event_type = 'VOID'
             or not exists (
                 select 1 from app.daily_status as ds
                 where ds.employee_id = n.employee_id
@@ -291,6 +355,15 @@ begin
         perform app.lock_employees(v_employees);
         perform app.refresh_daily_status(v_employees, v_dates);
     end if;
+    -- 4. the outbox: one message per PENDING row a live step did not enqueue,
+    -- one insert into the queue table for the statement (no per-row send)
+    insert into pgmq.q_keka_sync (vt, message)
+    select clock_timestamp(), jsonb_build_object('event_id', n.id, 'employee_id', n.employee_id)
+    from new_rows as n
+    where n.sync_status = 'PENDING'
+        -- import rows (the bulk path) stop at the first test
+        and (n.source = 'import' or n.event_type = 'VOID' or not app.is_live_punch_source(n.source))
+    order by n.id;
     return null;
 end
 $$;
@@ -368,17 +441,11 @@ when (not (
 ))
 execute function app.tg_attendance_events__prepare();
 
--- Not called when every row of the statement was stepped live (see
--- app.note_ledger_rows): the usual punch replays nothing and pays no call.
-create or replace trigger _500_derive
+-- No WHEN: the function decides from the statement's rows (see above).
+create or replace trigger _020_new_rows
 after insert on app.attendance_events
 referencing new table as new_rows
-for each statement
-when (
-    current_setting('hithonix.ledger_derive', true) is distinct from 'stepped'
-    or current_setting('hithonix.import_business_dates', true) = 'on'
-)
-execute function app.tg_attendance_events__derive();
+for each statement execute function app.tg_attendance_events__new_rows();
 
 create or replace trigger _600_sync_errors
 after update on app.attendance_events

@@ -3,8 +3,8 @@
 -- attendance_events.employee_id and daily_status.employee_id -> employees.id,
 -- whose RI query ran once per row (~0.7 s and ~0.1 s of CPU of a
 -- 100,000-event bulk insert and the ~17,000 days it derives).
---   attendance_events  _020_employee_exists  (statement, AFTER INSERT)  every new
---   daily_status                             row's employee exists, KEY SHARE-locked
+--   attendance_events  _020_new_rows (step 1) (statement, AFTER INSERT)  every new
+--   daily_status       _020_employee_exists  row's employee exists, KEY SHARE-locked
 --                                            as the RI check locked it (the ledger's:
 --                                            not for a statement of live steps only,
 --                                            whose chain head lock stands for it)
@@ -158,30 +158,17 @@ begin
 end
 $$;
 
--- Not called when every row of the statement was a live punch its step
--- stored (app.note_ledger_rows, the note _500_derive's WHEN reads): the step
--- first advanced the employee's chain head (app.ledger_chain_advance, the
--- lock app.lock_employee takes), and that head's own foreign key
+-- The ledger's check is step 1 of its _020_new_rows
+-- (sql/triggers/100_attendance_events.sql), which skips it for a statement
+-- of live punches their steps stored: each step first advanced the
+-- employee's chain head (app.ledger_chain_advance, the lock
+-- app.lock_employee takes), and that head's own foreign key
 -- (ledger_chain_heads_employee_id_fkey) holds the same guarantee: the head
 -- exists only for an existing employee (a missing head is inserted, which
 -- its foreign key checks, KEY SHARE-locking the employee as the RI check
 -- did), a DELETE or re-key of the employee is refused by that foreign key
 -- while the head exists, and no one deletes the head under the punch's row
--- lock (a head deleted before it: the step inserts it again, checked). Any other row
--- (VOID, admin, import, a live punch the step could not store) notes
--- 'replay', sticky for the transaction, and rows that bypass _100_prepare
--- (bulk imports, hithonix.import_business_dates on) always run the check: a
--- forged note can only cause a check, never skip one.
-create or replace trigger _020_employee_exists
-after insert on app.attendance_events
-referencing new table as new_rows
-for each statement
-when (
-    current_setting('hithonix.ledger_derive', true) is distinct from 'stepped'
-    or current_setting('hithonix.import_business_dates', true) = 'on'
-)
-execute function app.tg_employee_ref__exists('attendance_events_employee_id_fkey');
-
+-- lock (a head deleted before it: the step inserts it again, checked).
 create or replace trigger _020_employee_exists
 after insert on app.daily_status
 referencing new table as new_rows

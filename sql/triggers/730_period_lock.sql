@@ -2,15 +2,17 @@
 -- path escapes it, the owner's scripts included: every guard ends in
 -- app.assert_period_open (sql/functions/730_period_lock.sql), 409 PERIOD_LOCKED.
 --
---   attendance_events  _050_period_lock     (statement, AFTER INSERT) every new
+--   attendance_events  _020_new_rows, step 2 (statement, AFTER INSERT,
+--                      sql/triggers/100_attendance_events.sql) every new
 --                      row's business date; once per statement, so the bulk
 --                      path (app.insert_events_bulk) pays one check, not one
---                      per row; before _500_derive re-derives anything; not
+--                      per row; before the replay re-derives anything; not
 --                      for a statement of stored live steps (their days' guards)
 --                      _060_period_lock     (row, BEFORE UPDATE, only when
 --                      business_date_ist changes) the backfill's repair
 --   daily_status       _050_period_lock_ins / _del (statement, AFTER), _upd
---                      (row, AFTER: the live step's one-row UPDATE) any
+--                      (row, AFTER: the live step's one-row UPDATE; also the
+--                      presence notice of an UPDATE, 900_frontdesk.sql) any
 --                      derived day written in a closed period, except a
 --                      change of has_sync_errors alone (the worker's outcome)
 --   leave_requests     _050_period_lock     (row, BEFORE UPDATE) a status change
@@ -121,17 +123,27 @@ $$;
 -- the live step's single row (app.apply_live_punch) or the worker outcome's
 -- has_sync_errors, which then pay one call and one look at the tiny
 -- period_locks table, not the capture of both transition tables.
+-- Also the presence notice of an UPDATE (sql/triggers/900_frontdesk.sql:
+-- NOTIFY presence when the state changes on a day the board shows, today's
+-- IST date or yesterday's): one PL/pgSQL call per row update, not two (the
+-- live step's UPDATE of its day fired both; ~13 us per punch saved).
 create or replace function app.tg_daily_status__period_lock_update() returns trigger
 language plpgsql volatile
 as $$
 begin
-    if not exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
-        return null;
+    if exists (select 1 from app.period_locks as pl where pl.reopened_at is null) then
+        if (to_jsonb(new) - 'has_sync_errors' - 'updated_at') is distinct from (to_jsonb(old) - 'has_sync_errors' - 'updated_at')
+            then
+            perform app.assert_period_open(old.business_date_ist, old.business_date_ist);
+            perform app.assert_period_open(new.business_date_ist, new.business_date_ist);
+        end if;
     end if;
-    if (to_jsonb(new) - 'has_sync_errors' - 'updated_at') is distinct from (to_jsonb(old) - 'has_sync_errors' - 'updated_at')
-        then
-        perform app.assert_period_open(old.business_date_ist, old.business_date_ist);
-        perform app.assert_period_open(new.business_date_ist, new.business_date_ist);
+    if old.current_status is distinct from new.current_status
+        and new.business_date_ist >= (now() at time zone 'Asia/Kolkata')::date - 1 then
+        perform pg_catalog.pg_notify('presence', jsonb_build_object(
+            'employee_id', new.employee_id, 'business_date', new.business_date_ist,
+            'status', new.current_status, 'since', new.state_since
+        )::text);
     end if;
     return null;
 end
@@ -186,24 +198,6 @@ begin
     return new;
 end
 $$;
-
--- Not called when every row of the statement was a live punch its step
--- stored (app.note_ledger_rows, the note _500_derive's WHEN reads): each
--- such step wrote the day of the row's own business date, by an UPDATE
--- (_050_period_lock_upd checks that date: the step always changes more than
--- has_sync_errors) or an INSERT (_050_period_lock_ins), within this
--- statement. Any other row notes 'replay', sticky for the transaction, and
--- rows that bypass _100_prepare (bulk imports, hithonix.import_business_dates
--- on) always run it: a forged note can only cause a check, never skip one.
-create or replace trigger _050_period_lock
-after insert on app.attendance_events
-referencing new table as new_rows
-for each statement
-when (
-    current_setting('hithonix.ledger_derive', true) is distinct from 'stepped'
-    or current_setting('hithonix.import_business_dates', true) = 'on'
-)
-execute function app.tg_period_lock__new_rows();
 
 create or replace trigger _060_period_lock
 before update on app.attendance_events

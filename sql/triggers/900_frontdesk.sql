@@ -3,7 +3,8 @@
 --   badge_assignments: _010_close_only (only an open holding's end is written, once), _011_no_truncate
 --   security_alerts:   _010_acknowledge_only (only the acknowledgement, once), _011_no_truncate,
 --                      _900_notify (NOTIFY security_alerts)
---   daily_status:      _900_notify_presence(_insert) (NOTIFY presence when the state changes)
+--   daily_status:      _900_notify_presence_insert (NOTIFY presence for a new day; an UPDATE's
+--                      when the state changes: _050_period_lock_upd, 730_period_lock.sql)
 --   employees:         _900_badge_sync (a write of employees.badge_id assigns or returns)
 -- NOTIFY is delivered at commit, in commit order, and never for a rolled-back
 -- transaction; payloads are small JSON (ids and states): a gateway reads the
@@ -105,13 +106,10 @@ after insert on app.daily_status
 for each row when (new.business_date_ist >= (now() at time zone 'Asia/Kolkata')::date - 1)
 execute function app.tg_daily_status__notify_presence();
 
-create or replace trigger _900_notify_presence
-after update of current_status on app.daily_status
-for each row when (
-    old.current_status is distinct from new.current_status
-    and new.business_date_ist >= (now() at time zone 'Asia/Kolkata')::date - 1
-)
-execute function app.tg_daily_status__notify_presence();
+-- An UPDATE's notice (the state changed, same dates) is sent by
+-- _050_period_lock_upd's function (sql/triggers/730_period_lock.sql), the
+-- one row trigger every UPDATE of a day already calls: one PL/pgSQL call per
+-- punch instead of two (migration 0181 dropped _900_notify_presence).
 
 create or replace function app.tg_employees__badge_sync() returns trigger
 language plpgsql volatile
