@@ -265,7 +265,7 @@ $$;
 
 -- Everything a statement's new ledger rows need once, in the order the four
 -- statement triggers it replaces ran (_020_employee_exists, _050_period_lock,
--- _500_derive, _900_enqueue; migration 0180 drops them):
+-- _500_derive, _900_enqueue; migration 0198 drops them):
 --   1. every row's employee exists, KEY SHARE-locked (the foreign key
 --      attendance_events_employee_id_fkey, sql/triggers/105_ledger_employee_ref.sql);
 --   2. no row falls in a closed payroll period (sql/triggers/730_period_lock.sql);

@@ -109,7 +109,7 @@ execute function app.tg_daily_status__notify_presence();
 -- An UPDATE's notice (the state changed, same dates) is sent by
 -- _050_period_lock_upd's function (sql/triggers/730_period_lock.sql), the
 -- one row trigger every UPDATE of a day already calls: one PL/pgSQL call per
--- punch instead of two (migration 0181 dropped _900_notify_presence).
+-- punch instead of two (migration 0199 dropped _900_notify_presence).
 
 create or replace function app.tg_employees__badge_sync() returns trigger
 language plpgsql volatile
