@@ -325,19 +325,28 @@ end
 $$;
 grant execute on function app.retry_sync(bigint[]) to hr_admin;
 
--- How many messages wait in the push queue and its dead-letter queue (pgmq's
--- queue_length). pgmq.metrics also reads the oldest and newest enqueued_at,
--- which only the heap holds, so it reads every page the queue ever grew to: at
--- 10,000 employees, after the history's messages drained, 22,927 pages for
--- 2,000 messages, 50-120 ms, once per pushed batch (the worker's gauges) and
--- per sync_overview. A bare count is an index-only scan over the live entries
--- (and those dead since the last VACUUM): 65 buffers, 0.4 ms.
-create or replace function app.keka_queue_depths_v1() returns table (queue_depth bigint, dlq_depth bigint)
-language sql stable
+-- How many messages wait in a worker's queue and its dead-letter queue
+-- (pgmq's queue_length; keka_sync or calendar_sync). pgmq.metrics also reads
+-- the oldest and newest enqueued_at, which only the heap holds, so it reads
+-- every page the queue ever grew to: at 10,000 employees, after the history's
+-- messages drained, 22,927 pages for 2,000 messages, 50-120 ms, once per pushed
+-- batch (the workers' gauges) and per sync_overview. A bare count is an
+-- index-only scan over the live entries (and those dead since the last
+-- VACUUM): 65 buffers, 0.4 ms.
+create or replace function app.queue_depths_v1(p_queue text) returns table (queue_depth bigint, dlq_depth bigint)
+language plpgsql stable
 as $$
-    select (select count(*) from pgmq.q_keka_sync), (select count(*) from pgmq.q_keka_sync_dlq)
+begin
+    if p_queue is null or p_queue not in ('keka_sync', 'calendar_sync') then
+        perform app.fail(422, 'INVALID_ARGUMENT', 'queue must be keka_sync or calendar_sync.');
+    end if;
+    return query execute format(
+        'select (select count(*) from pgmq.%I), (select count(*) from pgmq.%I)',
+        'q_' || p_queue, 'q_' || p_queue || '_dlq'
+    );
+end
 $$;
-grant execute on function app.keka_queue_depths_v1() to hithonix_worker;
+grant execute on function app.queue_depths_v1(text) to hithonix_worker;
 
 -- Sync health in one row. Counts use the partial index on unsynced events, so
 -- they cost what is unsynced, not what the ledger holds; the queue depths
@@ -354,8 +363,8 @@ as $$
         count(*) filter (where ev.sync_status = 'FAILED'),
         count(*) filter (where ev.sync_status = 'PERMANENT_FAILURE'),
         count(*) filter (where ev.last_sync_error like 'ESCALATED:%'),
-        (select d.queue_depth from app.keka_queue_depths_v1() as d),
-        (select d.dlq_depth from app.keka_queue_depths_v1() as d),
+        (select d.queue_depth from app.queue_depths_v1('keka_sync') as d),
+        (select d.dlq_depth from app.queue_depths_v1('keka_sync') as d),
         now() - min(ev.recorded_at) filter (where ev.sync_status in ('PENDING', 'FAILED'))
     from app.attendance_events as ev
     where ev.sync_status in ('PENDING', 'FAILED', 'PERMANENT_FAILURE')

@@ -45,14 +45,3 @@ comment on function app.calendar_dead_letter_v1(bigint, integer) is
 'Worker: move a calendar_sync message read more than p_max_reads times to calendar_sync_dlq; '
 'its request becomes FAILED.';
 grant execute on function app.calendar_dead_letter_v1(bigint, integer) to hithonix_worker;
-
--- The calendar queue's depths (the worker's gauges): pgmq's queue_length of
--- calendar_sync and calendar_sync_dlq, counted without pgmq.metrics, which
--- also reads the message ages and so every page the queue ever grew to (as
--- app.keka_queue_depths_v1 for the push queue).
-create or replace function app.calendar_queue_depths_v1() returns table (queue_depth bigint, dlq_depth bigint)
-language sql stable
-as $$
-    select (select count(*) from pgmq.q_calendar_sync), (select count(*) from pgmq.q_calendar_sync_dlq)
-$$;
-grant execute on function app.calendar_queue_depths_v1() to hithonix_worker;

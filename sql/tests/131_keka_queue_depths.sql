@@ -1,9 +1,9 @@
--- The push queue's depths (app.keka_queue_depths_v1: the worker's gauges and
+-- The push queue's depths (app.queue_depths_v1('keka_sync'): the worker's gauges and
 -- sync_overview) are pgmq's queue_length of keka_sync and keka_sync_dlq,
 -- counted without reading the queue's heap for message ages; the worker may
 -- read them, the client roles may not (HR reads them through sync_overview).
 begin;
-select plan(9);
+select plan(10);
 
 select tests.create_employee('qd@example.com') as qd \gset
 select tests.create_employee('hr-qd@example.com', null, 'hr_admin') as hr \gset
@@ -24,19 +24,19 @@ select pgmq.send('keka_sync_dlq', '{"event_id": -1}');
 select pgmq.send('keka_sync_dlq', '{"event_id": -2}');
 
 select is(
-    (select (d.queue_depth, d.dlq_depth)::text from app.keka_queue_depths_v1() as d),
+    (select (d.queue_depth, d.dlq_depth)::text from app.queue_depths_v1('keka_sync') as d),
     (select (q.queue_length, l.queue_length)::text from pgmq.metrics('keka_sync') as q, pgmq.metrics('keka_sync_dlq') as l),
     'the depths are pgmq''s queue_length of both queues'
 );
 select is(
-    (select (d.queue_depth, d.dlq_depth)::text from app.keka_queue_depths_v1() as d),
+    (select (d.queue_depth, d.dlq_depth)::text from app.queue_depths_v1('keka_sync') as d),
     (select ((select count(*) from pgmq.q_keka_sync), 2)::text),
     'messages sent and deleted are not counted; dead letters are'
 );
 
 set local role hithonix_worker;
 select is(
-    (select d.dlq_depth from app.keka_queue_depths_v1() as d), 2::bigint, 'the worker reads them (its gauges)'
+    (select d.dlq_depth from app.queue_depths_v1('keka_sync') as d), 2::bigint, 'the worker reads them (its gauges)'
 );
 reset role;
 
@@ -48,11 +48,11 @@ select is(
     'sync_overview shows the same depths to HR'
 );
 select throws_ok(
-    $$select * from app.keka_queue_depths_v1()$$, '42501', null, 'HR does not call the worker''s function directly'
+    $$select * from app.queue_depths_v1('keka_sync')$$, '42501', null, 'HR does not call the worker''s function directly'
 );
 select tests.clear_authentication();
 select tests.authenticate_as('employee', :'qd');
-select throws_ok($$select * from app.keka_queue_depths_v1()$$, '42501', null, 'an employee cannot');
+select throws_ok($$select * from app.queue_depths_v1('keka_sync')$$, '42501', null, 'an employee cannot');
 select throws_ok($$select * from api.sync_overview$$, '42501', null, 'nor read sync_overview');
 select tests.clear_authentication();
 
@@ -65,7 +65,7 @@ select pgmq.delete('calendar_sync', array(
 select pgmq.send('calendar_sync_dlq', '{"leave_request_id": -1}');
 set local role hithonix_worker;
 select is(
-    (select (d.queue_depth, d.dlq_depth)::text from app.calendar_queue_depths_v1() as d),
+    (select (d.queue_depth, d.dlq_depth)::text from app.queue_depths_v1('calendar_sync') as d),
     (select (q.queue_length, l.queue_length)::text
      from pgmq.metrics('calendar_sync') as q, pgmq.metrics('calendar_sync_dlq') as l),
     'the calendar queue''s depths are pgmq''s queue_length too (the worker reads them)'
@@ -73,9 +73,16 @@ select is(
 reset role;
 select tests.authenticate_as('hr_admin', :'hr');
 select throws_ok(
-    $$select * from app.calendar_queue_depths_v1()$$, '42501', null, 'HR does not call the calendar worker''s function'
+    $$select * from app.queue_depths_v1('calendar_sync')$$, '42501', null, 'HR does not call the calendar worker''s function'
 );
 select tests.clear_authentication();
+
+set local role hithonix_worker;
+select throws_ok(
+    $$select * from app.queue_depths_v1('q_keka_sync; drop table x')$$, 'PT422', 'INVALID_ARGUMENT',
+    'only the two workers'' queues are counted (the name is never spliced in)'
+);
+reset role;
 
 select * from finish();
 rollback;

@@ -19,4 +19,4 @@ ITEM = "select * from app.calendar_sync_item_v1(%(leave_request_id)s)"
 RECORD = "select app.record_calendar_sync_v1(%(leave_request_id)s, %(status)s, %(event_id)s, %(error)s)"
 DEAD_LETTER = "select app.calendar_dead_letter_v1(%(msg_id)s, %(max_reads)s)"
 
-QUEUE_DEPTHS = "select queue_depth, dlq_depth from app.calendar_queue_depths_v1()"
+QUEUE_DEPTHS = "select queue_depth, dlq_depth from app.queue_depths_v1('calendar_sync')"

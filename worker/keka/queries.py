@@ -30,7 +30,7 @@ SET_VT = "select pgmq.set_vt(%(queue)s, %(msg_id)s, %(seconds)s)"
 RECONCILE = "select app.reconcile_sync_v1()"
 
 # counts only (pgmq.metrics also reads the heap for message ages: every page the queue ever grew to)
-QUEUE_DEPTHS = "select queue_depth, dlq_depth from app.keka_queue_depths_v1()"
+QUEUE_DEPTHS = "select queue_depth, dlq_depth from app.queue_depths_v1('keka_sync')"
 
 TOKEN_LOAD = "select access_token, expires_at from app.keka_tokens where name = 'hris'"
 TOKEN_SAVE = (
