@@ -344,12 +344,11 @@ begin
         from new_rows as n
         where not app.is_live_punch_source(n.source)
             or n.event_type = 'VOID'
-            or not exists (
-                select 1 from app.daily_status as ds
-                where ds.employee_id = n.employee_id
-                    and ds.business_date_ist = n.business_date_ist
-                    and ds.last_event_id = n.id
-            )
+            -- by key, as the early return reads it (no hashed scan of daily_status)
+            or (
+                select ds.last_event_id from app.daily_status as ds
+                where ds.employee_id = n.employee_id and ds.business_date_ist = n.business_date_ist
+            ) is distinct from n.id
     ) as d;
     if v_employees is not null then
         perform app.lock_employees(v_employees);
