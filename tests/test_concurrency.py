@@ -114,7 +114,12 @@ def test_delete_of_employee_during_ledger_insert_is_refused(
         for statement in insert.strip().split(";\n"):
             inserter.execute(statement, [who] if "%s" in statement else None)
         if insert is LIVE_INSERT:  # the step stored the day: no statement check ran
-            assert inserter.execute("select current_setting('hithonix.ledger_derive')").fetchone() == ("stepped",)
+            stored = inserter.execute(
+                "select ds.last_event_id = (select max(ev.id) from app.attendance_events as ev"
+                " where ev.employee_id = %s) from app.daily_status as ds where ds.employee_id = %s",
+                [who, who],
+            ).fetchone()
+            assert stored == (True,)
         thread, errors = _in_thread(deleter, "delete from app.employees where id = %s", [who])
         _wait_until_blocked(owner, deleter.info.backend_pid)
         inserter.commit()

@@ -146,6 +146,15 @@ as $$
 $$;
 grant execute on function app.record_sync_skipped_v1(bigint[], text) to hithonix_worker;
 
+-- The push queue's message: ids only, the event's and its employee's (the
+-- ledger's key, docs/scale-out.md). SQL and immutable: it inlines into the
+-- live step, the ledger's statement trigger, reconciliation and retry_sync.
+create or replace function app.keka_sync_message(p_event_id bigint, p_employee_id uuid) returns jsonb
+language sql immutable
+as $$
+    select jsonb_build_object('event_id', p_event_id, 'employee_id', p_employee_id)
+$$;
+
 -- The one sync limit: keka_sync_max_attempts (settings) = how many times one
 -- punch may fail on its own, in a request of its own, while other punches are
 -- accepted, before it is dead-lettered. Failures during an outage or an open
@@ -244,7 +253,7 @@ begin
     -- whole queue, a seq scan of every page it ever grew to (27,892 pages for
     -- 2,000 messages after the 10,000-employee history drained: 233 ms against
     -- 3.6 ms probing)
-    select array_agg(jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id)) into v_requeue
+    select array_agg(app.keka_sync_message(ev.id, ev.employee_id)) into v_requeue
     from app.attendance_events as ev
     where ev.sync_status in ('PENDING', 'FAILED')
         and not exists (
@@ -305,7 +314,7 @@ begin
         perform pgmq.set_vt('keka_sync', v_live, clock_timestamp());
     end if;
     v_new := array(
-        select jsonb_build_object('event_id', ev.id, 'employee_id', ev.employee_id)
+        select app.keka_sync_message(ev.id, ev.employee_id)
         from app.attendance_events as ev
         where ev.id = any(v_ids)
             -- one probe per event (offset 0, as reconcile_sync_v1): never a hash of the whole queue

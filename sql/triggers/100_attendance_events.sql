@@ -43,28 +43,9 @@ begin
 end
 $$;
 
--- Did the live steps store every row's day? Every row that reaches
--- _100_prepare notes here whether the live step stored its day
--- (p_stepped) or a replay must (any other row: VOID, admin, import, a live
--- punch the step could not tell). The note is a transaction-local setting:
--- 'replay' is sticky for the rest of the transaction; 'stepped' only while
--- no row needed one. It is a diagnostic only: no trigger decides on it
--- (_020_new_rows decides from the statement's rows; a setting read when the
--- AFTER events are queued can be changed by a later row's expression after
--- an earlier row's BEFORE trigger ran).
--- SQL without FROM, so that it inlines into its callers' cached plans (no
--- function call per row); returns the note (callers PERFORM it).
+-- The note app.note_ledger_rows kept (hithonix.ledger_derive) decided
+-- nothing once _020_new_rows decided from the statement's rows: gone.
 drop function if exists app.note_ledger_rows(boolean);
-create function app.note_ledger_rows(p_stepped boolean) returns text
-language sql volatile
-as $$
-    select case
-        when not p_stepped then set_config('hithonix.ledger_derive', 'replay', true)
-        when current_setting('hithonix.ledger_derive', true) is distinct from 'replay'
-            then set_config('hithonix.ledger_derive', 'stepped', true)
-        else 'replay'
-    end
-$$;
 
 -- A live punch (web, slack, kiosk, api, mobile) as one step of the state
 -- machine: refuse an instant outside the time window (future beyond the clock
@@ -97,7 +78,7 @@ begin
     -- pass here): in this statement, so it goes with the row
     if p_event.sync_status = 'PENDING' then
         insert into pgmq.q_keka_sync (vt, message)
-        values (clock_timestamp(), jsonb_build_object('event_id', p_event.id, 'employee_id', p_event.employee_id));
+        values (clock_timestamp(), app.keka_sync_message(p_event.id, p_event.employee_id));
     end if;
     -- the employee's latest shift edge owns the punch (their state, even when
     -- v_at is a little earlier than their last punch: two racing requests)
@@ -215,7 +196,6 @@ begin
     elsif v_next.employee_id is not null then
         perform app.insert_day(v_next);
     end if;
-    perform app.note_ledger_rows(v_next.employee_id is not null);
     return p_event;
 end
 $$;
@@ -244,14 +224,12 @@ begin
             perform app.fail(422, 'INVALID_ARGUMENT', 'A VOID cancels a non-VOID event of the same employee.');
         end if;
         new.business_date_ist := v_target.business_date_ist;
-        perform app.note_ledger_rows(false);
         return new;
     end if;
     if app.is_live_punch_source(new.source) then
         new := app.apply_live_punch(new);
         return new;
     end if;
-    perform app.note_ledger_rows(false);
     -- app.import_events_v1 computed the dates set-based (the same rule); only the
     -- owner can insert into the ledger directly, so only the owner can get here
     if new.source = 'import' and new.business_date_ist is not null
@@ -357,7 +335,7 @@ begin
     -- 4. the outbox: one message per PENDING row a live step did not enqueue,
     -- one insert into the queue table for the statement (no per-row send)
     insert into pgmq.q_keka_sync (vt, message)
-    select clock_timestamp(), jsonb_build_object('event_id', n.id, 'employee_id', n.employee_id)
+    select clock_timestamp(), app.keka_sync_message(n.id, n.employee_id)
     from new_rows as n
     where n.sync_status = 'PENDING'
         -- import rows (the bulk path) stop at the first test
