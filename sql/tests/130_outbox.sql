@@ -2,7 +2,7 @@
 -- transaction; a rolled-back punch leaves none; breaks are SKIPPED; a bulk
 -- insert sends one batch; has_sync_errors follows the sync columns.
 begin;
-select plan(9);
+select plan(10);
 
 select tests.create_employee('oli@example.com') as oli \gset
 select tests.create_employee('bulk@example.com') as bulk \gset
@@ -49,6 +49,26 @@ select is((tests.day(:'oli', '2026-11-20')).has_sync_errors, true, 'a PERMANENT_
 update app.attendance_events set sync_status = 'SUCCESS', synced_at = now() where id = :in_id;
 select is((tests.day(:'oli', '2026-11-20')).has_sync_errors, false, 'SUCCESS clears it');
 select is((select count(*)::integer from app.daily_status_differences('2026-11-01', '2026-11-30')), 0, 'stored equals recomputed');
+
+-- the message builder is inlined where it is used, not run as a statement of
+-- its own per message (as it was while declared immutable over a stable body)
+create function pg_temp.plan_of(p_query text) returns text
+language plpgsql as $$
+declare
+    v_line text;
+    v_plan text := '';
+begin
+    for v_line in execute 'explain (verbose, costs off) ' || p_query loop
+        v_plan := v_plan || v_line || E'\n';
+    end loop;
+    return v_plan;
+end;
+$$;
+select matches(
+    pg_temp.plan_of('select app.keka_sync_message(e.id, e.employee_id) from app.attendance_events as e'),
+    'Output: jsonb_build_object\(''event_id''',
+    'app.keka_sync_message is inlined: the plan computes jsonb_build_object itself'
+);
 
 select * from finish();
 rollback;
