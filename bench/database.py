@@ -25,6 +25,7 @@ from worker.db.migrate import Migrator
 from worker.db.urls import database_name, derive_url
 
 MAIN_DATABASE = "hithonix_bench"
+FLOOR_DATABASE = "hithonix_bench_floor"  # the punch floor: its tables' triggers disabled
 GROWTH_DATABASE = "hithonix_bench_growth"
 
 

@@ -10,7 +10,7 @@ from bench.punch import PunchResult
 from bench.reads import Measured
 from bench.reconcile import ReconcileStates
 from bench.report import Figure, verdict
-from bench.transactions import Rates
+from bench.transactions import Floors, Rates
 
 TARGET_SCALE = 10_000
 
@@ -92,6 +92,49 @@ def pgbench_figures(rates: tuple[Rates, Rates]) -> list[Figure]:
                 "bare_before": unflushed.bare_before,
                 "bare_after": unflushed.bare_after,
             },
+        ),
+    ]
+
+
+def floor_figures(f: Floors, punch_ratio: float) -> list[Figure]:
+    """The issue's prototype punch on today's tables: how near the target the design's floor lies."""
+    baseline = f.baseline_tps
+    same = f"pgbench -M prepared -c {f.clients} -j {min(f.clients, 2)} -T {f.seconds}, bench/pgbench/punch_floor.sql"
+    return [
+        Figure(
+            key="punch_floor_pgbench",
+            name="  floor: the issue's prototype punch on today's tables, none of the product's rules (pgbench)",
+            measured=f.floor.tps,
+            unit="tx/s",
+            baseline=baseline,
+            baseline_name="bare single-row INSERT (pgbench, its own database)",
+            ratio=f.floor.tps / baseline,
+            target="—",
+            verdict="info" if f.floor.ok else "miss",
+            note=(
+                f"{same} with floor_chain=false: bench/floor_punch.sql locks the day row, inserts the event, "
+                f"updates the day, inserts the queue row, in PostgREST's envelope, the tables' triggers off "
+                f"(a database of its own; bare {f.bare_before.tps:,.0f} and {f.bare_after.tps:,.0f} tx/s). "
+                f"The punch above is {punch_ratio / (f.floor.tps / baseline):.0%} of this floor."
+            ),
+            details={"floor": f.floor, "bare_before": f.bare_before, "bare_after": f.bare_after},
+        ),
+        Figure(
+            key="punch_floor_chained_pgbench",
+            name="  floor: the same with the ledger chain (app.ledger_chain_advance per row)",
+            measured=f.floor_chained.tps,
+            unit="tx/s",
+            baseline=baseline,
+            baseline_name="bare single-row INSERT (pgbench, its own database)",
+            ratio=f.floor_chained.tps / baseline,
+            target="—",
+            verdict="info" if f.floor_chained.ok else "miss",
+            note=(
+                f"{same} with floor_chain=true: the prototype plus the tamper-evident chain's link, the one "
+                f"product rule every punch must pay. The punch above is "
+                f"{punch_ratio / (f.floor_chained.tps / baseline):.0%} of this floor."
+            ),
+            details={"floor": f.floor_chained},
         ),
     ]
 
@@ -396,9 +439,14 @@ def run_figure(total_seconds: float, scale: int) -> Figure:
     )
 
 
+def _punch_ratio(rates: tuple[Rates, Rates]) -> float:
+    return rates[0].punch.tps / rates[0].baseline_tps
+
+
 def build(raw: dict[str, Any], scale: int, factor: int, total_seconds: float) -> list[Figure]:
     return [
         *pgbench_figures(raw["pgbench"]),
+        *(floor_figures(raw["pgbench_floor"], _punch_ratio(raw["pgbench"])) if "pgbench_floor" in raw else []),
         *punch_figures(raw["punch"]),
         *ingest_figures(raw),
         *read_figures(raw, scale),

@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 
 from bench import growth, keka, loader, profile, punch, reads, reconcile, transactions
-from bench.database import MAIN_DATABASE, server
+from bench.database import FLOOR_DATABASE, MAIN_DATABASE, server
 from bench.generator import Event, build_company, days_between, window_events
 from bench.pgrest import Session, claims, ist_today
 from bench.timing import Phases
@@ -161,6 +161,9 @@ def execute(o: Options, console: Console, phases: Phases) -> dict[str, Any]:
         say(f"pgbench: bare INSERT, envelope + INSERT, punch in PostgREST 12's shape; {o.clients} clients")
         with phases.track("main: pgbench transaction rates"):
             raw["pgbench"] = transactions.run(db, o.clients, o.pgbench_seconds)
+        say("pgbench: the punch's floor (the issue's prototype on today's tables), a database of its own")
+        with phases.track("main: pgbench punch floor"):
+            raw["pgbench_floor"] = transactions.floors(srv.create(FLOOR_DATABASE), o.clients, o.pgbench_seconds)
 
         say(f"Keka push: {o.keka_events:,} events through Pusher → sandbox")
         staff = company.by_role("employee")

@@ -4,6 +4,10 @@
 - ``envelope_insert.sql``: the same INSERT inside PostgREST 12's transaction envelope.
 - ``punch.sql``: ``POST /rpc/clock_in`` then ``POST /rpc/clock_out`` in PostgREST 12's envelope
   and RPC query shape (two transactions per script run).
+- ``punch_floor.sql``: the same two requests to ``bench.floor_punch`` (``bench/floor_punch.sql``),
+  the issue's prototype of the punch on today's tables with none of the product's rules, with
+  and without the ledger chain: the floor the punch's ratio can approach (``floors``, a
+  database of its own, since it disables the tables' triggers).
 
 All three run with the same clients (``-c``), threads, protocol (``-M prepared``) and
 duration, on ``authenticator`` connections, one after the other in this order:
@@ -101,6 +105,7 @@ def run_script(
     transactions_per_run: int = 1,
     *,
     flush: bool = True,
+    defines: dict[str, str] | None = None,
 ) -> Rate:
     command = [
         pgbench_binary(),
@@ -113,6 +118,7 @@ def run_script(
         f"--define=clients={clients}",
         f"--define=per_client={per_client}",
         "--define=clock_in_body=" + '{"plan": "' + PLAN + '"}',
+        *(f"--define={name}={value}" for name, value in (defines or {}).items()),
         url if flush else make_conninfo(url, options="-c synchronous_commit=off"),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -166,3 +172,44 @@ def run(db: BenchDatabase, clients: int, seconds: int, per_client: int = 50) -> 
         )
 
     return series(True), series(False)
+
+
+FLOOR_FUNCTION = Path(__file__).resolve().parent / "floor_punch.sql"
+
+
+@dataclass(frozen=True)
+class Floors:
+    """The issue's prototype punch on today's tables, against the bare INSERT of the same run."""
+
+    clients: int
+    seconds: int
+    bare_before: Rate
+    floor: Rate
+    floor_chained: Rate
+    bare_after: Rate
+
+    @property
+    def baseline_tps(self) -> float:
+        return (self.bare_before.tps + self.bare_after.tps) / 2
+
+
+def floors(db: BenchDatabase, clients: int, seconds: int, per_client: int = 50) -> Floors:
+    """bare, the prototype, the prototype with the ledger chain, bare again (a database of its own: triggers off)."""
+    prepare(db, clients, per_client)
+    with db.connect() as conn:
+        conn.execute(FLOOR_FUNCTION.read_text())
+    url = db.authenticator_url
+
+    def one(script: str, per_run: int = 1, chain: bool = False) -> Rate:
+        return run_script(
+            url, script, clients, seconds, per_client, per_run, defines={"floor_chain": str(chain).lower()}
+        )
+
+    return Floors(
+        clients=clients,
+        seconds=seconds,
+        bare_before=one("bare_insert.sql"),
+        floor=one("punch_floor.sql", 2),
+        floor_chained=one("punch_floor.sql", 2, chain=True),
+        bare_after=one("bare_insert.sql"),
+    )
