@@ -62,10 +62,14 @@ as $$
     ),
     timeline as (
         -- the ledger's own shift edges within reach (not voided), then the staged rows;
-        -- at equal times the ledger's rows come first, staged rows in their given order
+        -- at equal times the ledger's rows come first (in id order), staged rows in
+        -- their given order: one key, seq, orders both (a ledger row's is its id
+        -- shifted below every position n >= 1), so the dates come out ordered by
+        -- (employee_id, occurred_at, n), the order app.insert_events_bulk chains
+        -- and inserts them in, with no sort of its own
         select
             ev.employee_id, ev.event_type, ev.occurred_at, ev.business_date_ist as edge_date,
-            0 as staged, ev.id as seq, null::bigint as n, null::jsonb as payload, r.max_shift
+            ev.id - 9223372036854775807 as seq, null::jsonb as payload, r.max_shift
         from reach as r
         inner join app.attendance_events as ev
             on ev.employee_id = r.employee_id
@@ -74,43 +78,47 @@ as $$
             and ev.occurred_at <= r.until
         where not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
         union all
-        select s.employee_id, s.event_type, s.occurred_at, app.ist_date(s.occurred_at), 1, s.n, s.n, s.payload, r.max_shift
+        select s.employee_id, s.event_type, s.occurred_at, app.ist_date(s.occurred_at), s.n, s.payload, r.max_shift
         from staged as s
         inner join reach as r on r.employee_id = s.employee_id
     ),
     edged as (
         -- the latest shift edge strictly before each row, in ONE window pass:
         -- edges only, each as an array that sorts in timeline order (instant in
-        -- microseconds, staged, seq), carrying whether it is a CLOCK_IN and its
-        -- date (days since 2000-01-01); the greatest of those before the row is
-        -- the latest. Its instant, exactly, is the greatest edge instant before
+        -- microseconds, seq), carrying whether it is a CLOCK_IN and its date
+        -- (days since 2000-01-01); the greatest of those before the row is the
+        -- latest. Its instant, exactly, is the greatest edge instant before
         -- the row (instants never decrease in timeline order).
         select
             t.*,
             max(t.occurred_at) filter (where t.event_type in ('CLOCK_IN', 'CLOCK_OUT')) over w as edge_at,
             max(array[
-                (extract(epoch from t.occurred_at) * 1000000)::bigint, t.staged, t.seq,
+                (extract(epoch from t.occurred_at) * 1000000)::bigint, t.seq,
                 (t.event_type = 'CLOCK_IN')::integer, t.edge_date - date '2000-01-01'
             ]) filter (where t.event_type in ('CLOCK_IN', 'CLOCK_OUT')) over w as edge
         from timeline as t
         window w as (
-            partition by t.employee_id order by t.occurred_at, t.staged, t.seq
+            partition by t.employee_id order by t.occurred_at, t.seq
             rows between unbounded preceding and 1 preceding
         )
     )
+    -- n is seq itself (a staged row's seq is its n), so the order of the
+    -- window pass is the order asked for: no sort here (the planner knows it),
+    -- and a caller that asks for (employee_id, occurred_at, n) sorts nothing
     select
-        b.n,
+        b.seq,
         b.employee_id,
         b.event_type,
         b.occurred_at,
         case
-            when b.event_type <> 'CLOCK_IN' and b.edge[4] = 1 and b.occurred_at - b.edge_at < b.max_shift
-                then date '2000-01-01' + b.edge[5]::integer
+            when b.event_type <> 'CLOCK_IN' and b.edge[3] = 1 and b.occurred_at - b.edge_at < b.max_shift
+                then date '2000-01-01' + b.edge[4]::integer
             else b.edge_date
         end,
         b.payload
     from edged as b
-    where b.n is not null
+    where b.seq > 0
+    order by b.employee_id, b.occurred_at, b.seq
 $$;
 comment on function app.import_business_dates(uuid[], app.event_type[], timestamptz[], jsonb[]) is
 'Business dates of staged events (parallel arrays), set-based: the rule of app.business_date_for.';
@@ -151,29 +159,14 @@ begin
     -- that carry their link (its WHEN: this setting, the owner)
     perform app.lock_employees(p_employee_ids);
     perform set_config('hithonix.ledger_chain_given', 'on', true);
+    -- one pass in (employee_id, occurred_at, n) order, the order the dates
+    -- come out in (app.import_business_dates): the merge join with the heads
+    -- keeps it, ids are drawn in it (nextval above the join: after any sort),
+    -- the running chain follows it (a row's id is part of its canonical
+    -- bytes, so the chain is computed above the ids), and the rows are
+    -- inserted in it, which is id order: no sort, no materialized stage
     return query
-    with dated as materialized (
-        select d.employee_id, d.event_type, d.occurred_at, d.business_date_ist, coalesce(d.payload, '{}') as payload
-        from app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at, p_payloads) as d
-        order by d.employee_id, d.occurred_at, d.n
-    ),
-    numbered as materialized (
-        select x.*, nextval(v_ids) as id
-        from dated as x
-    ),
-    chained as (
-        select
-            k.*,
-            coalesce(h.chain_seq, 0) + row_number() over w as chain_seq,
-            app.ledger_chain(
-                h.chain_hash,
-                app.ledger_canonical_row_v1(k.id, k.employee_id, k.event_type, k.occurred_at, k.payload, v_shared)
-            ) over w as chain_hash
-        from numbered as k
-        left join app.ledger_chain_heads as h on h.employee_id = k.employee_id
-        window w as (partition by k.employee_id order by k.id rows unbounded preceding)
-    ),
-    inserted as (
+    with inserted as (
         -- every server-owned column as _100_prepare would set it, so its WHEN
         -- skips the PL/pgSQL call for these rows
         insert into app.attendance_events (
@@ -185,21 +178,38 @@ begin
             c.id, c.employee_id, c.event_type, c.occurred_at, c.business_date_ist, 'import', c.payload,
             p_created_by, now(),
             case when c.event_type in ('CLOCK_IN', 'CLOCK_OUT') then 'PENDING' else 'SKIPPED' end::app.sync_status, 0,
-            c.chain_seq, c.chain_hash
-        from chained as c
-        order by c.id
+            coalesce(c.head_seq, 0) + row_number() over w,
+            app.ledger_chain(
+                c.head_hash,
+                app.ledger_canonical_row_v1(c.id, c.employee_id, c.event_type, c.occurred_at, c.payload, v_shared)
+            ) over w
+        from (
+            select
+                d.employee_id, d.event_type, d.occurred_at, d.n, d.business_date_ist,
+                coalesce(d.payload, '{}') as payload, h.chain_seq as head_seq, h.chain_hash as head_hash,
+                nextval(v_ids) as id
+            from app.import_business_dates(p_employee_ids, p_event_types, p_occurred_at, p_payloads) as d
+            left join app.ledger_chain_heads as h on h.employee_id = d.employee_id
+            order by d.employee_id, d.occurred_at, d.n
+        ) as c
+        window w as (partition by c.employee_id order by c.occurred_at, c.n rows unbounded preceding)
         returning
             attendance_events.id, attendance_events.payload, attendance_events.employee_id,
             attendance_events.chain_seq, attendance_events.chain_hash
     ),
     moved as (
+        -- each employee's last row (highest chain_seq) moves the head: the
+        -- highest per employee by a hash aggregate, then that row by a hash
+        -- join (the sort a DISTINCT ON needs, chain_seq descending, is a full
+        -- sort of every row)
         update app.ledger_chain_heads as h
-        set chain_seq = l.chain_seq, chain_hash = l.chain_hash, event_id = l.id
+        set chain_seq = i.chain_seq, chain_hash = i.chain_hash, event_id = i.id
         from (
-            select distinct on (i.employee_id) i.employee_id, i.chain_seq, i.chain_hash, i.id
-            from inserted as i
-            order by i.employee_id, i.chain_seq desc
+            select x.employee_id, max(x.chain_seq) as chain_seq
+            from inserted as x
+            group by x.employee_id
         ) as l
+        inner join inserted as i on i.employee_id = l.employee_id and i.chain_seq = l.chain_seq
         where h.employee_id = l.employee_id
         returning h.employee_id
     )

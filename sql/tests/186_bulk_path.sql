@@ -7,9 +7,11 @@
 -- the one window pass (app.import_business_dates) are the row-by-row rule's
 -- (app.business_date_for, the insert trigger) on a night shift across
 -- midnight, edges at equal instants, a shift open past max_shift_hours and an
--- edge already in the ledger.
+-- edge already in the ledger. Ids are drawn in (employee, time, position)
+-- order and the chain follows them, whatever the order of the arrays (one
+-- pass, no sort of its own: the order comes out of the dates' window).
 begin;
-select plan(8);
+select plan(10);
 
 create temp table samples (
     id bigint, employee_id uuid, event_type app.event_type, occurred_at timestamptz, recorded_at timestamptz,
@@ -103,6 +105,55 @@ select is(
     (select array_agg(ev.business_date_ist order by ev.id) from app.attendance_events as ev where ev.employee_id = :'wes'),
     (select array_agg(ev.business_date_ist order by ev.id) from app.attendance_events as ev where ev.employee_id = :'una'),
     'the set-based business dates are the row-by-row rule''s'
+);
+
+-- arrays in no order: two employees interleaved, times backwards, two rows
+-- at one instant (positions 2 and 5: 2 first)
+select tests.create_employee('xia@example.com') as xia \gset
+select tests.create_employee('yul@example.com') as yul \gset
+create temp table scrambled (k integer, employee_id uuid, event_type app.event_type, at timestamptz);
+insert into scrambled values
+(1, :'yul', 'CLOCK_OUT', tests.ist('2026-11-20 18:00')),
+(2, :'xia', 'BREAK_START', tests.ist('2026-11-20 12:00')),
+(3, :'yul', 'CLOCK_IN', tests.ist('2026-11-20 09:00')),
+(4, :'xia', 'CLOCK_IN', tests.ist('2026-11-20 09:00')),
+(5, :'xia', 'BREAK_END', tests.ist('2026-11-20 12:00')),
+(6, :'xia', 'CLOCK_OUT', tests.ist('2026-11-20 18:00'));
+select app.import_events_v1(
+    (select array_agg(s.employee_id order by s.k) from scrambled as s),
+    (select array_agg(s.event_type order by s.k) from scrambled as s),
+    (select array_agg(s.at order by s.k) from scrambled as s),
+    'test'
+);
+select is(
+    (
+        select array_agg(s.k order by ev.id)
+        from app.attendance_events as ev
+        inner join scrambled as s
+            on s.employee_id = ev.employee_id and s.event_type = ev.event_type and s.at = ev.occurred_at
+    ),
+    (select array_agg(s.k order by s.employee_id, s.at, s.k) from scrambled as s),
+    'bulk ids follow (employee, time, position), whatever the order of the arrays'
+);
+select is(
+    (
+        select array_agg(array[ev.chain_seq, h.chain_seq] order by ev.id)
+        from app.attendance_events as ev
+        inner join app.ledger_chain_heads as h on h.employee_id = ev.employee_id
+        where ev.employee_id in (:'xia', :'yul')
+    ),
+    (
+        select array_agg(array[x.seq, x.last] order by x.id)
+        from (
+            select
+                ev.id,
+                row_number() over (partition by ev.employee_id order by ev.id) as seq,
+                count(*) over (partition by ev.employee_id) as last
+            from app.attendance_events as ev
+            where ev.employee_id in (:'xia', :'yul')
+        ) as x
+    ),
+    'the chain follows the ids (1, 2, ... per employee) and each head is the employee''s last row'
 );
 
 -- app.derive_days builds the day row by position (one row constructor, in
