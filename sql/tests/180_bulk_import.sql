@@ -3,7 +3,7 @@
 -- the ledger, voided edges, max_shift_hours), days derived, outbox written, one
 -- pass; refused input leaves nothing.
 begin;
-select plan(9);
+select plan(12);
 
 select tests.create_employee('nina@example.com', null, 'employee', 'NIGHT') as nina \gset
 select tests.create_employee('gus@example.com') as gus \gset
@@ -68,6 +68,21 @@ select throws_ok(
     format($$select app.import_events_v1(array[%L]::uuid[], array['CLOCK_IN', 'CLOCK_OUT']::app.event_type[], array[now()], 'x')$$, :'gus'),
     'PT422', 'INVALID_ARGUMENT', 'the arrays must be parallel'
 );
+
+-- a row without an employee (or type, or instant) is refused, not dropped by
+-- the dates' join with the employees while the others go in
+select count(*) as ledger_before from app.attendance_events \gset
+select throws_ok(
+    format($$select app.import_events_v1(array[%L, null]::uuid[], array['CLOCK_IN', 'CLOCK_OUT']::app.event_type[],
+        array[now() - interval '2 days', now() - interval '47 hours'], 'x')$$, :'gus'),
+    'PT422', 'INVALID_ARGUMENT', 'a row without an employee is refused'
+);
+select throws_ok(
+    format($$select app.import_events_v1(array[%L, %L]::uuid[], array['CLOCK_IN', 'CLOCK_OUT']::app.event_type[],
+        array[now() - interval '2 days', null], 'x')$$, :'gus', :'gus'),
+    'PT422', 'INVALID_ARGUMENT', 'a row without an instant is refused'
+);
+select is((select count(*) from app.attendance_events), :ledger_before::bigint, 'and nothing of either was written');
 
 select * from finish();
 rollback;
