@@ -124,26 +124,11 @@ declare
     v_code text;
 begin
     for r in
-        with keys as materialized (
-            -- the distinct employee-days, each with its approved leave (one
-            -- set-based lookup for the pass, sql/functions/600_leave_day.sql);
-            -- materialized, so the unlock watermark is looked up once per day,
-            -- not once per event of the day
-            select
-                k.employee_id,
-                k.business_date_ist as day,
-                coalesce((
-                    select max(u.through_event_id) from app.day_unlocks as u
-                    where u.employee_id = k.employee_id and u.business_date_ist = k.business_date_ist
-                ), 0) as watermark,
-                k.leave_portion
-            from app.leave_portions(p_employee_ids, p_dates) as k
-        )
         select
             keys.employee_id,
             keys.day,
             keys.watermark,
-            e.shift_config,
+            keys.shift_config,
             ev.id,
             ev.event_type,
             ev.occurred_at,
@@ -156,8 +141,31 @@ begin
                 where x.corrects_event_id is not null and x.corrects_event_id = ev.id
             ) as dropped,
             keys.leave_portion
-        from keys
-        inner join app.employees as e on e.id = keys.employee_id
+        from (
+            -- the distinct employee-days, each with its approved leave (one
+            -- set-based lookup for the pass, sql/functions/600_leave_day.sql)
+            -- and its unlock watermark (looked up once per day, not once per
+            -- event: OFFSET 0 keeps this subquery apart), plus a sentinel
+            -- after the last day (null sorts last) that flushes it. Sorted
+            -- here, so the events below come out in the pass's order by an
+            -- incremental sort of each day's few events, not one sort of all
+            -- of them (100,000 events spilled to disk, issue 11)
+            select
+                k.employee_id,
+                k.business_date_ist as day,
+                coalesce((
+                    select max(u.through_event_id) from app.day_unlocks as u
+                    where u.employee_id = k.employee_id and u.business_date_ist = k.business_date_ist
+                ), 0) as watermark,
+                k.leave_portion,
+                e.shift_config
+            from app.leave_portions(p_employee_ids, p_dates) as k
+            inner join app.employees as e on e.id = k.employee_id
+            union all
+            select null, null, null, null, null
+            order by 1, 2
+            offset 0
+        ) as keys
         -- each day's events by the (employee, day) index: the planner
         -- estimates the days (a function's rows) at 1,000 whatever their
         -- number, and chose a hash join over a scan of the whole ledger, so a
@@ -169,10 +177,7 @@ begin
             where x.employee_id = keys.employee_id and x.business_date_ist = keys.day
             offset 0
         ) as ev on true
-        union all
-        -- a sentinel after the last day flushes it
-        select null, null, null, null, null, null, null, null, null, null
-        order by 1, 2, 7, 5
+        order by keys.employee_id, keys.day, ev.occurred_at, ev.id
     loop
         -- PL/pgSQL's cost is per statement (~0.15 us each, about 20 per event):
         -- one test per row for a new day (the first row, a day's first row,
@@ -187,7 +192,9 @@ begin
                     v_sync_errors, now(), case when v_state <> 'OFF_DUTY' then v_since end,
                     v_worked, v_break, v_lunch, v_lunch_starts, v_leave
                 )::app.daily_status;
-                day := app.leave_overlay(v);  -- approved leave (sql/functions/600_leave_day.sql)
+                -- approved leave (sql/functions/600_leave_day.sql); without
+                -- leave the overlay leaves the row as it is (no call per day)
+                day := case when v_leave is null then v else app.leave_overlay(v) end;
                 return next;
             end if;
             exit when r.employee_id is null;
