@@ -89,7 +89,6 @@ as $$
 declare
     v_settings constant jsonb := app.settings_object();
     r record;
-    v app.daily_status;
     -- the day being replayed, in scalars (cheaper per event than fields of v)
     v_state app.day_status;
     v_since timestamptz;
@@ -308,8 +307,9 @@ begin
             end if;
         end loop;
 
-        -- in app.daily_status's column order (pinned by pgTAP 186)
-        v := row(
+        -- in app.daily_status's column order (pinned by pgTAP 186), straight
+        -- into the output column (no copy through a variable)
+        day := row(
             r.employee_id, r.day, v_state, v_first_in, v_last_out, r.ids[r.n], r.ats[r.n],
             v_worked / 60, v_break / 60, v_lunch / 60, r.n, v_anomalies, v_lock is not null, v_lock,
             r.sync_errors, now(), case when v_state <> 'OFF_DUTY' then v_since end,
@@ -317,7 +317,9 @@ begin
         )::app.daily_status;
         -- approved leave (sql/functions/600_leave_day.sql); without leave the
         -- overlay leaves the row as it is (no call per day)
-        day := case when r.leave_portion is null then v else app.leave_overlay(v) end;
+        if r.leave_portion is not null then
+            day := app.leave_overlay(day);
+        end if;
         return next;
     end loop;
 end
