@@ -76,9 +76,10 @@ as $$
 $$;
 
 -- The replay: every employee-day in (p_employee_ids[i], p_dates[i]), one row
--- each (days without events too: OFF_DUTY, zero counts), in one pass over
--- their events ordered by employee, day, occurred_at, id. anomaly_events (which
--- events raised each anomaly, for the anomaly report) only when asked for.
+-- each (days without events too: OFF_DUTY, zero counts), in one pass: one row
+-- per day from SQL, its events in order as arrays, and the state machine over
+-- them here. anomaly_events (which events raised each anomaly, for the
+-- anomaly report) only when asked for.
 create or replace function app.derive_days(
     p_employee_ids uuid[], p_dates date[], p_with_events boolean default false
 )
@@ -88,27 +89,16 @@ as $$
 declare
     v_settings constant jsonb := app.settings_object();
     r record;
-    v app.daily_status;
     -- the day being replayed, in scalars (cheaper per event than fields of v)
-    v_open boolean := false;
-    v_employee uuid;
-    v_date date;
-    v_leave text;
-    v_watermark bigint;
     v_state app.day_status;
     v_since timestamptz;
     v_first_in timestamptz;
     v_last_out timestamptz;
-    v_last_id bigint;
-    v_last_at timestamptz;
     v_worked integer;
     v_break integer;
     v_lunch integer;
-    v_count integer;
     v_anomalies text[];
     v_lock text;
-    v_sync_errors boolean;
-    v_lunch_starts integer;
     v_lunches integer;
     -- the employee's policy, merged once per employee per pass
     v_policy_of uuid;
@@ -118,17 +108,28 @@ declare
     v_one_in boolean;
     v_general boolean;
     v_shift_end time;
-    v_secs integer;
     v_raised text[];
     v_reason text;
     v_code text;
 begin
     for r in
-        with keys as materialized (
+        select
+            keys.employee_id,
+            keys.day,
+            keys.watermark,
+            keys.shift_config,
+            keys.leave_portion,
+            ev.ids,
+            ev.types,
+            ev.ats,
+            ev.n,
+            ev.lunch_starts,
+            ev.sync_errors
+        from (
             -- the distinct employee-days, each with its approved leave (one
-            -- set-based lookup for the pass, sql/functions/600_leave_day.sql);
-            -- materialized, so the unlock watermark is looked up once per day,
-            -- not once per event of the day
+            -- set-based lookup for the pass, sql/functions/600_leave_day.sql)
+            -- and its unlock watermark, in the pass's order (OFFSET 0 keeps
+            -- the subquery apart: one watermark lookup per day)
             select
                 k.employee_id,
                 k.business_date_ist as day,
@@ -136,198 +137,190 @@ begin
                     select max(u.through_event_id) from app.day_unlocks as u
                     where u.employee_id = k.employee_id and u.business_date_ist = k.business_date_ist
                 ), 0) as watermark,
-                k.leave_portion
+                k.leave_portion,
+                e.shift_config
             from app.leave_portions(p_employee_ids, p_dates) as k
-        )
-        select
-            keys.employee_id,
-            keys.day,
-            keys.watermark,
-            e.shift_config,
-            ev.id,
-            ev.event_type,
-            ev.occurred_at,
-            ev.sync_status in ('FAILED', 'PERMANENT_FAILURE') as sync_error,
-            -- "is not null" restates the key's own condition so that the lookup,
-            -- hashed for a big pass, reads the index of VOIDs alone
-            -- (attendance_events_one_void_idx) instead of the whole ledger
-            ev.event_type = 'VOID' or exists (
-                select 1 from app.attendance_events as x
-                where x.corrects_event_id is not null and x.corrects_event_id = ev.id
-            ) as dropped,
-            keys.leave_portion
-        from keys
-        inner join app.employees as e on e.id = keys.employee_id
-        -- each day's events by the (employee, day) index: the planner
-        -- estimates the days (a function's rows) at 1,000 whatever their
-        -- number, and chose a hash join over a scan of the whole ledger, so a
-        -- one-day replay read every row (~90 ms at 150,000 rows); OFFSET 0
-        -- keeps this LATERAL from being flattened back into that join
-        left join lateral (
-            select x.id, x.event_type, x.occurred_at, x.sync_status
-            from app.attendance_events as x
-            where x.employee_id = keys.employee_id and x.business_date_ist = keys.day
+            inner join app.employees as e on e.id = k.employee_id
+            order by 1, 2
             offset 0
-        ) as ev on true
-        union all
-        -- a sentinel after the last day flushes it
-        select null, null, null, null, null, null, null, null, null, null
-        order by 1, 2, 7, 5
+        ) as keys
+        -- one row per day: its events in order as arrays (without VOIDs and
+        -- the events they void), their count and LUNCH_STARTs, and whether
+        -- any event of the day, voided or not, failed to sync; what SQL counts
+        -- costs no statement per event here (issue 11). Each day's events by
+        -- the (employee, day) index: the planner estimates the days (a
+        -- function's rows) at 1,000 whatever their number, and chose a hash
+        -- join over a scan of the whole ledger, so a one-day replay read
+        -- every row (~90 ms at 150,000 rows); the aggregate keeps this
+        -- LATERAL apart
+        cross join lateral (
+            select
+                array_agg(d.id) filter (where not d.dropped) as ids,
+                array_agg(d.event_type) filter (where not d.dropped) as types,
+                array_agg(d.occurred_at) filter (where not d.dropped) as ats,
+                count(*) filter (where not d.dropped)::integer as n,
+                count(*) filter (where not d.dropped and d.event_type = 'LUNCH_START')::integer as lunch_starts,
+                coalesce(bool_or(d.sync_status in ('FAILED', 'PERMANENT_FAILURE')), false) as sync_errors
+            from (
+                select
+                    x.id,
+                    x.event_type,
+                    x.occurred_at,
+                    x.sync_status,
+                    -- "is not null" restates the key's own condition so that
+                    -- the lookup reads the index of VOIDs alone
+                    -- (attendance_events_one_void_idx)
+                    x.event_type = 'VOID' or exists (
+                        select 1 from app.attendance_events as vd
+                        where vd.corrects_event_id is not null and vd.corrects_event_id = x.id
+                    ) as dropped
+                from app.attendance_events as x
+                where x.employee_id = keys.employee_id and x.business_date_ist = keys.day
+                -- the aggregates above read a sorted subquery's rows in its
+                -- order (the arrays are the day's events in replay order)
+                order by x.occurred_at, x.id
+            ) as d
+        ) as ev
     loop
-        -- PL/pgSQL's cost is per statement (~0.15 us each, about 20 per event):
-        -- one test per row for a new day (the first row, a day's first row,
-        -- the sentinel), the day's row built by one row constructor, not one
-        -- assignment per column
-        if r.employee_id is distinct from v_employee or r.day is distinct from v_date then
-            if v_open then
-                -- in app.daily_status's column order (pinned by pgTAP 186)
-                v := row(
-                    v_employee, v_date, v_state, v_first_in, v_last_out, v_last_id, v_last_at,
-                    v_worked / 60, v_break / 60, v_lunch / 60, v_count, v_anomalies, v_lock is not null, v_lock,
-                    v_sync_errors, now(), case when v_state <> 'OFF_DUTY' then v_since end,
-                    v_worked, v_break, v_lunch, v_lunch_starts, v_leave
-                )::app.daily_status;
-                day := app.leave_overlay(v);  -- approved leave (sql/functions/600_leave_day.sql)
-                return next;
+        -- PL/pgSQL's cost is per statement (~0.1 us each): per day the resets
+        -- and one row constructor (not one assignment per column), per event
+        -- only the state machine
+        if v_policy_of is distinct from r.employee_id then
+            v_policy_of := r.employee_id;
+            v_policy := v_settings || coalesce(r.shift_config, '{}');
+            v_break_allow := (v_policy ->> 'break_allowance_minutes')::integer;
+            v_lunch_allow := (v_policy ->> 'lunch_allowance_minutes')::integer;
+            v_one_in := (v_policy ->> 'one_clock_in_per_day')::boolean;
+            v_general := coalesce(v_policy ->> 'shift_type', 'GENERAL') = 'GENERAL';
+            v_shift_end := coalesce(v_policy -> 'general_shift' ->> 'end', '19:00')::time;
+        end if;
+        v_state := 'OFF_DUTY';
+        v_since := null;
+        v_first_in := null;
+        v_last_out := null;
+        v_worked := 0;
+        v_break := 0;
+        v_lunch := 0;
+        v_anomalies := '{}';
+        v_lock := null;
+        v_lunches := 0;
+        anomaly_events := case when p_with_events then '{}'::jsonb end;
+
+        for i in 1 .. r.n loop
+            -- close the current segment (whole seconds since the last state change)
+            if v_state <> 'OFF_DUTY' and r.types[i] <> 'CLOCK_IN' then
+                case v_state
+                    when 'ON_SHIFT' then
+                        v_worked := v_worked + floor(extract(epoch from r.ats[i] - v_since))::integer;
+                    when 'ON_BREAK' then
+                        v_break := v_break + floor(extract(epoch from r.ats[i] - v_since))::integer;
+                    else
+                        v_lunch := v_lunch + floor(extract(epoch from r.ats[i] - v_since))::integer;
+                end case;
+                v_since := r.ats[i];
             end if;
-            exit when r.employee_id is null;
-            if v_policy_of is distinct from r.employee_id then
-                v_policy_of := r.employee_id;
-                v_policy := v_settings || coalesce(r.shift_config, '{}');
-                v_break_allow := (v_policy ->> 'break_allowance_minutes')::integer;
-                v_lunch_allow := (v_policy ->> 'lunch_allowance_minutes')::integer;
-                v_one_in := (v_policy ->> 'one_clock_in_per_day')::boolean;
-                v_general := coalesce(v_policy ->> 'shift_type', 'GENERAL') = 'GENERAL';
-                v_shift_end := coalesce(v_policy -> 'general_shift' ->> 'end', '19:00')::time;
-            end if;
-            v_employee := r.employee_id;
-            v_date := r.day;
-            v_leave := r.leave_portion;
-            v_watermark := r.watermark;
-            v_state := 'OFF_DUTY';
-            v_since := null;
-            v_first_in := null;
-            v_last_out := null;
-            v_last_id := null;
-            v_last_at := null;
-            v_worked := 0;
-            v_break := 0;
-            v_lunch := 0;
-            v_count := 0;
-            v_anomalies := '{}';
-            v_lock := null;
-            v_sync_errors := false;
-            v_lunch_starts := 0;
-            v_lunches := 0;
-            anomaly_events := case when p_with_events then '{}'::jsonb end;
-            v_open := true;
-        end if;
 
-        -- sync errors count every event of the day, voided or not
-        if r.sync_error then
-            v_sync_errors := true;
-        end if;
-        -- a day without events (its one row has no event: dropped is null too)
-        continue when r.dropped is not false;
-
-        v_count := v_count + 1;
-        v_last_id := r.id;
-        v_last_at := r.occurred_at;
-
-        -- close the current segment (time since the last state change)
-        if v_state <> 'OFF_DUTY' and r.event_type <> 'CLOCK_IN' then
-            v_secs := floor(extract(epoch from r.occurred_at - v_since))::integer;
-            case v_state
-                when 'ON_SHIFT' then v_worked := v_worked + v_secs;
-                when 'ON_BREAK' then v_break := v_break + v_secs;
-                else v_lunch := v_lunch + v_secs;
-            end case;
-            v_since := r.occurred_at;
-        end if;
-
-        case r.event_type
-            when 'CLOCK_IN' then
-                if v_state <> 'OFF_DUTY' or (v_one_in and v_first_in is not null) then
-                    v_raised := array['DUPLICATE_CLOCK_IN'];
-                end if;
-                if v_state = 'OFF_DUTY' then
-                    v_state := 'ON_SHIFT';
-                    v_since := r.occurred_at;
-                    v_first_in := coalesce(v_first_in, r.occurred_at);
-                end if;
-            when 'CLOCK_OUT' then
-                if v_state = 'OFF_DUTY' then
-                    v_raised := array['EVENT_WITHOUT_SHIFT'];
-                else
-                    if v_state = 'ON_BREAK' then
-                        v_raised := array['UNCLOSED_BREAK'];
-                        if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
+            case r.types[i]
+                when 'CLOCK_IN' then
+                    if v_state <> 'OFF_DUTY' or (v_one_in and v_first_in is not null) then
+                        v_raised := array['DUPLICATE_CLOCK_IN'];
+                    end if;
+                    if v_state = 'OFF_DUTY' then
+                        v_state := 'ON_SHIFT';
+                        v_since := r.ats[i];
+                        v_first_in := coalesce(v_first_in, r.ats[i]);
+                    end if;
+                when 'CLOCK_OUT' then
+                    if v_state = 'OFF_DUTY' then
+                        v_raised := array['EVENT_WITHOUT_SHIFT'];
+                    else
+                        if v_state = 'ON_BREAK' then
+                            v_raised := array['UNCLOSED_BREAK'];
+                            if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
+                        elsif v_state = 'ON_LUNCH' then
+                            v_raised := array['LUNCH_MISMATCH'];
+                        end if;
+                        v_state := 'OFF_DUTY';
+                        v_last_out := r.ats[i];
+                        if v_general and app.ist_wall_clock(r.ats[i]) < r.day + v_shift_end then
+                            v_reason := coalesce(v_reason, 'EARLY_CLOCK_OUT_BEFORE_7PM');
+                        end if;
+                    end if;
+                when 'BREAK_START' then
+                    case v_state
+                        when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
+                        when 'ON_BREAK' then v_raised := array['UNCLOSED_BREAK'];
+                        when 'ON_LUNCH' then v_raised := array['LUNCH_MISMATCH'];
+                        else v_state := 'ON_BREAK';
+                    end case;
+                when 'BREAK_END' then
+                    case v_state
+                        when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
+                        when 'ON_BREAK' then
+                            v_state := 'ON_SHIFT';
+                            if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
+                        else v_reason := 'BREAK_END_WITHOUT_START';
+                    end case;
+                when 'LUNCH_START' then
+                    if v_state = 'OFF_DUTY' then
+                        v_raised := array['EVENT_WITHOUT_SHIFT'];
                     elsif v_state = 'ON_LUNCH' then
                         v_raised := array['LUNCH_MISMATCH'];
-                    end if;
-                    v_state := 'OFF_DUTY';
-                    v_last_out := r.occurred_at;
-                    if v_general and app.ist_wall_clock(r.occurred_at) < r.day + v_shift_end then
-                        v_reason := coalesce(v_reason, 'EARLY_CLOCK_OUT_BEFORE_7PM');
-                    end if;
-                end if;
-            when 'BREAK_START' then
-                case v_state
-                    when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
-                    when 'ON_BREAK' then v_raised := array['UNCLOSED_BREAK'];
-                    when 'ON_LUNCH' then v_raised := array['LUNCH_MISMATCH'];
-                    else v_state := 'ON_BREAK';
-                end case;
-            when 'BREAK_END' then
-                case v_state
-                    when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
-                    when 'ON_BREAK' then
-                        v_state := 'ON_SHIFT';
-                        if v_break / 60 > v_break_allow then v_reason := 'BREAK_OVERLIMIT'; end if;
-                    else v_reason := 'BREAK_END_WITHOUT_START';
-                end case;
-            when 'LUNCH_START' then
-                v_lunch_starts := v_lunch_starts + 1;
-                if v_state = 'OFF_DUTY' then
-                    v_raised := array['EVENT_WITHOUT_SHIFT'];
-                elsif v_state = 'ON_LUNCH' then
-                    v_raised := array['LUNCH_MISMATCH'];
-                else
-                    if v_state = 'ON_BREAK' then
-                        v_raised := array['UNCLOSED_BREAK'];
-                    end if;
-                    if v_lunches > 0 then
-                        v_raised := coalesce(v_raised, '{}') || 'LUNCH_MISMATCH'::text;
-                    end if;
-                    v_lunches := v_lunches + 1;
-                    v_state := 'ON_LUNCH';
-                end if;
-            when 'LUNCH_END' then
-                case v_state
-                    when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
-                    when 'ON_LUNCH' then
-                        v_state := 'ON_SHIFT';
-                        if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
                     else
-                        v_raised := array['LUNCH_MISMATCH'];
-                        v_reason := 'LUNCH_END_WITHOUT_START';
-                end case;
-        end case;
+                        if v_state = 'ON_BREAK' then
+                            v_raised := array['UNCLOSED_BREAK'];
+                        end if;
+                        if v_lunches > 0 then
+                            v_raised := coalesce(v_raised, '{}') || 'LUNCH_MISMATCH'::text;
+                        end if;
+                        v_lunches := v_lunches + 1;
+                        v_state := 'ON_LUNCH';
+                    end if;
+                when 'LUNCH_END' then
+                    case v_state
+                        when 'OFF_DUTY' then v_raised := array['EVENT_WITHOUT_SHIFT'];
+                        when 'ON_LUNCH' then
+                            v_state := 'ON_SHIFT';
+                            if v_lunch / 60 > v_lunch_allow then v_reason := 'LUNCH_OVERLIMIT'; end if;
+                        else
+                            v_raised := array['LUNCH_MISMATCH'];
+                            v_reason := 'LUNCH_END_WITHOUT_START';
+                    end case;
+            end case;
 
-        -- v_raised and v_reason are null again after each event that set them
-        if v_raised is not null then
-            foreach v_code in array v_raised loop
-                select * into v_anomalies, anomaly_events
-                from app.flag_anomaly(v_anomalies, anomaly_events, v_code, r.id);
-            end loop;
-            v_raised := null;
-        end if;
-        if v_reason is not null then
-            if v_lock is null and r.id > v_watermark then
-                v_lock := v_reason;
+            -- v_raised and v_reason are null again after each event that set
+            -- them (one test for the usual event that set neither)
+            if v_raised is not null or v_reason is not null then
+                if v_raised is not null then
+                    foreach v_code in array v_raised loop
+                        select * into v_anomalies, anomaly_events
+                        from app.flag_anomaly(v_anomalies, anomaly_events, v_code, r.ids[i]);
+                    end loop;
+                    v_raised := null;
+                end if;
+                if v_reason is not null then
+                    if v_lock is null and r.ids[i] > r.watermark then
+                        v_lock := v_reason;
+                    end if;
+                    v_reason := null;
+                end if;
             end if;
-            v_reason := null;
+        end loop;
+
+        -- in app.daily_status's column order (pinned by pgTAP 186), straight
+        -- into the output column (no copy through a variable)
+        day := row(
+            r.employee_id, r.day, v_state, v_first_in, v_last_out, r.ids[r.n], r.ats[r.n],
+            v_worked / 60, v_break / 60, v_lunch / 60, r.n, v_anomalies, v_lock is not null, v_lock,
+            r.sync_errors, now(), case when v_state <> 'OFF_DUTY' then v_since end,
+            v_worked, v_break, v_lunch, r.lunch_starts, r.leave_portion
+        )::app.daily_status;
+        -- approved leave (sql/functions/600_leave_day.sql); without leave the
+        -- overlay leaves the row as it is (no call per day)
+        if r.leave_portion is not null then
+            day := app.leave_overlay(day);
         end if;
+        return next;
     end loop;
 end
 $$;

@@ -10,14 +10,17 @@
 -- One notice as it goes on the queue, its parts checked: every producer builds
 -- its message here (app.enqueue_notification one at a time, app.queue_lock_notices
 -- in batches), so none skips a bound.
-create or replace function app.notification_message(
+--
+-- The checks one by one, each refusal with its own sentence; the message when
+-- all pass. app.notification_message calls this only for parts it refuses.
+create or replace function app.notification_message_checked(
     p_employee_id uuid,
     p_kind text,
     p_text text,
-    p_context jsonb default '{}',
-    p_dedupe_key text default null
+    p_context jsonb,
+    p_dedupe_key text
 ) returns jsonb
-language plpgsql immutable
+language plpgsql stable
 as $$
 begin
     if p_employee_id is null then
@@ -40,6 +43,36 @@ begin
         'context', p_context, 'dedupe_key', p_dedupe_key
     ));
 end
+$$;
+comment on function app.notification_message_checked(uuid, text, text, jsonb, text) is
+'app.notification_message''s checks one at a time, each refusal with its own error.';
+
+-- The same checks as one expression, so that this SQL function inlines into a
+-- batch's INSERT (app.queue_lock_notices: no PL/pgSQL call per message, 3,892
+-- of them in a 100,000-event bulk ingest, issue 11); parts that fail any
+-- check go to app.notification_message_checked for their error. Stable, like
+-- jsonb_build_object (an immutable one would not inline).
+create or replace function app.notification_message(
+    p_employee_id uuid,
+    p_kind text,
+    p_text text,
+    p_context jsonb default '{}',
+    p_dedupe_key text default null
+) returns jsonb
+language sql stable
+as $$
+    select case
+        when p_employee_id is not null
+            and p_kind ~ '^[A-Z][A-Z_]{1,59}$'
+            and length(p_text) between 1 and 2000
+            and jsonb_typeof(p_context) = 'object' and pg_column_size(p_context) <= 4000
+            and coalesce(length(p_dedupe_key) <= 200, true)
+            then jsonb_strip_nulls(jsonb_build_object(
+                'kind', p_kind, 'employee_id', p_employee_id, 'text', p_text,
+                'context', p_context, 'dedupe_key', p_dedupe_key
+            ))
+        else app.notification_message_checked(p_employee_id, p_kind, p_text, p_context, p_dedupe_key)
+    end
 $$;
 comment on function app.notification_message(uuid, text, text, jsonb, text) is
 'One notification outbox message from its checked parts (recipient, kind, text, context, dedupe key).';

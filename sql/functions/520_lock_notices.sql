@@ -22,11 +22,14 @@ comment on function app.lock_reason_text(text) is 'A daily_status lock reason as
 grant execute on function app.lock_reason_text(text) to employee, approver, hr_admin;
 
 -- Queue the notices of days that just locked (parallel arrays: one entry per
--- day). Returns how many notices were queued. One pgmq.send_batch for all of
--- them (an import locks thousands of days at once: one send per notice cost
--- ~100 us each); each message is built and checked by app.notification_message,
--- as app.enqueue_notification's is, and a dedupe key already on the queue, or
--- twice in the batch, is sent once.
+-- day). Returns how many notices were queued. One INSERT into the queue's
+-- table for all of them, as pgmq.send_batch would write them (vt now, no
+-- headers, msg_id in the batch's order) without its dynamic SQL and array
+-- round trip (an import locks thousands of days at once: one send per notice
+-- cost ~100 us each, send_batch ~10 us); each message is built and checked by
+-- app.notification_message, inlined here (as app.enqueue_notification's is
+-- built by it), and a dedupe key already on the queue, or twice in the batch,
+-- is sent once.
 create or replace function app.queue_lock_notices(
     p_employee_ids uuid[], p_dates date[], p_reasons text[]
 ) returns integer
@@ -34,7 +37,7 @@ language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_messages jsonb[];
+    v_count integer;
 begin
     with
     locked as (
@@ -51,53 +54,71 @@ begin
         on conflict do nothing
         returning employee_id, business_date_ist, lock_reason, lock_generation
     ),
+    -- narrow rows until the last step (the sort by n and the anti-join carry
+    -- ids and the dedupe key; text and context are built once, after them)
     notices as (
         select
             row_number() over () as n,
             r.recipient_id,
-            case when r.recipient_id = e.id
-                then format(
-                    'Your day %s was locked: %s. Ask your approver to unlock it.',
-                    f.business_date_ist, app.lock_reason_text(f.lock_reason)
-                )
-                else format(
-                    '%s''s day %s was locked: %s. You can unlock it from the Hithonix home tab in Slack.',
-                    e.full_name, f.business_date_ist, app.lock_reason_text(f.lock_reason)
-                )
-            end as text,
-            jsonb_build_object(
-                'employee_id', e.id, 'business_date_ist', f.business_date_ist, 'lock_reason', f.lock_reason,
-                'recipient', case when r.recipient_id = e.id then 'employee' else 'approver' end
-            ) as context,
+            e.id as employee_id,
+            e.full_name,
+            f.business_date_ist,
+            f.lock_reason,
             format('day_locked:%s:%s:%s:%s:%s', e.id, f.business_date_ist, f.lock_reason, f.lock_generation,
                 r.recipient_id) as dedupe_key
         from fresh as f
         inner join app.employees as e on e.id = f.employee_id
+        -- the employee, then their approver
         cross join lateral (
             select e.id as recipient_id
             union all
             select e.manager_employee_id where e.manager_employee_id is not null
         ) as r
     ),
+    -- fresh has each (employee, day, reason, generation) once and the two
+    -- recipients differ (employees_not_own_manager), so the batch has each
+    -- dedupe key once: only one already on the queue stops a notice. In the batch's order, still narrow
+    -- (OFFSET 0: sorted before the text is built, not after)
     once as (
-        select distinct on (x.dedupe_key) x.*
+        select x.*
         from notices as x
         where not exists (
             select 1 from pgmq.q_notifications as m where m.message ->> 'dedupe_key' = x.dedupe_key
         )
-        order by x.dedupe_key, x.n
-    )
-    select array_agg(
-        app.notification_message(o.recipient_id, 'DAY_LOCKED', o.text, o.context, o.dedupe_key)
+        order by x.n
+        offset 0
+    ),
+    -- text and context as columns of their own subquery (OFFSET 0), so that
+    -- app.notification_message inlines over them
+    parts as (
+        select
+            o.n,
+            o.recipient_id,
+            case when o.recipient_id = o.employee_id
+                then format(
+                    'Your day %s was locked: %s. Ask your approver to unlock it.',
+                    o.business_date_ist, app.lock_reason_text(o.lock_reason)
+                )
+                else format(
+                    '%s''s day %s was locked: %s. You can unlock it from the Hithonix home tab in Slack.',
+                    o.full_name, o.business_date_ist, app.lock_reason_text(o.lock_reason)
+                )
+            end as text,
+            jsonb_build_object(
+                'employee_id', o.employee_id, 'business_date_ist', o.business_date_ist, 'lock_reason', o.lock_reason,
+                'recipient', case when o.recipient_id = o.employee_id then 'employee' else 'approver' end
+            ) as context,
+            o.dedupe_key
+        from once as o
         order by o.n
+        offset 0
     )
-    into v_messages
-    from once as o;
-    if v_messages is null then
-        return 0;
-    end if;
-    perform pgmq.send_batch('notifications', v_messages);
-    return cardinality(v_messages);
+    insert into pgmq.q_notifications (vt, message)
+    select clock_timestamp(), app.notification_message(p.recipient_id, 'DAY_LOCKED', p.text, p.context, p.dedupe_key)
+    from parts as p
+    order by p.n;
+    get diagnostics v_count = row_count;
+    return v_count;
 end
 $$;
 comment on function app.queue_lock_notices(uuid[], date[], text[]) is

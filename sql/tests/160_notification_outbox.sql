@@ -2,7 +2,7 @@
 -- dedupe key queues one notice once, bad arguments are refused, and no client
 -- role can queue a notice directly.
 begin;
-select plan(12);
+select plan(14);
 
 select tests.create_employee('nia@example.com') as nia \gset
 select count(*) as before_msgs from pgmq.q_notifications \gset
@@ -43,6 +43,15 @@ select throws_ok(
 select throws_ok(
     format('select app.notification_message(%L, %L, %L, %L, %L)', :'nia', 'DAY_LOCKED', 'x', '{}', repeat('k', 201)),
     'PT422', 'INVALID_ARGUMENT', 'the dedupe key is bounded in the shared builder'
+);
+select throws_ok(
+    format('select app.notification_message(%L, %L, %L, %L)', :'nia', 'DAY_LOCKED', 'x', '[]'),
+    'PT422', 'INVALID_ARGUMENT', 'the context must be a JSON object'
+);
+select is(
+    app.notification_message(:'nia', 'DAY_LOCKED', 'x'),
+    jsonb_build_object('kind', 'DAY_LOCKED', 'employee_id', :'nia', 'text', 'x', 'context', '{}'::jsonb),
+    'without a dedupe key the message has none'
 );
 select tests.create_employee('moe@example.com', p_manager => :'nia') as moe \gset
 select is(
