@@ -1,7 +1,7 @@
 -- The gatekeeper: real plans pass; empty, symbol-only and keyboard-mash plans
 -- fail; the mode decides whether a failing plan is refused or recorded.
 begin;
-select plan(14);
+select plan(16);
 
 select is((app.validate_shift_plan('Finish API integration and manager dashboard') ->> 'valid')::boolean, true, 'a real plan passes');
 select is((app.validate_shift_plan('Review PRs, fix login bug') ->> 'valid')::boolean, true, 'a short real plan passes');
@@ -20,6 +20,17 @@ select is(
     ]) as t (w)),
     array[true, true, true, false, false, true, true, false, true, false, true, false, true, false],
     'the mash rules: repeated chunks of 2-4 letters, one letter four times, keyboard runs, no vowel'
+);
+
+-- a keyboard run lies inside one word: the whole plan is searched once, and a
+-- word is tested for one only when the plan holds one somewhere
+select is(
+    app.validate_shift_plan('Fix layout: qwerty, asdfgh, zxcvbn') -> 'errors', '["KEYBOARD_MASH"]',
+    'three keyboard words among two real ones: each counted as mash'
+);
+select is(
+    app.validate_shift_plan('qwerty asdfgh review') -> 'errors', '["KEYBOARD_MASH", "TOO_FEW_WORDS"]',
+    'keyboard words in a plan of three: found word by word'
 );
 
 select tests.allow_backdating();
