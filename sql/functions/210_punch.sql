@@ -115,8 +115,19 @@ begin
         perform app.lock_employee(p_employee_id);
     end if;
 
-    -- the columns used, not the row (raw_keka_profile may hold 64 KB)
-    select e.employment_status, e.slack_user_id, e.email into v_emp from app.employees as e where e.id = p_employee_id;
+    -- the columns used, not the row (raw_keka_profile may hold 64 KB); a
+    -- CLOCK_IN's policy in the same statement, merged by app.policy_of's rule
+    -- (the merged settings' live keys, then the employee's shift_config), null
+    -- without the merged row (then app.policy_of below, which aggregates)
+    select
+        e.employment_status,
+        e.slack_user_id,
+        e.email,
+        case when p_event_type = 'CLOCK_IN' then
+            (select m.live from app.settings_merged as m where m.id) || coalesce(e.shift_config, '{}')
+        end as policy
+    into v_emp
+    from app.employees as e where e.id = p_employee_id;
     if not found then
         perform app.fail(404, 'EMPLOYEE_NOT_FOUND', 'No employee has this id.');
     end if;
@@ -150,7 +161,7 @@ begin
         v_payload := jsonb_build_object('note', p_note);
     end if;
     if p_event_type = 'CLOCK_IN' then
-        v_policy := app.policy_of(p_employee_id, true);
+        v_policy := coalesce(v_emp.policy, app.policy_of(p_employee_id, true));
         perform app.require_punch_window(v_at, v_policy);
         v_mode := coalesce(v_policy ->> 'gatekeeper_mode', 'enforce');
         v_payload := v_payload || jsonb_strip_nulls(jsonb_build_object('plan', p_plan));
@@ -184,9 +195,13 @@ begin
     ) values (
         p_employee_id, p_event_type, v_at, p_source, p_idempotency_key, v_hash, v_payload,
         -- app.current_actor() without its query: the caller's own punch names
-        -- the employee already read above
+        -- the employee already read above. The token's claim compared as text,
+        -- without app.current_employee_id()'s pattern (~5 us a call): a claim
+        -- that is the id in another spelling (upper case) takes
+        -- app.current_actor(), which gives the same actor
         case
-            when p_employee_id = app.current_employee_id() then coalesce(v_emp.slack_user_id, v_emp.email::text)
+            when p_employee_id::text = app.jwt_claims() ->> 'employee_id'
+                then coalesce(v_emp.slack_user_id, v_emp.email::text)
             else app.current_actor()
         end
     )

@@ -7,7 +7,7 @@
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
 begin;
-select plan(34);
+select plan(37);
 
 select tests.allow_backdating();
 select tests.create_employee('ada@example.com') as ada \gset
@@ -247,6 +247,34 @@ select is(
     (select count(*) from app.attendance_events where employee_id = :'flo'), 0::bigint,
     'and nothing of that statement is stored'
 );
+
+-- the live step's policy comes with its read of the employee's shift edge,
+-- by app.policy_of's rule: shift_config overrides the setting
+-- (one_clock_in_per_day, true by default); without the merged settings row,
+-- app.policy_of's aggregate gives the same
+select tests.create_employee('policy-dee@example.com') as pdee \gset
+select tests.create_employee('policy-eve@example.com') as peve \gset
+select tests.create_employee('policy-fay@example.com') as pfay \gset
+update app.employees set shift_config = shift_config || '{"one_clock_in_per_day": false}'
+where id in (:'pdee', :'peve');
+create function pg_temp.second_shift(p_employee uuid, p_date date) returns text
+language plpgsql as $$
+begin
+    perform tests.authenticate_as('employee', p_employee);
+    perform api.clock_in(tests.plan(), tests.ist(p_date || ' 09:00'));
+    perform api.clock_out(tests.ist(p_date || ' 10:00'));
+    perform api.clock_in(tests.plan(), tests.ist(p_date || ' 11:00'));
+    perform tests.clear_authentication();
+    return 'ok';
+exception when others then
+    perform tests.clear_authentication();
+    return sqlerrm;
+end
+$$;
+select is(pg_temp.second_shift(:'pdee', :'d'), 'ok', 'shift_config one_clock_in_per_day false: a second shift on one date');
+select is(pg_temp.second_shift(:'pfay', :'d'), 'ALREADY_CLOCKED_IN', 'the setting (true) for the others');
+delete from app.settings_merged;
+select is(pg_temp.second_shift(:'peve', :'d'), 'ok', 'without the merged settings row the override still holds');
 
 select * from finish();
 rollback;

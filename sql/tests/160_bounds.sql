@@ -4,7 +4,7 @@
 -- are validated when written; an event has at most one live outbox message;
 -- the recorded actor is the token's employee; the kiosk learns name and state.
 begin;
-select plan(31);
+select plan(33);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('kim@example.com') as kim \gset
@@ -131,6 +131,18 @@ select api.clock_in(tests.plan(), now() - interval '3 hours');
 select tests.clear_authentication();
 select is((select created_by from app.attendance_events where employee_id = :'kim'), 'UKIM',
     'created_by is the employee''s Slack id, not the token''s sub');
+-- the same actor when the token spells the id in upper case (app.record_punch
+-- then asks app.current_actor()), and an e-mail without a Slack id
+select tests.create_employee('lou@example.com') as lou \gset
+select tests.authenticate_as('employee', null, jsonb_build_object('employee_id', upper(:'lou')));
+select is(api.clock_in(tests.plan(), now() - interval '3 hours') -> 'event' ->> 'created_by', 'lou@example.com',
+    'an upper-case employee_id claim: the employee''s e-mail');
+select tests.clear_authentication();
+update app.employees set slack_user_id = 'ULOU' where id = :'lou';
+select tests.authenticate_as('employee', :'lou');
+select is(api.clock_out(now() - interval '2 hours') -> 'event' ->> 'created_by', 'ULOU',
+    'the id as the token usually spells it: the Slack id');
+select tests.clear_authentication();
 
 -- the kiosk: enum errors are 422 naming the argument
 insert into app.kiosk_devices (name, location, key_hash, key_prefix, created_by, purpose)

@@ -4,7 +4,7 @@
 -- checks nothing. Attacks: a spoofed X-Forwarded-For with no trusted proxy, a
 -- spoofed entry prepended in front of the proxy's, a header too short.
 begin;
-select plan(14);
+select plan(17);
 
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('max@example.com') as max \gset
@@ -60,6 +60,38 @@ select is(pg_temp.request('hr_admin', :'hr', '10.1.2.3'), 'PT403 IP_NOT_ALLOWED'
 
 select tests.set_setting('ip_allowlist_roles', '["hr_admin", "employee"]');
 select is(pg_temp.request('employee', :'max', '1.1.1.1, 10.0.0.1, 172.16.0.1'), 'ok', 'the list applies to the roles named');
+-- the employee roles learn whether a list is set with their identity check
+-- (app.pre_request); any other role asks app.require_allowed_ip itself
+select is(
+    pg_temp.request('employee', :'max', '10.0.0.1, 203.0.113.9, 172.16.0.1'), 'PT403 IP_NOT_ALLOWED',
+    'attack: an employee outside the list, once it applies to employees, is refused'
+);
+select tests.set_setting('ip_allowlist_roles', '["kiosk"]');
+select tests.authenticate_as('hr_admin', :'hr');
+select api.register_kiosk_device('Lobby reader', 'Lobby', 'main', 'Ops') as dev \gset
+select tests.clear_authentication();
+create function pg_temp.kiosk_request(p_device jsonb, p_forwarded_for text) returns text
+language plpgsql as $$
+begin
+    perform tests.authenticate_as('kiosk', null, jsonb_build_object(
+        'kiosk_id', p_device ->> 'id', 'key_prefix', p_device ->> 'key_prefix'
+    ));
+    perform set_config('request.method', 'POST', true);
+    perform set_config('request.path', '/rpc/kiosk_punch', true);
+    perform set_config('request.headers', jsonb_build_object('x-forwarded-for', p_forwarded_for)::text, true);
+    perform app.pre_request();
+    perform tests.clear_authentication();
+    return 'ok';
+exception when others then
+    perform tests.clear_authentication();
+    return sqlstate || ' ' || sqlerrm;
+end
+$$;
+select is(
+    pg_temp.kiosk_request(:'dev', '10.0.0.1, 203.0.113.9, 172.16.0.1'), 'PT403 IP_NOT_ALLOWED',
+    'attack: a kiosk outside the list, once it applies to kiosks, is refused'
+);
+select is(pg_temp.kiosk_request(:'dev', '1.1.1.1, 10.0.0.1, 172.16.0.1'), 'ok', 'a kiosk inside the list');
 
 select throws_ok(
     $$update app.settings set value = '["10.0.0.0/8", "example.com"]' where key = 'ip_allowlist'$$,

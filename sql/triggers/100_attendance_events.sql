@@ -48,13 +48,16 @@ $$;
 drop function if exists app.note_ledger_rows(boolean);
 
 -- A live punch (web, slack, kiosk, api, mobile) as one step of the state
--- machine: refuse an instant outside the time window (future beyond the clock
--- skew, or back-dated beyond employee_backdate_minutes), lock the employee
--- and chain the row in one statement (app.ledger_chain_advance: their ledger
--- chain head, the lock app.lock_employee takes), put its outbox message on
--- the queue (a PENDING row: CLOCK_IN, CLOCK_OUT), read the state from the
--- owning shift's stored day, refuse what the state does not allow, and apply
--- the one transition to the stored day. Returns the event with its chain
+-- machine: lock the employee and chain the row in one statement
+-- (app.ledger_chain_advance: their ledger chain head, the lock
+-- app.lock_employee takes), put its outbox message on the queue (a PENDING
+-- row: CLOCK_IN, CLOCK_OUT), read their latest shift edge and their policy
+-- (one statement), refuse an instant outside the time window (future beyond
+-- the clock skew, or back-dated beyond employee_backdate_minutes: the first
+-- refusal, as before; a refusal rolls the chain link and the message back
+-- with the row), read the state from the owning shift's stored day, refuse
+-- what the state does not allow, and apply the one transition to the stored
+-- day. Returns the event with its chain
 -- and business date (_490_chain skips a live row: chained here).
 -- Imports and admin events skip it: the derivation flags what they get wrong.
 drop function if exists app.apply_live_punch(app.attendance_events);
@@ -62,7 +65,7 @@ create function app.apply_live_punch(p_event app.attendance_events) returns app.
 language plpgsql volatile
 as $$
 declare
-    v_policy constant jsonb := app.policy_of(p_event.employee_id, true);
+    v_policy jsonb;
     v_at constant timestamptz := p_event.occurred_at;
     v_edge record;
     v_own date;
@@ -71,7 +74,6 @@ declare
     v_target app.daily_status;
     v_next app.daily_status;
 begin
-    perform app.require_punch_window(v_at, v_policy);
     p_event := app.ledger_chain_advance(p_event);
     -- the Keka outbox message, the row _020_new_rows writes for any other row
     -- (sql/triggers/150_outbox.sql; it leaves out the live rows, which always
@@ -81,15 +83,31 @@ begin
         values (clock_timestamp(), app.keka_sync_message(p_event.id, p_event.employee_id));
     end if;
     -- the employee's latest shift edge owns the punch (their state, even when
-    -- v_at is a little earlier than their last punch: two racing requests)
-    select ev.event_type, ev.occurred_at, ev.business_date_ist into v_edge
-    from app.attendance_events as ev
-    where ev.employee_id = p_event.employee_id
-        and ev.event_type in ('CLOCK_IN', 'CLOCK_OUT')
-        and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
-    order by ev.occurred_at desc, ev.id desc
-    limit 1;
-    if found and v_edge.event_type = 'CLOCK_IN' and greatest(v_at, v_edge.occurred_at) - v_edge.occurred_at
+    -- v_at is a little earlier than their last punch: two racing requests);
+    -- their policy in the same statement, by app.policy_of's rule (the merged
+    -- settings' live keys, then shift_config; null without the merged row,
+    -- then app.policy_of itself, which aggregates)
+    select
+        edge.event_type,
+        edge.occurred_at,
+        edge.business_date_ist,
+        (select m.live from app.settings_merged as m where m.id) || coalesce(e.shift_config, '{}') as policy
+    into v_edge
+    from app.employees as e
+    left join lateral (
+        select ev.event_type, ev.occurred_at, ev.business_date_ist
+        from app.attendance_events as ev
+        where ev.employee_id = e.id
+            and ev.event_type in ('CLOCK_IN', 'CLOCK_OUT')
+            and not exists (select 1 from app.attendance_events as x where x.corrects_event_id = ev.id)
+        order by ev.occurred_at desc, ev.id desc
+        limit 1
+    ) as edge on true
+    where e.id = p_event.employee_id;
+    v_policy := coalesce(v_edge.policy, app.policy_of(p_event.employee_id, true));
+    -- the time window is the first refusal (before any state check)
+    perform app.require_punch_window(v_at, v_policy);
+    if v_edge.event_type = 'CLOCK_IN' and greatest(v_at, v_edge.occurred_at) - v_edge.occurred_at
         < make_interval(hours => (v_policy ->> 'max_shift_hours')::integer) then
         v_own := v_edge.business_date_ist;
         select * into v_day
