@@ -100,43 +100,41 @@ def floor_figures(f: Floors, punch_ratio: float) -> list[Figure]:
     """The issue's prototype punch on today's tables: how near the target the design's floor lies."""
     baseline = f.baseline_tps
     same = f"pgbench -M prepared -c {f.clients} -j {min(f.clients, 2)} -T {f.seconds}, bench/pgbench/punch_floor.sql"
-    return [
-        Figure(
-            key="punch_floor_pgbench",
-            name="  floor: the issue's prototype punch on today's tables, none of the product's rules (pgbench)",
-            measured=f.floor.tps,
-            unit="tx/s",
-            baseline=baseline,
-            baseline_name="bare single-row INSERT (pgbench, its own database)",
-            ratio=f.floor.tps / baseline,
-            target="—",
-            verdict="info" if f.floor.ok else "miss",
-            note=(
-                f"{same} with floor_chain=false: bench/floor_punch.sql locks the day row, inserts the event, "
-                f"updates the day, inserts the queue row, in PostgREST's envelope, the tables' triggers off "
-                f"(a database of its own; bare {f.bare_before.tps:,.0f} and {f.bare_after.tps:,.0f} tx/s). "
-                f"The punch above is {punch_ratio / (f.floor.tps / baseline):.0%} of this floor."
-            ),
-            details={"floor": f.floor, "bare_before": f.bare_before, "bare_after": f.bare_after},
+    what = {
+        False: (
+            "  floor: the issue's prototype punch on today's tables, none of the product's rules (pgbench)",
+            "bench/floor_punch.sql locks the day row, inserts the event, updates the day, inserts the queue row, in "
+            "PostgREST's envelope, the tables' triggers off (a database of its own; bare "
+            f"{f.bare_before.tps:,.0f} and {f.bare_after.tps:,.0f} tx/s)",
         ),
-        Figure(
-            key="punch_floor_chained_pgbench",
-            name="  floor: the same with the ledger chain (app.ledger_chain_advance per row)",
-            measured=f.floor_chained.tps,
-            unit="tx/s",
-            baseline=baseline,
-            baseline_name="bare single-row INSERT (pgbench, its own database)",
-            ratio=f.floor_chained.tps / baseline,
-            target="—",
-            verdict="info" if f.floor_chained.ok else "miss",
-            note=(
-                f"{same} with floor_chain=true: the prototype plus the tamper-evident chain's link, the one "
-                f"product rule every punch must pay. The punch above is "
-                f"{punch_ratio / (f.floor_chained.tps / baseline):.0%} of this floor."
-            ),
-            details={"floor": f.floor_chained},
+        True: (
+            "  floor: the same with the ledger chain (app.ledger_chain_advance per row)",
+            "the prototype plus the tamper-evident chain's link, the one product rule every punch must pay",
         ),
-    ]
+    }
+    figures = []
+    for chained, rate in ((False, f.floor), (True, f.floor_chained)):
+        name, how = what[chained]
+        ratio = rate.tps / baseline
+        figures.append(
+            Figure(
+                key="punch_floor_chained_pgbench" if chained else "punch_floor_pgbench",
+                name=name,
+                measured=rate.tps,
+                unit="tx/s",
+                baseline=baseline,
+                baseline_name="bare single-row INSERT (pgbench, its own database)",
+                ratio=ratio,
+                target="—",
+                verdict="info" if rate.ok else "miss",
+                note=(
+                    f"{same} with floor_chain={str(chained).lower()}: {how}. "
+                    f"The punch above is {punch_ratio / ratio:.0%} of this floor."
+                ),
+                details={"floor": rate, "bare_before": f.bare_before, "bare_after": f.bare_after},
+            )
+        )
+    return figures
 
 
 def punch_figures(p: PunchResult) -> list[Figure]:
