@@ -99,7 +99,10 @@ def pgbench_figures(rates: tuple[Rates, Rates]) -> list[Figure]:
 def floor_figures(f: Floors, punch_ratio: float) -> list[Figure]:
     """The issue's prototype punch on today's tables: how near the target the design's floor lies."""
     baseline = f.baseline_tps
-    same = f"pgbench -M prepared -c {f.clients} -j {min(f.clients, 2)} -T {f.seconds}, bench/pgbench/punch_floor.sql"
+    same = (
+        f"pgbench -M prepared -c {f.clients} -j {min(f.clients, 2)} -T {f.seconds}, "
+        "bench/pgbench/punch.sql with its calls made to bench.floor_punch"
+    )
     what = {
         False: (
             "  floor: the issue's prototype punch on today's tables, none of the product's rules (pgbench)",

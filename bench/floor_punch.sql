@@ -8,7 +8,8 @@
 -- product's own app.ledger_chain_advance (the tamper-evident ledger, a later
 -- issue's requirement). bench/transactions.py runs it with the ledger's, the
 -- day's, the queue's and the chain heads' own triggers disabled, in a
--- database of its own, in PostgREST 12's envelope (bench/pgbench/punch_floor.sql).
+-- database of its own, in PostgREST 12's envelope (bench/pgbench/punch.sql with
+-- its two calls replaced, bench.transactions.floor_script).
 create or replace function bench.floor_punch(p_type app.event_type, p_chain boolean) returns json
 language plpgsql security definer
 set search_path = pg_catalog, pg_temp

@@ -4,7 +4,7 @@
 - ``envelope_insert.sql``: the same INSERT inside PostgREST 12's transaction envelope.
 - ``punch.sql``: ``POST /rpc/clock_in`` then ``POST /rpc/clock_out`` in PostgREST 12's envelope
   and RPC query shape (two transactions per script run).
-- ``punch_floor.sql``: the same two requests to ``bench.floor_punch`` (``bench/floor_punch.sql``),
+- the floor: ``punch.sql`` with its two calls replaced by ``bench.floor_punch`` (``bench/floor_punch.sql``),
   the issue's prototype of the punch on today's tables with none of the product's rules, with
   and without the ledger chain: the floor the punch's ratio can approach (``floors``, a
   database of its own, since it disables the tables' triggers).
@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,6 +194,32 @@ class Floors:
         return (self.bare_before.tps + self.bare_after.tps) / 2
 
 
+# punch.sql's two RPC calls, and what the floor's script calls instead
+FLOOR_CALLS = {
+    """from (select :clock_in_body::json as json_data) as pgrst_payload,
+        lateral (
+            select "plan" from json_to_record(pgrst_payload.json_data) as _("plan" text) limit 1
+        ) as pgrst_body,
+        lateral (select "api"."clock_in"("plan" := pgrst_body."plan") as pgrst_scalar) as pgrst_call""": (
+        'from lateral (select "bench"."floor_punch"(\'CLOCK_IN\', :floor_chain::boolean) as pgrst_scalar) as pgrst_call'
+    ),
+    """lateral (select "api"."clock_out"() as pgrst_scalar) as pgrst_call""": (
+        """lateral (select "bench"."floor_punch"('CLOCK_OUT', :floor_chain::boolean) as pgrst_scalar) as pgrst_call"""
+    ),
+}
+
+
+def floor_script(target: Path) -> Path:
+    """punch.sql with its two RPC calls replaced by bench.floor_punch: the same envelope, one source."""
+    text = (SCRIPTS / "punch.sql").read_text()
+    for call, floor_call in FLOOR_CALLS.items():
+        if call not in text:
+            raise RuntimeError(f"bench/pgbench/punch.sql no longer holds {call.splitlines()[0]!r}")
+        text = text.replace(call, floor_call)
+    target.write_text(text)
+    return target
+
+
 def floors(db: BenchDatabase, clients: int, seconds: int, per_client: int = 50) -> Floors:
     """bare, the prototype, the prototype with the ledger chain, bare again (a database of its own: triggers off)."""
     prepare(db, clients, per_client)
@@ -200,16 +227,19 @@ def floors(db: BenchDatabase, clients: int, seconds: int, per_client: int = 50) 
         conn.execute(FLOOR_FUNCTION.read_text())
     url = db.authenticator_url
 
-    def one(script: str, per_run: int = 1, chain: bool = False) -> Rate:
-        return run_script(
-            url, script, clients, seconds, per_client, per_run, defines={"floor_chain": str(chain).lower()}
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        script = str(floor_script(Path(tmp) / "punch_floor.sql"))
 
-    return Floors(
-        clients=clients,
-        seconds=seconds,
-        bare_before=one("bare_insert.sql"),
-        floor=one("punch_floor.sql", 2),
-        floor_chained=one("punch_floor.sql", 2, chain=True),
-        bare_after=one("bare_insert.sql"),
-    )
+        def one(name: str, per_run: int = 1, chain: bool = False) -> Rate:
+            return run_script(
+                url, name, clients, seconds, per_client, per_run, defines={"floor_chain": str(chain).lower()}
+            )
+
+        return Floors(
+            clients=clients,
+            seconds=seconds,
+            bare_before=one("bare_insert.sql"),
+            floor=one(script, 2),
+            floor_chained=one(script, 2, chain=True),
+            bare_after=one("bare_insert.sql"),
+        )

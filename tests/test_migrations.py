@@ -155,7 +155,22 @@ def test_an_enum_value_commits_before_the_repeatable_sql(migrations_copy: Path) 
     found = {m.version: m for m in discover(migrations_copy)}
     plain, new_value, concurrent = found["9006"], found["9007"], found["9008"]
     assert batches([plain, new_value, plain]) == [[plain, new_value], [plain]]
+    assert batches([plain, concurrent, plain]) == [[plain], [concurrent], [plain]]
     assert repeatables_join_last(batches([plain, new_value, plain]))
     assert not repeatables_join_last(batches([plain, new_value]))
     assert not repeatables_join_last(batches([plain, concurrent]))
     assert not repeatables_join_last([])
+
+
+def test_a_migration_uses_the_enum_value_an_earlier_one_added(empty_db: str, migrations_copy: Path) -> None:
+    """A real run: 9008 uses the value 9007 adds, which PostgreSQL allows only after 9007's
+    batch has committed; both are recorded and the value is there."""
+    Migrator(empty_db, migrations_copy).migrate()
+    (migrations_copy / "9007_new_value.sql").write_text("alter type app.event_type add value 'TEST_VALUE';\n")
+    (migrations_copy / "9008_use_value.sql").write_text(
+        "create table app.test_value_use (t app.event_type not null default 'TEST_VALUE');\n"
+    )
+    applied, _ = Migrator(empty_db, migrations_copy).migrate()
+    assert applied == ["9007_new_value.sql", "9008_use_value.sql"]
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("select 'TEST_VALUE'::app.event_type::text").fetchone() == ("TEST_VALUE",)

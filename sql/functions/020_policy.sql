@@ -11,16 +11,33 @@
 -- reads (app.live_policy_keys(): the merge copies nine settings, not all of
 -- them). Without the merged row, which the repeatable SQL always writes, the
 -- aggregate (all keys).
+-- THE rule of an employee's policy: the merged settings (all of them, or
+-- only the live punch's keys), then the employee's shift_config over them.
+-- No row without the merged settings row (callers fall back to
+-- app.policy_of, which aggregates app.settings). Set-returning SQL, so it
+-- inlines into the statement that reads the employee (app.record_punch,
+-- app.apply_live_punch): no call of its own on the punch path.
+create or replace function app.merged_policy(p_shift_config jsonb, p_live_only boolean) returns setof jsonb
+language sql stable
+as $$
+    select case when p_live_only then m.live else m.value end || coalesce(p_shift_config, '{}')
+    from app.settings_merged as m
+    where m.id
+$$;
+comment on function app.merged_policy(jsonb, boolean) is
+'The merged settings (p_live_only: the live punch''s keys) with an employee''s shift_config over them; '
+'no row without app.settings_merged.';
+
 create or replace function app.policy_of(p_employee_id uuid, p_live_only boolean) returns jsonb
 language plpgsql stable
 as $$
 begin
     return coalesce(
         (
-            select case when p_live_only then m.live else m.value end || coalesce(e.shift_config, '{}')
-            from app.settings_merged as m
-            left join app.employees as e on e.id = p_employee_id
-            where m.id
+            select p.policy
+            from app.merged_policy(
+                (select e.shift_config from app.employees as e where e.id = p_employee_id), p_live_only
+            ) as p (policy)
         ),
         coalesce((select jsonb_object_agg(s.key, s.value) from app.settings as s), '{}')
         || coalesce((select e.shift_config from app.employees as e where e.id = p_employee_id), '{}')

@@ -54,6 +54,9 @@ as $$
     end
 $$;
 
+-- One word on its own, every rule (the plan check runs the rules with the
+-- keyboard test decided once per plan): for callers that ask about a word,
+-- and for pgTAP 060, which pins each rule through it.
 create or replace function app.plan_word_is_mash(p_word text) returns boolean
 language sql immutable
 as $$

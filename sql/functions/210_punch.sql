@@ -116,15 +116,14 @@ begin
     end if;
 
     -- the columns used, not the row (raw_keka_profile may hold 64 KB); a
-    -- CLOCK_IN's policy in the same statement, merged by app.policy_of's rule
-    -- (the merged settings' live keys, then the employee's shift_config), null
-    -- without the merged row (then app.policy_of below, which aggregates)
+    -- CLOCK_IN's policy in the same statement (app.merged_policy, inlined),
+    -- null without the merged row (then app.policy_of below, which aggregates)
     select
         e.employment_status,
         e.slack_user_id,
         e.email,
         case when p_event_type = 'CLOCK_IN' then
-            (select m.live from app.settings_merged as m where m.id) || coalesce(e.shift_config, '{}')
+            (select p.policy from app.merged_policy(e.shift_config, true) as p (policy))
         end as policy
     into v_emp
     from app.employees as e where e.id = p_employee_id;

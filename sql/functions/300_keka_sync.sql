@@ -370,16 +370,20 @@ create or replace function app.sync_overview() returns table (
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
+    -- the queue and its dead letters counted once (one call of the depths)
     select
-        count(*) filter (where ev.sync_status = 'PENDING'),
-        count(*) filter (where ev.sync_status = 'FAILED'),
-        count(*) filter (where ev.sync_status = 'PERMANENT_FAILURE'),
-        count(*) filter (where ev.last_sync_error like 'ESCALATED:%'),
-        (select d.queue_depth from app.queue_depths_v1('keka_sync') as d),
-        (select d.dlq_depth from app.queue_depths_v1('keka_sync') as d),
-        now() - min(ev.recorded_at) filter (where ev.sync_status in ('PENDING', 'FAILED'))
-    from app.attendance_events as ev
-    where ev.sync_status in ('PENDING', 'FAILED', 'PERMANENT_FAILURE')
+        c.pending, c.failed, c.permanent_failure, c.escalated, d.queue_depth, d.dlq_depth, c.oldest_pending_age
+    from app.queue_depths_v1('keka_sync') as d
+    cross join (
+        select
+            count(*) filter (where ev.sync_status = 'PENDING') as pending,
+            count(*) filter (where ev.sync_status = 'FAILED') as failed,
+            count(*) filter (where ev.sync_status = 'PERMANENT_FAILURE') as permanent_failure,
+            count(*) filter (where ev.last_sync_error like 'ESCALATED:%') as escalated,
+            now() - min(ev.recorded_at) filter (where ev.sync_status in ('PENDING', 'FAILED')) as oldest_pending_age
+        from app.attendance_events as ev
+        where ev.sync_status in ('PENDING', 'FAILED', 'PERMANENT_FAILURE')
+    ) as c
 $$;
 grant execute on function app.sync_overview() to hr_admin;
 

@@ -152,6 +152,20 @@ declare
     -- no request hash, no corrected event, created_by), written once
     v_shared constant text[] := app.ledger_canonical_shared_v1(now(), 'import', null, null, null, p_created_by);
 begin
+    -- every row names its employee, type and instant, for every bulk caller:
+    -- the dates' join with the employees would drop a row without an
+    -- employee, silently
+    if array_position(p_employee_ids, null) is not null
+        or array_position(p_event_types, null) is not null
+        or array_position(p_occurred_at, null) is not null then
+        perform app.fail(
+            422, 'INVALID_ARGUMENT', 'Every row needs an employee id, an event type and an instant.',
+            jsonb_build_object('row', least(
+                array_position(p_employee_ids, null), array_position(p_event_types, null),
+                array_position(p_occurred_at, null)
+            ))
+        );
+    end if;
     perform set_config('hithonix.import_business_dates', 'on', true);
     -- the hash chain set-based (sql/functions/700_ledger_chain.sql): ids drawn
     -- in insert order, each employee's rows chained from their locked head by
@@ -240,19 +254,6 @@ begin
     end if;
     if 'VOID' = any(p_event_types) then
         perform app.fail(422, 'INVALID_ARGUMENT', 'An import records punches; a VOID goes through void_event.');
-    end if;
-    -- every row names its employee, type and instant: the dates' join with the
-    -- employees would drop a row without an employee, silently
-    if array_position(p_employee_ids, null) is not null
-        or array_position(p_event_types, null) is not null
-        or array_position(p_occurred_at, null) is not null then
-        perform app.fail(
-            422, 'INVALID_ARGUMENT', 'Every row needs an employee id, an event type and an instant.',
-            jsonb_build_object('row', least(
-                array_position(p_employee_ids, null), array_position(p_event_types, null),
-                array_position(p_occurred_at, null)
-            ))
-        );
     end if;
     -- app.insert_events_bulk takes the employees' locks (one distinct sort of
     -- the 100,000 ids, not two: ~0.03 s each)

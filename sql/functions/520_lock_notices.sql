@@ -28,8 +28,8 @@ grant execute on function app.lock_reason_text(text) to employee, approver, hr_a
 -- round trip (an import locks thousands of days at once: one send per notice
 -- cost ~100 us each, send_batch ~10 us); each message is built and checked by
 -- app.notification_message, inlined here (as app.enqueue_notification's is
--- built by it), and a dedupe key already on the queue, or twice in the batch,
--- is sent once.
+-- built by it); a dedupe key already on the queue is not sent again (the
+-- batch has each key once: app.day_lock_notices' key keeps one row per lock).
 create or replace function app.queue_lock_notices(
     p_employee_ids uuid[], p_dates date[], p_reasons text[]
 ) returns integer

@@ -439,13 +439,13 @@ begin
         -- counted in the same pass: four filtered counts, and a group by
         -- error code over the ERROR rows alone (a hash of every row's outcome
         -- and code cost more than the rest of this select)
-        jsonb_build_object(
-            'VALID', count(*) filter (where st.outcome = 'VALID'),
-            'SKIPPED', count(*) filter (where st.outcome = 'SKIPPED'),
-            'DUPLICATE', count(*) filter (where st.outcome = 'DUPLICATE'),
-            'ERROR', count(*) filter (where st.outcome = 'ERROR'),
-            'errors', (
-                select coalesce(jsonb_object_agg(g.error_code, g.n), '{}')
+        app.import_summary(
+            count(*) filter (where st.outcome = 'VALID'),
+            count(*) filter (where st.outcome = 'SKIPPED'),
+            count(*) filter (where st.outcome = 'DUPLICATE'),
+            count(*) filter (where st.outcome = 'ERROR'),
+            (
+                select jsonb_object_agg(g.error_code, g.n)
                 from (
                     select st2.error_code, count(*) as n from staged as st2
                     where st2.outcome = 'ERROR'
@@ -496,32 +496,42 @@ comment on function app.import_stage(text, text[], text, text) is
 'Stage an import file (its lines) as a batch: parse and validate every row in SQL; returns the commit token.';
 grant execute on function app.import_stage(text, text[], text, text) to hr_admin;
 
--- Counts by outcome and by error code, from a batch's rows grouped by
--- (outcome, error_code): the prepare's statement passes its inserted rows,
--- app.import_counts a stored batch's.
-create or replace function app.import_counts_of(p_outcomes text[], p_error_codes text[], p_ns bigint[])
-returns jsonb
+-- A batch's counts, the one shape of import_batches.counts and of the
+-- prepare's answer: by outcome, and the ERROR rows by error code.
+create or replace function app.import_summary(
+    p_valid bigint, p_skipped bigint, p_duplicate bigint, p_error bigint, p_errors jsonb
+) returns jsonb
 language sql immutable
 as $$
     select jsonb_build_object(
-        'VALID', coalesce(sum(g.n) filter (where g.outcome = 'VALID'), 0),
-        'SKIPPED', coalesce(sum(g.n) filter (where g.outcome = 'SKIPPED'), 0),
-        'DUPLICATE', coalesce(sum(g.n) filter (where g.outcome = 'DUPLICATE'), 0),
-        'ERROR', coalesce(sum(g.n) filter (where g.outcome = 'ERROR'), 0),
-        'errors', coalesce(jsonb_object_agg(g.error_code, g.n) filter (where g.outcome = 'ERROR'), '{}')
+        'VALID', p_valid, 'SKIPPED', p_skipped, 'DUPLICATE', p_duplicate, 'ERROR', p_error,
+        'errors', coalesce(p_errors, '{}')
     )
-    from unnest(p_outcomes, p_error_codes, p_ns) as g (outcome, error_code, n)
 $$;
 
+-- (the grouped-rows form before app.import_summary)
+drop function if exists app.import_counts_of(text[], text[], bigint[]);
+
+-- A stored batch's counts (the commit refreshes them after its skips).
 create or replace function app.import_counts(p_batch_id bigint) returns jsonb
 language sql stable
 as $$
-    select app.import_counts_of(array_agg(g.outcome), array_agg(g.error_code), array_agg(g.n))
-    from (
-        select r.outcome, r.error_code, count(*) as n from app.import_rows as r
-        where r.batch_id = p_batch_id
-        group by r.outcome, r.error_code
-    ) as g
+    select app.import_summary(
+        count(*) filter (where r.outcome = 'VALID'),
+        count(*) filter (where r.outcome = 'SKIPPED'),
+        count(*) filter (where r.outcome = 'DUPLICATE'),
+        count(*) filter (where r.outcome = 'ERROR'),
+        (
+            select jsonb_object_agg(g.error_code, g.n)
+            from (
+                select e.error_code, count(*) as n from app.import_rows as e
+                where e.batch_id = p_batch_id and e.outcome = 'ERROR'
+                group by e.error_code
+            ) as g
+        )
+    )
+    from app.import_rows as r
+    where r.batch_id = p_batch_id
 $$;
 
 -- The HTTP entry: the request body is the file (Content-Type: text/plain).

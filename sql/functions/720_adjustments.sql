@@ -3,7 +3,7 @@
 -- requested punches with source 'regularization' and payload
 -- {adjustment_request_id, reason} (hashed into the ledger chain), and a VOID
 -- for each punch a requested one replaces, in one INSERT, so the day is
--- re-derived once by the ledger's _500_derive in the same transaction; an
+-- re-derived once by the ledger's _020_new_rows in the same transaction; an
 -- EXEMPT_LOCK approval is a day_unlocks row and the day replayed. Every step is
 -- audited; every decision is one row of app.adjustment_decisions (append-only).
 -- The period lock refuses an approval for a closed date (trigger on the

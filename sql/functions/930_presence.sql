@@ -1,4 +1,5 @@
--- The presence board (issue 15) and the security alerts' acknowledgement.
+-- The presence board (issue 15), the security alerts' acknowledgement and
+-- the presence channel's payload.
 --
 -- Presence reads what the derivation maintains, no second truth: each
 -- employee's latest app.daily_status row of today or yesterday (IST business
@@ -185,3 +186,16 @@ end
 $$;
 comment on function app.acknowledge_alert(bigint, text) is 'hr_admin: acknowledge a security alert (once).';
 grant execute on function app.acknowledge_alert(bigint, text) to hr_admin;
+
+-- The presence channel's payload for a day (the gateway reads it): the one
+-- builder for the notice of an INSERT (app.tg_daily_status__notify_presence,
+-- sql/triggers/900_frontdesk.sql) and of an UPDATE
+-- (app.tg_daily_status__period_lock_update, sql/triggers/730_period_lock.sql).
+create or replace function app.presence_payload(p_day app.daily_status) returns text
+language sql stable
+as $$
+    select jsonb_build_object(
+        'employee_id', p_day.employee_id, 'business_date', p_day.business_date_ist,
+        'status', p_day.current_status, 'since', p_day.state_since
+    )::text
+$$;

@@ -1,7 +1,7 @@
 -- Keka sync: the outbox queues (pgmq), the HRIS token cache, the log of
 -- employee imports and the push circuit breaker. The worker (hithonix_worker)
--- reads the queue; the ledger's _900_enqueue trigger writes it in the
--- inserting transaction.
+-- reads the queue; the ledger's live step (app.apply_live_punch) and its
+-- statement trigger _020_new_rows write it in the inserting transaction.
 
 select pgmq.create('keka_sync');
 select pgmq.create('keka_sync_dlq');

@@ -1,8 +1,7 @@
 -- The live step and the replay share the ledger's _020_new_rows (issue 11):
 -- a statement whose rows the live step all stored makes no replay call; any
 -- other row in the statement (or earlier in the transaction) gets its day
--- replayed, whatever the mix, and a hand-set hithonix.ledger_derive cannot
--- skip a replay. Also: a chain sent with a direct live insert is replaced
+-- replayed, whatever the mix. Also: a chain sent with a direct live insert is replaced
 -- (the chain verifies), and the row-level period-lock guard on daily_status
 -- refuses a day moved into a closed period (the lock notice of a live lock:
 -- 801_lock_notices).
@@ -50,11 +49,10 @@ insert into app.attendance_events (employee_id, event_type, occurred_at, source,
 select is(pg_temp.derive_calls() - :c2, 1::bigint, 'a live row beside an admin row: one replay call');
 select is((tests.day(:'bo', :'d')).current_status, 'ON_SHIFT'::app.day_status, 'the admin row''s day is derived');
 
--- 4. the old note (hithonix.ledger_derive) set by hand cannot skip a replay
-select set_config('hithonix.ledger_derive', 'stepped', true);
+-- 4. an admin row alone: its day is replayed
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 values (:'cy', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'admin', 'test');
-select is((tests.day(:'cy', :'d')).current_status, 'OFF_DUTY'::app.day_status, 'hithonix.ledger_derive set by hand: still derived');
+select is((tests.day(:'cy', :'d')).current_status, 'OFF_DUTY'::app.day_status, 'an admin row alone: its day is derived');
 
 -- 5. a VOID of a live punch replays the day
 select id as last_break from app.attendance_events
@@ -127,30 +125,27 @@ insert into app.attendance_events (employee_id, event_type, occurred_at, source,
 values (:'eve', 'CLOCK_IN', tests.ist((:'d'::date - 12) || ' 09:00'), 'web', 'test');
 insert into app.period_locks (date_from, date_to, reason, locked_by)
 values (:'d'::date - 20, :'d'::date - 10, 'test payroll', 'test');
--- a statement of stored live steps makes no statement period-lock call on
--- the ledger (each step's day guard checked the row's date); every other
--- row still gets it, whatever the old note (hithonix.ledger_derive, which no
--- trigger reads any more) is set to by hand; cleared as a new transaction starts
+-- a statement of stored live steps returns from _020_new_rows before its
+-- employee check, period-lock check and replay (each step's day guard
+-- checked the row's date): app.lock_referenced_employees, its first call
+-- after that return, is not called; every other row still gets the checks
 create function pg_temp.period_calls() returns bigint
 language sql volatile
-as $$ select coalesce(pg_stat_get_xact_function_calls('app.tg_period_lock__new_rows()'::regprocedure), 0) $$;
-select set_config('hithonix.ledger_derive', '', true);
+as $$ select coalesce(pg_stat_get_xact_function_calls('app.lock_referenced_employees(uuid[], text, text)'::regprocedure), 0) $$;
 select pg_temp.period_calls() as q0 \gset
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 values (:'bo', 'BREAK_START', tests.ist(:'d' || ' 16:00'), 'web', 'test');
-select is(pg_temp.period_calls() - :q0, 0::bigint, 'a stepped live row in an open period: no statement period-lock call');
+select is(pg_temp.period_calls() - :q0, 0::bigint, 'a stepped live row in an open period: _020_new_rows returns before its checks');
 select throws_ok(
     format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
         values (%L, 'CLOCK_OUT', %L, 'web', 'test')$$, :'eve', tests.ist((:'d'::date - 12) || ' 18:00')),
     'PT409', 'PERIOD_LOCKED', 'a live step on a stored day in a closed period is refused (the day''s guard)'
 );
-select set_config('hithonix.ledger_derive', 'stepped', true);
 select throws_ok(
     format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
         values (%L, 'BREAK_START', %L, 'admin', 'test')$$, :'eve', tests.ist((:'d'::date - 12) || ' 12:00')),
-    'PT409', 'PERIOD_LOCKED', 'a hand-set note does not let a non-live row skip the check'
+    'PT409', 'PERIOD_LOCKED', 'a non-live row in a closed period is refused (the statement check)'
 );
-select set_config('hithonix.ledger_derive', 'stepped', true);
 select throws_ok(
     format($$select app.import_events_v1(array[%L]::uuid[], array['CLOCK_IN']::app.event_type[], array[%L]::timestamptz[], 'test')$$,
         :'eve', tests.ist((:'d'::date - 11) || ' 09:00')),
@@ -170,12 +165,9 @@ select lives_ok(
 
 -- 8. the outbox: a live punch's message is written by its step, any other
 -- row's by _020_new_rows, which returns at once for a statement of stored
--- live steps; one message per PENDING row whatever the mix or the note
+-- live steps; one message per PENDING row whatever the mix
 select tests.create_employee('fay@example.com') as fay \gset
 select tests.create_employee('gus@example.com') as gus \gset
-create function pg_temp.replay_calls() returns bigint
-language sql volatile
-as $$ select coalesce(pg_stat_get_xact_function_calls('app.refresh_daily_status(uuid[], date[])'::regprocedure), 0) $$;
 create function pg_temp.messages(p_employee uuid) returns bigint
 language sql volatile
 as $$
@@ -183,11 +175,10 @@ as $$
     inner join app.attendance_events as e on e.id = (m.message ->> 'event_id')::bigint
     where e.employee_id = p_employee
 $$;
-select set_config('hithonix.ledger_derive', '', true);
-select pg_temp.replay_calls() as e0 \gset
+select pg_temp.derive_calls() as e0 \gset
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 values (:'fay', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'web', 'test');
-select is(pg_temp.replay_calls() - :e0, 0::bigint, 'a stepped live CLOCK_IN: _020_new_rows returned at once (no replay, so no enqueue either)');
+select is(pg_temp.derive_calls() - :e0, 0::bigint, 'a stepped live CLOCK_IN: _020_new_rows returned at once (no replay, so no enqueue either)');
 select is(pg_temp.messages(:'fay'), 1::bigint, 'and its one message, written by the step');
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
 (:'fay', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'web', 'test'),
@@ -196,32 +187,30 @@ select is(
     array[pg_temp.messages(:'fay'), pg_temp.messages(:'gus')], array[2, 1]::bigint[],
     'a live row beside an admin row: one message each'
 );
-select set_config('hithonix.ledger_derive', 'stepped', true);
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by)
 values (:'gus', 'CLOCK_OUT', tests.ist(:'d' || ' 17:00'), 'admin', 'test');
-select is(pg_temp.messages(:'gus'), 2::bigint, 'a hand-set note does not skip an admin row''s message');
+select is(pg_temp.messages(:'gus'), 2::bigint, 'an admin row alone: its message');
 
--- 9. the decision rests on the statement's rows, not on a setting: a later
--- row's expression in the same INSERT sets the note (or the bulk path's
--- settings) after an earlier row's BEFORE trigger ran, when the settings
--- are read only as the statement's AFTER events are queued. The closed
--- period of section 7 covers d-20 .. d-10
+-- 9. the decision rests on the statement's rows, not on a setting: one
+-- INSERT mixing an admin row and a live row gets the checks, the replay and
+-- the message the admin row needs; a later row's expression that flips the
+-- bulk path's settings after an earlier row's BEFORE trigger ran lets no
+-- row skip the employee check. The closed period of section 7 covers
+-- d-20 .. d-10
 select tests.create_employee('dan@example.com') as dan \gset
 select tests.create_employee('eli@example.com') as eli \gset
 select tests.create_employee('flo@example.com') as flo \gset
 select tests.create_employee('gil@example.com') as gil \gset
-select set_config('hithonix.ledger_derive', '', true);
 select throws_ok(
     format($$insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
         (%L, 'CLOCK_IN', %L, 'admin', 'x'),
-        (%L, 'CLOCK_IN', %L, 'web', left(set_config('hithonix.ledger_derive', 'stepped', true), 0) || 't')$$,
+        (%L, 'CLOCK_IN', %L, 'web', 't')$$,
         :'dan', tests.ist((:'d'::date - 20) || ' 09:00'), :'eli', tests.ist(:'d' || ' 09:00')),
-    'PT409', 'PERIOD_LOCKED', 'an admin row in a closed period beside a live row that forges the note: refused'
+    'PT409', 'PERIOD_LOCKED', 'an admin row in a closed period beside a live row: refused'
 );
-select set_config('hithonix.ledger_derive', '', true);
 insert into app.attendance_events (employee_id, event_type, occurred_at, source, created_by) values
 (:'dan', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'admin', 'x'),
-(:'gil', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'web', left(set_config('hithonix.ledger_derive', 'stepped', true), 0) || 't');
+(:'gil', 'CLOCK_IN', tests.ist(:'d' || ' 09:00'), 'web', 't');
 select is((tests.day(:'dan', :'d')).current_status, 'ON_SHIFT'::app.day_status, 'the same in an open period: the admin row''s day is derived');
 select is(pg_temp.messages(:'dan'), 1::bigint, 'and its Keka message written');
 select is(pg_temp.messages(:'gil'), 1::bigint, 'the live row''s message: its step''s, once');
@@ -235,8 +224,7 @@ select throws_ok(
         (gen_random_uuid(), 'CLOCK_IN', %L, 'import', 'x', %L, now(), 'PENDING', 0, 1, sha256('x')),
         (%L, 'CLOCK_IN', %L, 'web',
             left(set_config('hithonix.import_business_dates', 'off', true), 0)
-            || left(set_config('hithonix.ledger_chain_given', 'off', true), 0)
-            || left(set_config('hithonix.ledger_derive', 'stepped', true), 0) || 't',
+            || left(set_config('hithonix.ledger_chain_given', 'off', true), 0) || 't',
             null, null, null, null, null, null)$$,
         tests.ist(:'d' || ' 09:00'), :'d', :'flo', tests.ist(:'d' || ' 09:00')),
     '23503', null, 'an import row of nobody beside a live row that flips the bulk settings: refused'

@@ -61,12 +61,30 @@ select is(
 select is(
     (select array_agg(m.message order by m.msg_id) from pgmq.q_notifications as m
         where m.message ->> 'kind' = 'DAY_LOCKED' and m.message -> 'context' ->> 'employee_id' = :'moe'),
-    (select array_agg(app.notification_message(
-        (m.message ->> 'employee_id')::uuid, 'DAY_LOCKED', m.message ->> 'text', m.message -> 'context',
-        m.message ->> 'dedupe_key'
-    ) order by m.msg_id) from pgmq.q_notifications as m
-        where m.message ->> 'kind' = 'DAY_LOCKED' and m.message -> 'context' ->> 'employee_id' = :'moe'),
-    'each lock notice is the message app.notification_message builds from its parts'
+    array[
+        jsonb_build_object(
+            'kind', 'DAY_LOCKED', 'employee_id', :'moe',
+            'text', 'Your day 2026-11-20 was locked: breaks went over the day''s break allowance. '
+                || 'Ask your approver to unlock it.',
+            'context', jsonb_build_object(
+                'employee_id', :'moe', 'business_date_ist', '2026-11-20', 'lock_reason', 'BREAK_OVERLIMIT',
+                'recipient', 'employee'
+            ),
+            'dedupe_key', format('day_locked:%s:2026-11-20:BREAK_OVERLIMIT:0:%s', :'moe', :'moe')
+        ),
+        jsonb_build_object(
+            'kind', 'DAY_LOCKED', 'employee_id', :'nia',
+            'text', (select full_name from app.employees where id = :'moe')
+                || '''s day 2026-11-20 was locked: breaks went over the day''s break allowance. '
+                || 'You can unlock it from the Hithonix home tab in Slack.',
+            'context', jsonb_build_object(
+                'employee_id', :'moe', 'business_date_ist', '2026-11-20', 'lock_reason', 'BREAK_OVERLIMIT',
+                'recipient', 'approver'
+            ),
+            'dedupe_key', format('day_locked:%s:2026-11-20:BREAK_OVERLIMIT:0:%s', :'moe', :'nia')
+        )
+    ],
+    'the employee''s notice, then the approver''s: recipient, text, context and dedupe key as sent'
 );
 
 select tests.authenticate_as('employee', :'nia');

@@ -9,12 +9,14 @@ select plan(17);
 select tests.create_employee('hr@example.com', null, 'hr_admin') as hr \gset
 select tests.create_employee('max@example.com') as max \gset
 
-create function pg_temp.request(p_role text, p_emp uuid, p_forwarded_for text) returns text
+create function pg_temp.request(
+    p_role text, p_emp uuid, p_forwarded_for text, p_claims jsonb default '{}', p_path text default '/rpc/upsert_employee'
+) returns text
 language plpgsql as $$
 begin
-    perform tests.authenticate_as(p_role, p_emp);
+    perform tests.authenticate_as(p_role, p_emp, p_claims);
     perform set_config('request.method', 'POST', true);
-    perform set_config('request.path', '/rpc/upsert_employee', true);
+    perform set_config('request.path', p_path, true);
     perform set_config(
         'request.headers',
         case when p_forwarded_for is null then '{}' else jsonb_build_object('x-forwarded-for', p_forwarded_for)::text end,
@@ -71,21 +73,11 @@ select tests.authenticate_as('hr_admin', :'hr');
 select api.register_kiosk_device('Lobby reader', 'Lobby', 'main', 'Ops') as dev \gset
 select tests.clear_authentication();
 create function pg_temp.kiosk_request(p_device jsonb, p_forwarded_for text) returns text
-language plpgsql as $$
-begin
-    perform tests.authenticate_as('kiosk', null, jsonb_build_object(
-        'kiosk_id', p_device ->> 'id', 'key_prefix', p_device ->> 'key_prefix'
-    ));
-    perform set_config('request.method', 'POST', true);
-    perform set_config('request.path', '/rpc/kiosk_punch', true);
-    perform set_config('request.headers', jsonb_build_object('x-forwarded-for', p_forwarded_for)::text, true);
-    perform app.pre_request();
-    perform tests.clear_authentication();
-    return 'ok';
-exception when others then
-    perform tests.clear_authentication();
-    return sqlstate || ' ' || sqlerrm;
-end
+language sql as $$
+    select pg_temp.request(
+        'kiosk', null, p_forwarded_for,
+        jsonb_build_object('kiosk_id', p_device ->> 'id', 'key_prefix', p_device ->> 'key_prefix'), '/rpc/kiosk_punch'
+    )
 $$;
 select is(
     pg_temp.kiosk_request(:'dev', '10.0.0.1, 203.0.113.9, 172.16.0.1'), 'PT403 IP_NOT_ALLOWED',

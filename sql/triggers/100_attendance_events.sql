@@ -84,14 +84,13 @@ begin
     end if;
     -- the employee's latest shift edge owns the punch (their state, even when
     -- v_at is a little earlier than their last punch: two racing requests);
-    -- their policy in the same statement, by app.policy_of's rule (the merged
-    -- settings' live keys, then shift_config; null without the merged row,
-    -- then app.policy_of itself, which aggregates)
+    -- their policy in the same statement (app.merged_policy, inlined; null
+    -- without the merged row, then app.policy_of itself, which aggregates)
     select
         edge.event_type,
         edge.occurred_at,
         edge.business_date_ist,
-        (select m.live from app.settings_merged as m where m.id) || coalesce(e.shift_config, '{}') as policy
+        (select p.policy from app.merged_policy(e.shift_config, true) as p (policy)) as policy
     into v_edge
     from app.employees as e
     left join lateral (
@@ -304,7 +303,6 @@ as $$
 declare
     v_hit date;
     v_all uuid[];
-    v_locks uuid[];
     v_employees uuid[];
     v_dates date[];
 begin
@@ -325,7 +323,7 @@ begin
     -- step covered (the day's last event is not the row); the test reads the
     -- stored day by key, as the early return does (no hashed scan of
     -- daily_status). From them: every employee (1), and for the replay the
-    -- days and their employees, each employee once (the lock sorts them)
+    -- days and their employees (app.lock_employees takes each once)
     with days as materialized (
         select
             n.employee_id,
@@ -343,10 +341,9 @@ begin
     )
     select
         array_agg(distinct d.employee_id),
-        array_agg(distinct d.employee_id) filter (where d.replay),
         array_agg(d.employee_id) filter (where d.replay),
         array_agg(d.business_date_ist) filter (where d.replay)
-    into v_all, v_locks, v_employees, v_dates
+    into v_all, v_employees, v_dates
     from days as d;
     -- 1. the employees
     perform app.lock_referenced_employees(v_all, 'attendance_events', 'attendance_events_employee_id_fkey');
@@ -363,7 +360,7 @@ begin
     end if;
     -- 3. the replay of the days no live step stored
     if v_employees is not null then
-        perform app.lock_employees(v_locks);
+        perform app.lock_employees(v_employees);
         perform app.refresh_daily_status(v_employees, v_dates);
     end if;
     -- 4. the outbox: one message per PENDING row a live step did not enqueue,

@@ -19,7 +19,7 @@
 --   - rows that the bulk path chained set-based (app.insert_events_bulk, with
 --     hithonix.ledger_chain_given on, as the owner).
 -- The head is the first lock of every writer of the employee (app.lock_employee
--- starts with it; an owner's direct insert takes it here, before _500_derive
+-- starts with it; an owner's direct insert takes it here, before _020_new_rows
 -- locks the employee's days), so this upsert never waits behind a day row.
 create or replace function app.tg_attendance_events__chain() returns trigger
 language plpgsql volatile

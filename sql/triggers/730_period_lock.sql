@@ -140,10 +140,7 @@ begin
     end if;
     if old.current_status is distinct from new.current_status
         and new.business_date_ist >= (now() at time zone 'Asia/Kolkata')::date - 1 then
-        perform pg_catalog.pg_notify('presence', jsonb_build_object(
-            'employee_id', new.employee_id, 'business_date', new.business_date_ist,
-            'status', new.current_status, 'since', new.state_since
-        )::text);
+        perform pg_catalog.pg_notify('presence', app.presence_payload(new));
     end if;
     return null;
 end

@@ -81,14 +81,12 @@ create or replace trigger _900_notify
 after insert on app.security_alerts
 for each row execute function app.tg_security_alerts__notify();
 
+-- the payload: app.presence_payload (sql/functions/930_presence.sql)
 create or replace function app.tg_daily_status__notify_presence() returns trigger
 language plpgsql volatile
 as $$
 begin
-    perform pg_catalog.pg_notify('presence', jsonb_build_object(
-        'employee_id', new.employee_id, 'business_date', new.business_date_ist,
-        'status', new.current_status, 'since', new.state_since
-    )::text);
+    perform pg_catalog.pg_notify('presence', app.presence_payload(new));
     return null;
 end
 $$;
